@@ -1,0 +1,3 @@
+"""roma-tui: a keyboard-driven terminal console for ROMA executions."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,319 @@
+"""`RomaClient`: the async, typed client of the ROMA API (either dialect).
+
+One instance per server and key, used as an async context manager. It validates requests before
+sending them, retries what is safe to retry (GETs, and POSTs carrying an idempotency key) with
+exponential backoff and jitter, honours `Retry-After` and the rate-limit reset, and keeps the last
+rate-limit state it saw in `rate_limit`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import random
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from .. import __version__
+from .dialects import (
+    Dialect,
+    detect_list,
+    detect_status,
+    normalise_checkpoint,
+    normalise_execution,
+    normalise_list,
+    normalise_status,
+)
+from .errors import (
+    ApiConnectionError,
+    ApiResponseError,
+    InvalidRequestError,
+    NotFoundError,
+    RateLimitError,
+    RomaError,
+    ServerError,
+)
+from .models import CancelResult, Dag, DagResult, Execution, ExecutionPage, Status
+from .ratelimit import RateLimit
+from .transport import DEFAULT_MAX_RESPONSE_BYTES, Reply, exchange
+from .validation import check_create, check_execution_id, check_list_params
+
+M = TypeVar("M", bound=BaseModel)
+API_PREFIX = "/api/v1"
+
+
+class InsecureTransportError(RomaError):
+    """Refused to send an API key in clear text over the network."""
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _base_url(url: str, *, sends_key: bool, allow_insecure: bool) -> httpx.URL:
+    parsed = httpx.URL(url.strip())
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise InvalidRequestError(
+            f"{url[:80]!r} is not a server URL: expected http(s)://host[:port]",
+            status_code=400, code="invalid_request",
+        )
+    clear_text = parsed.scheme == "http" and not is_loopback(parsed.host)
+    if clear_text and sends_key and not allow_insecure:
+        raise InsecureTransportError(
+            f"Refusing to send the API key over plain http:// to {parsed.host}: use https://, "
+            "or allow it explicitly (allow_insecure=True / --allow-insecure)."
+        )
+    path = parsed.path.rstrip("/")
+    if path.endswith(API_PREFIX):
+        path = path[: -len(API_PREFIX)]
+    return parsed.copy_with(path=path + API_PREFIX, query=None, fragment=None)
+
+
+class RomaClient:
+    """Async client of the ROMA API. Use `async with RomaClient(url, key) as client: ...`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        *,
+        timeout: float = 15.0,
+        max_retries: int = 3,
+        max_retry_wait: float = 30.0,
+        dialect: Dialect | str = Dialect.AUTO,
+        allow_insecure: bool = False,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self._url = _base_url(base_url, sends_key=bool(api_key), allow_insecure=allow_insecure)
+        self._api_key = api_key
+        self.max_retries = max(0, max_retries)
+        self.max_retry_wait = max_retry_wait
+        self._dialect = Dialect(dialect)
+        self._pinned = self._dialect is not Dialect.AUTO
+        self._max_response_bytes = max_response_bytes
+        self._sleep = sleep
+        self.rate_limit: RateLimit | None = None
+        self.last_request_id: str | None = None
+        headers = {
+            "User-Agent": f"roma-tui/{__version__}",
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip",
+        }
+        if api_key:
+            headers["X-API-Key"] = api_key
+        self._http = httpx.AsyncClient(
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            transport=transport,
+            follow_redirects=False,  # a redirect must not carry the key to another host
+        )
+
+    def __repr__(self) -> str:
+        key = "set" if self._api_key else "none"
+        return f"RomaClient(base_url={str(self._url)!r}, dialect={self.dialect!s}, api_key={key})"
+
+    @property
+    def base_url(self) -> str:
+        return str(self._url)
+
+    @property
+    def dialect(self) -> Dialect:
+        """The pinned dialect, the one detected from responses, or AUTO while not yet known."""
+        return self._dialect
+
+    async def __aenter__(self) -> RomaClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- the six endpoints -------------------------------------------------------------------
+
+    async def create_execution(
+        self,
+        goal: str,
+        *,
+        max_depth: int | None = None,
+        config_profile: str | None = None,
+        config_overrides: dict[str, Any] | None = None,
+        metadata: dict[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Execution:
+        body = check_create(goal, max_depth, config_profile, config_overrides, metadata)
+        reply = await self._request(
+            "POST", "/executions", json=body, idempotency_key=idempotency_key or _new_key()
+        )
+        return self._parse(Execution, normalise_execution(reply.payload, self._dialect), reply)
+
+    async def list_executions(
+        self,
+        *,
+        limit: int | None = None,
+        offset: int | None = None,
+        status: str | None = None,
+        profile: str | None = None,
+        created_after: datetime | str | None = None,
+        created_before: datetime | str | None = None,
+        sort: str | None = None,
+        order: str | None = None,
+    ) -> ExecutionPage:
+        params = check_list_params(
+            limit=limit, offset=offset, status=status, profile=profile,
+            created_after=created_after, created_before=created_before, sort=sort, order=order,
+            max_limit=1000 if self._dialect is Dialect.UPSTREAM else 100,
+        )
+        reply = await self._request("GET", "/executions", params=params)
+        self._learn(detect_list(reply.payload))
+        page = self._parse(ExecutionPage, normalise_list(reply.payload, self._dialect), reply)
+        if not page.server_sorted:
+            _sort_page(page, sort or "created_at", order or "desc")
+        return page
+
+    async def get_execution(self, execution_id: str) -> Execution:
+        execution_id = check_execution_id(execution_id, self._dialect)
+        reply = await self._request("GET", f"/executions/{execution_id}")
+        return self._parse(Execution, normalise_execution(reply.payload, self._dialect), reply)
+
+    async def get_status(self, execution_id: str) -> Status:
+        execution_id = check_execution_id(execution_id, self._dialect)
+        reply = await self._request("GET", f"/executions/{execution_id}/status")
+        self._learn(detect_status(reply.payload))
+        return self._parse(Status, normalise_status(reply.payload, self._dialect), reply)
+
+    async def cancel_execution(
+        self, execution_id: str, *, idempotency_key: str | None = None
+    ) -> CancelResult:
+        execution_id = check_execution_id(execution_id, self._dialect)
+        reply = await self._request(
+            "POST", f"/executions/{execution_id}/cancel",
+            idempotency_key=idempotency_key or _new_key(),
+        )
+        return self._parse(CancelResult, reply.payload, reply)
+
+    async def get_dag(self, execution_id: str) -> Dag:
+        """The execution's DAG; from `/dag` (hosted) or `/checkpoint` (upstream), flattened."""
+        execution_id = check_execution_id(execution_id, self._dialect)
+        if self._dialect is not Dialect.UPSTREAM:
+            try:
+                reply = await self._request("GET", f"/executions/{execution_id}/dag")
+            except NotFoundError as exc:
+                # The hosted server says not_found for an unknown run; the upstream one has no
+                # /dag route at all (FastAPI's bare {"detail": "Not Found"}).
+                if self._dialect is Dialect.HOSTED or exc.code == "not_found":
+                    raise
+                try:
+                    return await self._checkpoint_dag(execution_id)
+                except NotFoundError:
+                    raise exc from None
+            return self._parse(DagResult, reply.payload, reply).dag
+        return await self._checkpoint_dag(execution_id)
+
+    async def _checkpoint_dag(self, execution_id: str) -> Dag:
+        reply = await self._request("GET", f"/executions/{execution_id}/checkpoint")
+        self._learn(Dialect.UPSTREAM)
+        return self._parse(DagResult, normalise_checkpoint(reply.payload), reply).dag
+
+    # -- machinery ---------------------------------------------------------------------------
+
+    def _learn(self, found: Dialect | None) -> None:
+        if not self._pinned and found is not None:
+            self._dialect = found
+
+    def _parse(self, model: type[M], payload: Any, reply: Reply) -> M:
+        try:
+            return model.model_validate(payload)
+        except ValidationError as exc:
+            first = exc.errors()[0] if exc.errors() else {}
+            where = ".".join(str(p) for p in first.get("loc", ())) or "the body"
+            raise ApiResponseError(
+                f"The server's answer does not look like a ROMA {model.__name__} "
+                f"({where}: {str(first.get('msg', 'unexpected shape'))[:120]}).",
+                status_code=reply.status_code,
+                request_id=reply.request_id,
+            ) from None
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: Any = None,
+        idempotency_key: str | None = None,
+    ) -> Reply:
+        headers = {"X-Idempotency-Key": idempotency_key} if idempotency_key else {}
+        retryable = method == "GET" or idempotency_key is not None
+        attempt = 0
+        while True:
+            request = self._http.build_request(
+                method, f"{self._url}{path}", params=params, json=json,
+                headers=headers,
+            )
+            try:
+                reply = await exchange(
+                    self._http, request, max_response_bytes=self._max_response_bytes
+                )
+            except (ApiConnectionError, ServerError, RateLimitError) as exc:
+                self._note(exc)
+                wait = self._retry_wait(exc, attempt)
+                if not retryable or attempt >= self.max_retries or wait is None:
+                    raise
+                attempt += 1
+                await self._sleep(wait)
+                continue
+            except RomaError as exc:
+                self._note(exc)
+                raise
+            self.rate_limit = reply.rate_limit
+            self.last_request_id = reply.request_id
+            return reply
+
+    def _note(self, exc: RomaError) -> None:
+        self.last_request_id = exc.request_id or self.last_request_id
+        seen = getattr(exc, "rate_limit", None)
+        if seen is not None:
+            self.rate_limit = seen
+
+    def _retry_wait(self, exc: RomaError, attempt: int) -> float | None:
+        """Seconds to wait before the next try, or None when waiting is pointless."""
+        backoff = min(8.0, 0.5 * 2**attempt) * (0.5 + random.random() / 2)
+        if isinstance(exc, RateLimitError):
+            told = None
+            if self.rate_limit is not None and self.rate_limit.retry_after is not None:
+                told = self.rate_limit.retry_after
+            elif exc.reset_at is not None:
+                told = (exc.reset_at - datetime.now(UTC)).total_seconds()
+            wait = max(told, 0.0) if told is not None else backoff
+            # Past the caller's limit: say so now rather than hang (the daily budget resets
+            # hours away).
+            return wait if wait <= self.max_retry_wait else None
+        if isinstance(exc, ServerError) and self.rate_limit and self.rate_limit.retry_after:
+            return min(self.rate_limit.retry_after, self.max_retry_wait)
+        return backoff
+
+
+def _new_key() -> str:
+    return f"roma-tui-{uuid.uuid4().hex}"
+
+
+def _sort_page(page: ExecutionPage, field: str, order: str) -> None:
+    """The upstream server ignores sort/order: sort what it sent (rows without the field last)."""
+    present = [e for e in page.data if getattr(e, field, None) is not None]
+    missing = [e for e in page.data if getattr(e, field, None) is None]
+    present.sort(key=lambda e: getattr(e, field), reverse=order == "desc")
+    page.data = present + missing

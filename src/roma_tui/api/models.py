@@ -1,0 +1,373 @@
+"""Pydantic models of the objects in API.md, in the hosted dialect's shape.
+
+The models are tolerant by design: unknown fields are kept (they show in `--json` output), a
+field of the wrong type becomes `None` instead of failing the whole object, an unknown status
+becomes `unknown` (with the server's word kept in `status_raw`), and timestamps with `Z`,
+`+00:00` or no zone at all parse (a naive one is taken as UTC). The upstream dialect is turned
+into these shapes by `roma_tui.api.dialects` before validation.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+)
+
+T = TypeVar("T")
+
+
+class ExecutionStatus(StrEnum):
+    PENDING = "pending"  # upstream only
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+
+    @property
+    def is_finished(self) -> bool:
+        return self in FINISHED_STATUSES
+
+
+FINISHED_STATUSES = frozenset(
+    {ExecutionStatus.COMPLETED, ExecutionStatus.FAILED, ExecutionStatus.CANCELLED}
+)
+
+
+class NodeStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
+# The upstream server's task states, folded into the four node states of the hosted API.
+_UPSTREAM_NODE_STATES = {
+    "pending": NodeStatus.PENDING,
+    "ready": NodeStatus.PENDING,
+    "atomizing": NodeStatus.RUNNING,
+    "planning": NodeStatus.RUNNING,
+    "plan_done": NodeStatus.RUNNING,
+    "executing": NodeStatus.RUNNING,
+    "aggregating": NodeStatus.RUNNING,
+    "needs_replan": NodeStatus.RUNNING,
+    "running": NodeStatus.RUNNING,
+    "completed": NodeStatus.COMPLETED,
+    "failed": NodeStatus.FAILED,
+}
+
+_EXECUTION_STATES = {
+    "pending": ExecutionStatus.PENDING,
+    "queued": ExecutionStatus.PENDING,
+    "running": ExecutionStatus.RUNNING,
+    "completed": ExecutionStatus.COMPLETED,
+    "failed": ExecutionStatus.FAILED,
+    "cancelled": ExecutionStatus.CANCELLED,
+    "canceled": ExecutionStatus.CANCELLED,
+}
+
+
+def execution_status(value: object) -> ExecutionStatus:
+    if isinstance(value, str):
+        return _EXECUTION_STATES.get(value.strip().lower(), ExecutionStatus.UNKNOWN)
+    return ExecutionStatus.UNKNOWN
+
+
+def node_status(value: object) -> NodeStatus:
+    if isinstance(value, str):
+        return _UPSTREAM_NODE_STATES.get(value.strip().lower(), NodeStatus.UNKNOWN)
+    return NodeStatus.UNKNOWN
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """ISO 8601 with `Z`, an offset or no zone (taken as UTC); Unix seconds too. Else None."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            parsed = datetime.fromtimestamp(value, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    else:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _lenient(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """A field that fails validation becomes None instead of failing its object."""
+    try:
+        return handler(value)
+    except ValidationError:
+        return None
+
+
+def _as_text(value: object) -> str | None:
+    """Free text fields may arrive as objects: keep them, as JSON text."""
+    if value is None or isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+Lenient = Annotated[T | None, WrapValidator(_lenient)]
+Timestamp = Annotated[datetime | None, BeforeValidator(parse_timestamp)]
+Text = Annotated[str | None, BeforeValidator(_as_text)]
+
+
+class _Tolerant(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=False)
+
+
+class Metadata(_Tolerant):
+    execution_time: Lenient[float] = None  # seconds
+    tokens_used: Lenient[int] = None
+    agent_calls: Lenient[int] = None
+    user_metadata: Lenient[dict[str, Any]] = None
+
+
+class Execution(_Tolerant):
+    execution_id: str
+    status: ExecutionStatus = ExecutionStatus.UNKNOWN
+    status_raw: str | None = None  # what the server said, when it is not one of ours
+    initial_goal: Text = ""
+    result: Any = None
+    error: Text = None
+    config_profile: Lenient[str] = None
+    max_depth: Lenient[int] = None
+    dag: Lenient[Dag] = None
+    metadata: Lenient[Metadata] = None
+    created_at: Timestamp = None
+    updated_at: Timestamp = None
+    completed_at: Timestamp = None
+    failed_at: Timestamp = None
+    cancelled_at: Timestamp = None
+    # Upstream counts of tasks (None on the hosted service).
+    total_tasks: Lenient[int] = None
+    completed_tasks: Lenient[int] = None
+    failed_tasks: Lenient[int] = None
+
+    _keep_raw_status = model_validator(mode="before")(
+        lambda data: _with_raw_status(data, execution_status)
+    )
+
+    @property
+    def finished_at(self) -> datetime | None:
+        return self.completed_at or self.failed_at or self.cancelled_at
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status.is_finished
+
+
+class Status(_Tolerant):
+    execution_id: str
+    status: ExecutionStatus = ExecutionStatus.UNKNOWN
+    status_raw: str | None = None
+    progress: Lenient[float] = None  # 0-100
+    current_step: Text = None
+    result: Any = None
+    error: Text = None
+    metadata: Lenient[Metadata] = None
+    updated_at: Timestamp = None
+    completed_at: Timestamp = None
+    failed_at: Timestamp = None
+    cancelled_at: Timestamp = None
+    completed_tasks: Lenient[int] = None
+    total_tasks: Lenient[int] = None
+    estimated_remaining_seconds: Lenient[float] = None
+
+    _keep_raw_status = model_validator(mode="before")(
+        lambda data: _with_raw_status(data, execution_status)
+    )
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status.is_finished
+
+
+class Node(_Tolerant):
+    id: str
+    type: Lenient[str] = "task"
+    status: NodeStatus = NodeStatus.UNKNOWN
+    status_raw: str | None = None
+    input: Text = None
+    output: Text = None
+    error: Text = None
+    started_at: Timestamp = None
+    completed_at: Timestamp = None
+    parent_id: Lenient[str] = None  # the planner that owns this node's sub-DAG (upstream)
+    depth: Lenient[int] = None
+
+    _keep_raw_status = model_validator(mode="before")(
+        lambda data: _with_raw_status(data, node_status)
+    )
+
+
+class Edge(_Tolerant):
+    source: str = Field(alias="from")
+    target: str = Field(alias="to")
+    type: Lenient[str] = "depends_on"
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"from": self.source, "to": self.target, "type": self.type}
+
+
+class DagStats(_Tolerant):
+    total_nodes: Lenient[int] = None
+    completed_nodes: Lenient[int] = None
+    failed_nodes: Lenient[int] = None
+    total_edges: Lenient[int] = None
+
+
+class Dag(_Tolerant):
+    nodes: list[Node] = Field(default_factory=list)
+    edges: list[Edge] = Field(default_factory=list)
+    stats: Lenient[DagStats] = None
+    unreadable_nodes: int = 0  # nodes or edges dropped because they could not be read
+    unreadable_edges: int = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_unreadable(cls, data: Any) -> Any:
+        """One bad node must not lose the whole graph: keep the readable ones, count the rest."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for key, model, counter in (
+            ("nodes", Node, "unreadable_nodes"),
+            ("edges", Edge, "unreadable_edges"),
+        ):
+            items = data.get(key)
+            if items is None:
+                data[key] = []
+                continue
+            if not isinstance(items, list):
+                data[key] = []
+                data[counter] = 1
+                continue
+            kept = []
+            for item in items:
+                try:
+                    kept.append(model.model_validate(item))
+                except ValidationError:
+                    data[counter] = data.get(counter, 0) + 1
+            data[key] = kept
+        return data
+
+    def computed_stats(self) -> DagStats:
+        """The stats the server sent, with gaps filled from the nodes themselves."""
+        sent = self.stats or DagStats()
+        return DagStats(
+            total_nodes=sent.total_nodes if sent.total_nodes is not None else len(self.nodes),
+            completed_nodes=sent.completed_nodes
+            if sent.completed_nodes is not None
+            else sum(n.status is NodeStatus.COMPLETED for n in self.nodes),
+            failed_nodes=sent.failed_nodes
+            if sent.failed_nodes is not None
+            else sum(n.status is NodeStatus.FAILED for n in self.nodes),
+            total_edges=sent.total_edges if sent.total_edges is not None else len(self.edges),
+        )
+
+
+class Pagination(_Tolerant):
+    total: Lenient[int] = None
+    limit: Lenient[int] = None
+    offset: Lenient[int] = None
+    has_more: bool = False
+
+
+class ExecutionPage(_Tolerant):
+    data: list[Execution] = Field(default_factory=list)
+    pagination: Pagination = Field(default_factory=Pagination)
+    unreadable: int = 0  # rows the server sent that could not be read (never silently lost)
+    server_sorted: bool = True  # False when the server ignored sort/order (upstream)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_unreadable(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        items = data.get("data")
+        if not isinstance(items, list):
+            data["data"] = []
+            return data
+        kept, bad = [], 0
+        for item in items:
+            try:
+                kept.append(Execution.model_validate(item))
+            except ValidationError:
+                bad += 1
+        data["data"] = kept
+        data["unreadable"] = bad
+        if not isinstance(data.get("pagination"), dict):
+            data["pagination"] = {}
+        return data
+
+
+class CancelResult(_Tolerant):
+    execution_id: str
+    status: ExecutionStatus = ExecutionStatus.CANCELLED
+    status_raw: str | None = None
+    cancelled_at: Timestamp = None
+
+    _keep_raw_status = model_validator(mode="before")(
+        lambda data: _with_raw_status(data, execution_status)
+    )
+
+
+class DagResult(_Tolerant):
+    execution_id: str
+    dag: Dag = Field(default_factory=Dag)
+
+
+class ErrorDetail(_Tolerant):
+    code: Lenient[str] = None
+    message: Text = None
+    details: Any = None
+
+
+class ErrorBody(_Tolerant):
+    error: Lenient[ErrorDetail] = None
+    request_id: Lenient[str] = None
+
+
+def _with_raw_status(data: Any, mapper: Any) -> Any:
+    """Map the status word to ours; keep the server's word when it is not one we know."""
+    if not isinstance(data, dict):
+        return data
+    data = dict(data)
+    raw = data.get("status")
+    mapped = mapper(raw)
+    data["status"] = mapped
+    if mapped.value == "unknown" or (isinstance(raw, str) and raw.lower() != mapped.value):
+        data["status_raw"] = raw if isinstance(raw, str) else json.dumps(raw, default=str)
+    return data
+
+
+Execution.model_rebuild()

@@ -1,0 +1,99 @@
+"""The `roma-tui` entry point: parses arguments and wires the layers together.
+
+Exit codes: 0 ok, 1 API or network error, 2 usage error (argparse's own errors are 2 as well).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import __version__, commands
+
+_COMPANIONS = {
+    "login": commands.cmd_login,
+    "logout": commands.cmd_logout,
+    "profiles": commands.cmd_profiles,
+    "ls": commands.cmd_ls,
+    "status": commands.cmd_status,
+    "cancel": commands.cmd_cancel,
+}
+
+
+def _connection_options() -> argparse.ArgumentParser:
+    shared = argparse.ArgumentParser(add_help=False)
+    group = shared.add_argument_group("connection")
+    group.add_argument("--profile", metavar="NAME", help="profile to use (default: the active one)")
+    group.add_argument("--url", metavar="URL", help="server URL (overrides profile and "
+                       "ROMA_BASE_URL)")
+    group.add_argument("--timeout", type=float, default=15.0, metavar="S",
+                       help="seconds to wait for an answer (default 15)")
+    group.add_argument("--allow-insecure", action="store_true",
+                       help="allow sending the key over plain http:// to a non-loopback host")
+    return shared
+
+
+def build_parser() -> argparse.ArgumentParser:
+    shared = _connection_options()
+    parser = argparse.ArgumentParser(
+        prog="roma-tui",
+        description="A keyboard-driven console for ROMA executions. Without a command, opens "
+        "the console on the active profile.",
+        parents=[shared],
+    )
+    parser.add_argument("--version", action="version", version=f"roma-tui {__version__}")
+    parser.add_argument("--read-only", action="store_true", help="hide create and cancel")
+    parser.add_argument("--ascii", action="store_true", help="plain ASCII glyphs")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("login", parents=[shared], help="store an API key in the OS keyring")
+    logout = sub.add_parser("logout", parents=[shared], help="remove a profile's key")
+    logout.add_argument("--forget", action="store_true", help="remove the profile too")
+    profiles = sub.add_parser("profiles", parents=[shared], help="list profiles (never keys)")
+    profiles.add_argument("--json", action="store_true", help="machine-readable output")
+
+    ls = sub.add_parser("ls", parents=[shared], help="list executions")
+    ls.add_argument("--status", choices=["running", "completed", "failed", "cancelled"])
+    ls.add_argument("--config-profile", metavar="NAME",
+                    help="only runs of this ROMA profile (general, high_quality, fast, ...)")
+    ls.add_argument("--after", metavar="ISO", help="created after this time (ISO 8601)")
+    ls.add_argument("--before", metavar="ISO", help="created before this time (ISO 8601)")
+    ls.add_argument("--sort", choices=["created_at", "updated_at", "status"])
+    ls.add_argument("--order", choices=["asc", "desc"])
+    ls.add_argument("--limit", type=int, default=20, help="rows per page (1-100, default 20)")
+    ls.add_argument("--offset", type=int, default=None)
+    ls.add_argument("--all", action="store_true", help="page through every execution")
+    ls.add_argument("--json", action="store_true", help="machine-readable output")
+
+    status = sub.add_parser("status", parents=[shared], help="show one execution's status")
+    status.add_argument("execution_id", metavar="ID")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+
+    cancel = sub.add_parser("cancel", parents=[shared], help="cancel executions")
+    cancel.add_argument("execution_ids", metavar="ID", nargs="+")
+    cancel.add_argument("--yes", "-y", action="store_true", help="do not ask first")
+    cancel.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, io: commands.Io | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    io = io or commands.Io()
+    handler = _COMPANIONS.get(args.command)
+    if handler is not None:
+        return handler(args, io)
+    io.warn(
+        "The console is not built yet in this version. Available today: "
+        "roma-tui login | logout | profiles | ls | status ID | cancel ID... (see --help)."
+    )
+    return commands.USAGE
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,369 @@
+"""The scriptable companions: login, logout, profiles, ls, status, cancel.
+
+Each returns an exit code (0 ok, 1 API or network error, 2 usage) and writes to the streams it is
+given. Server text is cleaned before it is printed; the API key is never printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import sys
+from argparse import Namespace
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from .api import (
+    ApiConnectionError,
+    AuthenticationError,
+    Execution,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    RomaClient,
+    RomaError,
+)
+from .api.validation import check_execution_id
+from .presentation import clock, duration, relative, run_seconds, status_label
+from .safetext import clean, one_line
+from .settings import (
+    Config,
+    ConfigError,
+    Connection,
+    KeyringUnavailable,
+    Profile,
+    check_profile_name,
+    delete_key,
+    load_config,
+    read_key,
+    remove_profile,
+    resolve_connection,
+    save_profile,
+    store_key,
+)
+
+OK, API_ERROR, USAGE = 0, 1, 2
+
+
+class Io:
+    """The streams and prompts a command uses (tests give their own)."""
+
+    def __init__(
+        self,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+        ask: Callable[[str], str] = input,
+        ask_secret: Callable[[str], str] = getpass.getpass,
+        interactive: bool | None = None,
+    ) -> None:
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self.ask = ask
+        self.ask_secret = ask_secret
+        self.interactive = sys.stdin.isatty() if interactive is None else interactive
+
+    def say(self, text: str = "") -> None:
+        print(text, file=self.out)
+
+    def warn(self, text: str) -> None:
+        print(text, file=self.err)
+
+
+def _connection(args: Namespace, config: Config) -> Connection:
+    return resolve_connection(config, profile_name=args.profile, url=getattr(args, "url", None))
+
+
+def _client(args: Namespace, connection: Connection) -> RomaClient:
+    return RomaClient(
+        connection.base_url,
+        connection.api_key,
+        timeout=args.timeout,
+        dialect=connection.profile.dialect,
+        allow_insecure=args.allow_insecure or connection.profile.allow_insecure,
+    )
+
+
+def explain(error: RomaError, connection: Connection | None = None) -> str:
+    """One message a person can act on, naming the request ID when there is one."""
+    text = f"error: {error}"
+    if isinstance(error, ApiConnectionError) and connection is not None:
+        text += f"\n  Is a ROMA server running at {connection.base_url}?"
+    if isinstance(error, AuthenticationError) and connection is not None:
+        if connection.key_problem:
+            text += f"\n  {connection.key_problem}"
+        else:
+            text += f"\n  The key came from {connection.key_source}."
+    return text
+
+
+def _dump(model: Any) -> Any:
+    return model.model_dump(mode="json", by_alias=True)
+
+
+def run_api_command(args: Namespace, io: Io, body: Callable[[RomaClient], Any]) -> int:
+    """Load config, make a client, run `body(client)`; turn every failure into a message."""
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        io.warn(f"error: {exc}")
+        return USAGE
+    connection = _connection(args, config)
+    try:
+        client = _client(args, connection)
+    except RomaError as exc:
+        io.warn(explain(exc))
+        return USAGE
+
+    async def main() -> int:
+        async with client:
+            return await body(client)
+
+    try:
+        return asyncio.run(main())
+    except InvalidRequestError as exc:
+        io.warn(explain(exc, connection))
+        return USAGE if exc.client_side else API_ERROR
+    except RomaError as exc:
+        io.warn(explain(exc, connection))
+        return API_ERROR
+    except KeyboardInterrupt:
+        io.warn("interrupted")
+        return 130
+
+
+# -- ls, status, cancel ---------------------------------------------------------------------
+
+
+def _execution_row(execution: Execution, now: datetime) -> list[str]:
+    elapsed = run_seconds(execution.created_at, execution.finished_at, now)
+    return [
+        execution.execution_id,
+        status_label(execution.status, execution.status_raw),
+        one_line(execution.config_profile or "-", 14),
+        relative(execution.created_at, now),
+        duration(elapsed),
+        one_line(execution.initial_goal, 60),
+    ]
+
+
+def _table(rows: list[list[str]], headers: list[str]) -> str:
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+             for row in [headers, *rows]]
+    return "\n".join(lines)
+
+
+def cmd_ls(args: Namespace, io: Io) -> int:
+    async def body(client: RomaClient) -> int:
+        query = dict(
+            status=args.status, profile=args.config_profile, created_after=args.after,
+            created_before=args.before, sort=args.sort, order=args.order,
+        )
+        page = await client.list_executions(limit=args.limit, offset=args.offset, **query)
+        rows, unreadable = list(page.data), page.unreadable
+        seen = {e.execution_id for e in rows}
+        offset = (args.offset or 0) + len(page.data)
+        while args.all and page.pagination.has_more and page.data:
+            page = await client.list_executions(limit=args.limit, offset=offset, **query)
+            offset += len(page.data)
+            unreadable += page.unreadable
+            # A run created while we page shifts the pages: never list one twice.
+            rows.extend(e for e in page.data if e.execution_id not in seen)
+            seen.update(e.execution_id for e in page.data)
+        if args.json:
+            io.say(json.dumps([_dump(e) for e in rows], indent=2, ensure_ascii=False))
+        else:
+            now = datetime.now(UTC)
+            headers = ["ID", "STATUS", "PROFILE", "CREATED", "DURATION", "GOAL"]
+            io.say(_table([_execution_row(e, now) for e in rows], headers))
+            total = page.pagination.total
+            io.say(f"\n{len(rows)} shown" + (f" of {total}" if total is not None else ""))
+        if unreadable:
+            io.warn(f"warning: {unreadable} row(s) from the server could not be read")
+        return OK
+
+    return run_api_command(args, io, body)
+
+
+def cmd_status(args: Namespace, io: Io) -> int:
+    async def body(client: RomaClient) -> int:
+        status = await client.get_status(args.execution_id)
+        if args.json:
+            io.say(json.dumps(_dump(status), indent=2, ensure_ascii=False))
+            return OK
+        lines = [
+            ("execution", status.execution_id),
+            ("status", status_label(status.status, status.status_raw)),
+            ("progress", f"{status.progress:.0f}%" if status.progress is not None else "-"),
+            ("step", one_line(status.current_step or "-", 100)),
+            ("updated", clock(status.updated_at)),
+        ]
+        meta = status.metadata
+        if meta is not None:
+            lines += [
+                ("time", duration(meta.execution_time)),
+                ("tokens", f"{meta.tokens_used:,}" if meta.tokens_used is not None else "-"),
+                ("agent calls", str(meta.agent_calls) if meta.agent_calls is not None else "-"),
+            ]
+        for label, value in lines:
+            io.say(f"{label:>12}  {value}")
+        for label, text in (("error", status.error), ("result", status.result)):
+            if text not in (None, ""):
+                shown = text if isinstance(text, str) else json.dumps(text, indent=2)
+                io.say(f"\n{label}:\n{clean(shown)}")
+        return OK
+
+    return run_api_command(args, io, body)
+
+
+def cancel_outcome(error: RomaError | None) -> str:
+    """How a cancel ended, in the words the console uses too."""
+    if error is None:
+        return "cancelled"
+    if isinstance(error, InvalidRequestError) and error.code in ("invalid_operation", None):
+        return "already finished"
+    if isinstance(error, PermissionDeniedError):
+        return "not permitted"
+    if isinstance(error, NotFoundError):
+        return "not found"
+    return "failed"
+
+
+def cmd_cancel(args: Namespace, io: Io) -> int:
+    async def body(client: RomaClient) -> int:
+        ids = list(dict.fromkeys(args.execution_ids))
+        for execution_id in ids:  # refuse a malformed id before anything is sent
+            check_execution_id(execution_id, client.dialect)
+        if not args.yes:
+            if not io.interactive:
+                io.warn("error: cancel needs a confirmation: run it in a terminal or add --yes")
+                return USAGE
+            io.say(f"About to cancel {len(ids)} execution(s):")
+            for execution_id in ids:
+                try:
+                    execution = await client.get_execution(execution_id)
+                    io.say(f"  {execution_id}  {status_label(execution.status)}  "
+                           f"{one_line(execution.initial_goal, 60)}")
+                except RomaError as exc:
+                    io.say(f"  {execution_id}  (could not read it: {one_line(exc, 80)})")
+            answer = io.ask("Cancel them? [y/N] ").strip().lower()
+            if answer not in ("y", "yes"):
+                io.say("Nothing was cancelled.")
+                return OK
+        results = []
+        worst = OK
+        for execution_id in ids:
+            error: RomaError | None = None
+            try:
+                await client.cancel_execution(execution_id)
+            except RomaError as exc:
+                error = exc
+            outcome = cancel_outcome(error)
+            if outcome not in ("cancelled", "already finished"):
+                worst = API_ERROR
+            results.append({
+                "execution_id": execution_id,
+                "outcome": outcome,
+                "message": None if error is None else error.message,
+                "request_id": client.last_request_id if error is None else error.request_id,
+            })
+        if args.json:
+            io.say(json.dumps(results, indent=2))
+        else:
+            for r in results:
+                detail = f"  ({one_line(r['message'], 100)})" if r["message"] else ""
+                rid = f"  [request {r['request_id']}]" if r["request_id"] else ""
+                io.say(f"{r['execution_id']}  {r['outcome']}{detail}{rid}")
+        return worst
+
+    return run_api_command(args, io, body)
+
+
+# -- login, logout, profiles ---------------------------------------------------------------
+
+
+def cmd_login(args: Namespace, io: Io) -> int:
+    try:
+        config = load_config()
+        name = check_profile_name(args.profile or config.active_profile or "default")
+    except ConfigError as exc:
+        io.warn(f"error: {exc}")
+        return USAGE
+    profile = config.profiles.get(name) or Profile(name=name)
+    if args.url:
+        profile.base_url = args.url
+    key = io.ask_secret(f"API key for profile {name} ({profile.base_url}): ").strip()
+    if not key:
+        io.warn("error: no key given; nothing was stored")
+        return USAGE
+    connection = Connection(profile, profile.base_url, key, "prompt", "login")
+
+    async def verify() -> None:
+        async with _client(args, connection) as client:
+            await client.list_executions(limit=1)
+
+    try:
+        asyncio.run(verify())
+    except RomaError as exc:
+        io.warn(explain(exc, connection))
+        io.warn("The key was not stored.")
+        return API_ERROR
+    try:
+        save_profile(profile, activate=True)
+    except ConfigError as exc:
+        io.warn(f"error: {exc}")
+        return USAGE
+    try:
+        backend = store_key(name, key)
+    except KeyringUnavailable as exc:
+        io.warn(f"The key works, but it was not stored: {exc}")
+        return API_ERROR
+    io.say(f"Logged in: profile {name} at {profile.base_url}; key stored in {backend}.")
+    return OK
+
+
+def cmd_logout(args: Namespace, io: Io) -> int:
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        io.warn(f"error: {exc}")
+        return USAGE
+    name = args.profile or config.active_profile or "default"
+    try:
+        removed = delete_key(name)
+    except KeyringUnavailable as exc:
+        io.warn(f"error: {exc}")
+        return API_ERROR
+    if args.forget:
+        remove_profile(name)
+    io.say(f"Removed the key of profile {name}." if removed else f"Profile {name} had no key.")
+    return OK
+
+
+def cmd_profiles(args: Namespace, io: Io) -> int:
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        io.warn(f"error: {exc}")
+        return USAGE
+    if not config.profiles:
+        io.say(f"No profiles yet ({config.path}). Run `roma-tui login` to make one.")
+        return OK
+    rows = []
+    for name, profile in sorted(config.profiles.items()):
+        try:
+            key = "stored" if read_key(name) else "none"
+        except KeyringUnavailable:
+            key = "no keyring"
+        rows.append([
+            "*" if name == config.active_profile else "", name, profile.base_url, profile.dialect,
+            "yes" if profile.read_only else "no", key,
+        ])
+    if args.json:
+        keys = ["active", "name", "base_url", "dialect", "read_only", "key"]
+        io.say(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], indent=2))
+    else:
+        io.say(_table(rows, ["", "PROFILE", "URL", "DIALECT", "READ-ONLY", "KEY"]))
+    return OK

@@ -1,0 +1,1 @@
+"""dag layer (see DESIGN.md)."""

@@ -1,0 +1,72 @@
+"""How statuses, times and durations read, shared by the CLI and the console.
+
+Every status has a glyph as well as a colour, so nothing relies on colour alone; `ascii=True`
+gives glyphs for plain terminals.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+_GLYPHS = {
+    "running": ("▶", ">"),
+    "pending": ("◌", "."),
+    "completed": ("✔", "+"),
+    "failed": ("✘", "x"),
+    "cancelled": ("⊘", "/"),
+    "unknown": ("?", "?"),
+}
+
+
+def status_glyph(status: str, *, ascii: bool = False) -> str:
+    unicode_glyph, ascii_glyph = _GLYPHS.get(str(status), _GLYPHS["unknown"])
+    return ascii_glyph if ascii else unicode_glyph
+
+
+def status_label(status: str, raw: str | None = None, *, ascii: bool = False) -> str:
+    """e.g. "✔ completed", or "? unknown (PAUSED)" when the server said something new."""
+    label = f"{status_glyph(status, ascii=ascii)} {status}"
+    if str(status) == "unknown" and raw:
+        label += f" ({raw[:20]})"
+    return label
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None or seconds < 0:
+        return "-"
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours}h{minutes:02d}m"
+    return f"{hours // 24}d{hours % 24:02d}h"
+
+
+def run_seconds(
+    started: datetime | None, finished: datetime | None, now: datetime | None = None
+) -> float | None:
+    """How long a run ran: to its end, or to now while it runs."""
+    if started is None:
+        return None
+    end = finished or now or datetime.now(UTC)
+    return (end - started).total_seconds()
+
+
+def relative(when: datetime | None, now: datetime | None = None) -> str:
+    """"3m ago", "2h ago", "in 5m"; a date past a week."""
+    if when is None:
+        return "-"
+    now = now or datetime.now(UTC)
+    delta = (now - when).total_seconds()
+    if abs(delta) > 7 * 86400:
+        return when.astimezone().strftime("%Y-%m-%d")
+    text = duration(abs(delta))
+    return f"{text} ago" if delta >= 0 else f"in {text}"
+
+
+def clock(when: datetime | None) -> str:
+    return when.astimezone().strftime("%Y-%m-%d %H:%M:%S") if when else "-"

@@ -1,0 +1,69 @@
+"""Which server and which key: flags, then the environment, then the profile.
+
+`ROMA_BASE_URL` and `ROMA_API_KEY` (the API docs' own names) override the profile; `--url`
+overrides both. The result says where the key came from, never what it is.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from .config import Config, Profile
+from .keystore import KeyringUnavailable, read_key
+
+ENV_KEY = "ROMA_API_KEY"
+ENV_URL = "ROMA_BASE_URL"
+
+
+@dataclass(frozen=True)
+class Connection:
+    profile: Profile
+    base_url: str
+    api_key: str | None = field(repr=False)
+    key_source: str  # "ROMA_API_KEY", "keyring" or "none"
+    url_source: str  # "--url", "ROMA_BASE_URL" or "profile <name>"
+    key_problem: str | None = None  # why no key could be read, for the user
+
+    def describe(self) -> str:
+        return f"{self.base_url} (key from {self.key_source}; URL from {self.url_source})"
+
+
+def resolve_connection(
+    config: Config,
+    *,
+    profile_name: str | None = None,
+    url: str | None = None,
+    env: Mapping[str, str] | None = None,
+    read_stored_key: Callable[[str], str | None] = read_key,
+) -> Connection:
+    env = os.environ if env is None else env
+    profile = config.profile(profile_name)
+    if profile is None:
+        profile = Profile(name=profile_name or config.active_profile or "default")
+        url_source = "the default URL"
+    else:
+        url_source = f"profile {profile.name}"
+
+    base_url = profile.base_url
+    if env.get(ENV_URL):
+        base_url, url_source = env[ENV_URL], ENV_URL
+    if url:
+        base_url, url_source = url, "--url"
+
+    key_problem = None
+    if env.get(ENV_KEY):
+        return Connection(profile, base_url, env[ENV_KEY], ENV_KEY, url_source)
+    try:
+        stored = read_stored_key(profile.name)
+    except KeyringUnavailable as exc:
+        stored, key_problem = None, str(exc)
+    if stored:
+        return Connection(profile, base_url, stored, "keyring", url_source)
+    if key_problem is None:
+        key_problem = (
+            f"No API key for profile {profile.name!r}: run `roma-tui login --profile "
+            f"{profile.name}` or set {ENV_KEY}."
+        )
+    return Connection(profile, base_url, None, "none", url_source, key_problem)
