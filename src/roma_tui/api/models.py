@@ -315,8 +315,7 @@ class ExecutionPage(_Tolerant):
         data = dict(data)
         items = data.get("data")
         if not isinstance(items, list):
-            data["data"] = []
-            return data
+            return data  # not a page at all: let validation say so
         kept, bad = [], 0
         for item in items:
             try:
