@@ -48,3 +48,39 @@ def memory_keyring():
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+# -- the sandbox, over real loopback HTTP ------------------------------------------------------
+
+KEY = "sk_test_full_0123456789abcdef"
+READ_ONLY_KEY = "sk_test_readonly_0123456789"
+
+
+@pytest.fixture
+def start_sandbox(tmp_path):
+    """Start sandboxes on port 0 (each torn down after the test); returns the factory."""
+    from roma_tui.sandbox import RunningSandbox, SandboxConfig, SandboxSettings, make_api
+
+    started = []
+
+    def start(*, rate_limit="1000/day", seed_demo=0, db=None, **engine):
+        engine.setdefault("time_scale", 0.02)
+        engine.setdefault("fail_rate", 0.0)
+        engine.setdefault("runaway_rate", 0.0)
+        settings = SandboxSettings(
+            db=db or tmp_path / f"sandbox{len(started)}.db", api_keys=[KEY],
+            read_only_keys=[READ_ONLY_KEY], rate_limit=rate_limit, seed_demo=seed_demo,
+            engine=SandboxConfig(**engine),
+        )
+        server = RunningSandbox(make_api(settings))
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def sandbox(start_sandbox):
+    return start_sandbox()

@@ -74,7 +74,39 @@ def build_parser() -> argparse.ArgumentParser:
     cancel.add_argument("execution_ids", metavar="ID", nargs="+")
     cancel.add_argument("--yes", "-y", action="store_true", help="do not ask first")
     cancel.add_argument("--json", action="store_true", help="machine-readable output")
+
+    sandbox = sub.add_parser("sandbox", help="run the local ROMA-compatible sandbox server")
+    _sandbox_options(sandbox)
+    sandbox.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
+    sandbox.add_argument("--port", type=int, default=8765)
+    demo = sub.add_parser("demo", help="open the console on a fresh sandbox with demo data")
+    _sandbox_options(demo, demo=True)
     return parser
+
+
+def _sandbox_options(parser: argparse.ArgumentParser, *, demo: bool = False) -> None:
+    parser.add_argument("--db", metavar="PATH", help="SQLite file (default: in the data dir)")
+    parser.add_argument("--seed-demo", type=int, default=40 if demo else 0, metavar="N",
+                        help="fill an empty database with N historical executions")
+    parser.add_argument("--rate-limit", default="1000/day", metavar="N/day",
+                        help="requests per key per window: N/day, N/hour, N/min, N/s")
+    parser.add_argument("--seed", default="roma-sandbox", help="seed of the simulation")
+    parser.add_argument("--fail-rate", type=float, default=0.15, metavar="P")
+    parser.add_argument("--runaway-rate", type=float, default=0.05, metavar="P")
+    parser.add_argument("--time-scale", type=float, default=1.0, metavar="X",
+                        help="stretch (>1) or squeeze (<1) the simulated durations")
+    parser.add_argument("--timeout", type=float, default=1800.0 if demo else 300.0, metavar="S",
+                        help="seconds before a run times out (the hosted service: 300)")
+    parser.add_argument("--max-running", type=int, default=10, metavar="N",
+                        help="concurrent running executions per key")
+    if demo:
+        return
+    parser.add_argument("--api-key", action="append", default=[], metavar="KEY",
+                        help="a key with full rights (repeatable; default: a new demo key)")
+    parser.add_argument("--read-only-key", action="append", default=[], metavar="KEY",
+                        help="a key that may read but not create or cancel (repeatable)")
+    parser.add_argument("--allow-remote-webhooks", action="store_true",
+                        help="call webhook URLs that are not loopback")
 
 
 def main(argv: Sequence[str] | None = None, io: commands.Io | None = None) -> int:
@@ -84,6 +116,10 @@ def main(argv: Sequence[str] | None = None, io: commands.Io | None = None) -> in
     handler = _COMPANIONS.get(args.command)
     if handler is not None:
         return handler(args, io)
+    if args.command == "sandbox":
+        from .sandbox_command import run_sandbox
+
+        return run_sandbox(args, io)
     io.warn(
         "The console is not built yet in this version. Available today: "
         "roma-tui login | logout | profiles | ls | status ID | cancel ID... (see --help)."

@@ -182,4 +182,4 @@ def _iso_timestamp(name: str, value: datetime | str) -> str:
         raise _refuse(f"{name} must be a date and time.", field=name)
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

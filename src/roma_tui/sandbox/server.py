@@ -1,0 +1,104 @@
+"""Assembling and running the sandbox: in the foreground, or in a thread (demo and tests)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uvicorn
+
+from .app import SandboxApi, build_app
+from .demo_data import seed_demo
+from .engine import Engine, SandboxConfig
+from .security import ApiKeys, RateLimiter, parse_rate
+from .storage import Storage
+
+
+@dataclass
+class SandboxSettings:
+    db: Path | str
+    api_keys: list[str] = field(default_factory=list)
+    read_only_keys: list[str] = field(default_factory=list)
+    rate_limit: str = "1000/day"
+    seed_demo: int = 0
+    engine: SandboxConfig = field(default_factory=SandboxConfig)
+
+
+def make_api(settings: SandboxSettings) -> SandboxApi:
+    storage = Storage(settings.db)
+    engine = Engine(storage, settings.engine)
+    engine.recover()
+    if settings.seed_demo and storage.get_state("seeded") is None:
+        seed_demo(engine, settings.seed_demo)
+        storage.set_state("seeded", str(settings.seed_demo))
+    limit, window = parse_rate(settings.rate_limit)
+    return SandboxApi(engine, ApiKeys(settings.api_keys, settings.read_only_keys),
+                      RateLimiter(limit, window))
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+def _server(api: SandboxApi) -> uvicorn.Server:
+    # access_log off: nothing about requests (and so nothing near a key) is logged.
+    config = uvicorn.Config(build_app(api), log_level="warning", access_log=False,
+                            lifespan="on")
+    return uvicorn.Server(config)
+
+
+class RunningSandbox:
+    """A sandbox serving from a background thread; `stop()` ends it."""
+
+    def __init__(self, api: SandboxApi, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.api = api
+        self._socket = _bind(host, port)
+        self.host = host
+        self.port = self._socket.getsockname()[1]
+        self._server = _server(api)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True,
+            name="roma-sandbox",
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started and self._thread.is_alive():
+            if time.monotonic() > deadline:
+                raise RuntimeError("The sandbox did not start within 10 s.")
+            time.sleep(0.005)
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._socket.close()
+        self.api.engine.storage.close()
+
+    def __enter__(self) -> RunningSandbox:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def serve(api: SandboxApi, host: str, port: int) -> None:
+    """Serve in the foreground until interrupted."""
+    sock = _bind(host, port)
+    try:
+        _server(api).run(sockets=[sock])
+    finally:
+        sock.close()
+        api.engine.storage.close()
