@@ -29,6 +29,7 @@ query_values = st.text(max_size=25) | st.integers(-10**13, 10**13).map(str)
 queries = st.dictionaries(
     st.sampled_from(["limit", "offset", "status", "profile", "created_after", "created_before",
                      "sort", "order", "other"]), query_values, max_size=5)
+FIXTURE_OK = [HealthCheck.function_scoped_fixture]  # one server for the module, on purpose
 ids = st.text(max_size=30) | st.from_regex(r"exec_[A-Za-z0-9]{16}", fullmatch=True)
 
 
@@ -51,19 +52,19 @@ def check(response: httpx.Response) -> None:
         assert response.json()["error"]["code"]
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=120, deadline=None, suppress_health_check=FIXTURE_OK)
 @given(body=create_bodies)
 def test_create_bodies(fuzz_server, body):
     check(fuzz_server.post("/api/v1/executions", content=json.dumps(body)))
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=120, deadline=None, suppress_health_check=FIXTURE_OK)
 @given(query=queries)
 def test_list_queries(fuzz_server, query):
     check(fuzz_server.get("/api/v1/executions", params=query))
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=FIXTURE_OK)
 @given(execution_id=ids, suffix=st.sampled_from(["", "/status", "/dag", "/cancel"]))
 def test_paths(fuzz_server, execution_id, suffix):
     from urllib.parse import quote
