@@ -1,0 +1,154 @@
+"""The live loop's one step: carry out a poll plan with the client, feed store and planner.
+
+No timers here: the caller (the console, a benchmark) asks the planner when, then calls `poll`.
+Failures never raise out of `poll`: they are returned, and the planner backs off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..api import (
+    ApiConnectionError,
+    Dag,
+    Execution,
+    RateLimitError,
+    RomaClient,
+    RomaError,
+    ServerError,
+    Status,
+)
+from .cache import FinishedCache
+from .planner import DAG, LIST, STATUS, OnScreen, PollPlan, PollPlanner
+from .store import Changes, ExecutionStore
+
+MAX_PAGE = 100  # the hosted API's largest page
+
+
+@dataclass
+class PollResult:
+    changes: Changes = field(default_factory=Changes)
+    error: RomaError | None = None
+    fetched: list[str] = field(default_factory=list)
+
+
+def _merge(into: Changes, more: Changes) -> None:
+    into.added += more.added
+    into.gone += more.gone
+    into.finished += more.finished
+    for key, names in more.changed.items():
+        into.changed.setdefault(key, set()).update(names)
+
+
+def failure_reason(error: RomaError) -> str:
+    if isinstance(error, RateLimitError):
+        return "429"
+    if isinstance(error, ServerError):
+        return str(error.status_code)
+    if isinstance(error, ApiConnectionError):
+        return "connection failure"
+    return type(error).__name__
+
+
+class LiveMonitor:
+    def __init__(
+        self,
+        client: RomaClient,
+        store: ExecutionStore,
+        planner: PollPlanner,
+        cache: FinishedCache | None = None,
+    ) -> None:
+        self.client, self.store, self.planner, self.cache = client, store, planner, cache
+
+    def _retry_at(self, error: RomaError) -> float | None:
+        if isinstance(error, RateLimitError):
+            rl = self.client.rate_limit
+            if rl is not None and rl.retry_after is not None:
+                return self.planner.clock() + rl.retry_after
+            if error.reset_at is not None:
+                return error.reset_at.timestamp()
+        return None
+
+    async def poll(self, plan: PollPlan, screen: OnScreen) -> PollResult:
+        result = PollResult()
+        self.planner.poll_started()
+        try:
+            for kind in plan.fetch:
+                if kind == LIST:
+                    _merge(result.changes, await self._refresh_list())
+                elif kind == STATUS and screen.focused_id:
+                    _merge(result.changes, await self._fetch_status(screen.focused_id))
+                elif kind == DAG and screen.focused_id:
+                    await self._fetch_dag(screen.focused_id)
+                result.fetched.append(kind)
+                self.planner.observe(self.client.rate_limit)
+        except RomaError as error:
+            self.planner.observe(self.client.rate_limit)
+            self.planner.poll_failed(failure_reason(error), retry_at=self._retry_at(error))
+            result.error = error
+        else:
+            self.planner.poll_succeeded()
+        return result
+
+    async def _refresh_list(self) -> Changes:
+        limit = min(MAX_PAGE, max(self.store.page_size, self.store.loaded))
+        page = await self.client.list_executions(limit=limit, offset=0,
+                                                 **self.store.query.params())
+        return self.store.apply_page(page, 0)
+
+    async def _fetch_status(self, execution_id: str) -> Changes:
+        status = await self.client.get_status(execution_id)
+        if self.cache is not None and status.is_finished:
+            self.cache.put(status=status)
+        return self.store.apply_status(status)
+
+    async def _fetch_dag(self, execution_id: str) -> Dag:
+        dag = await self.client.get_dag(execution_id)
+        self.store.focused_dag = dag
+        return dag
+
+    # -- the user's own actions (they may use the reserve) -------------------------------------
+
+    async def load_more(self) -> Changes:
+        """The next page, when the cursor nears the end of the table."""
+        if not self.store.has_more:
+            return Changes()
+        page = await self.client.list_executions(
+            limit=min(MAX_PAGE, self.store.page_size), offset=self.store.loaded,
+            **self.store.query.params())
+        self.planner.observe(self.client.rate_limit)
+        return self.store.apply_page(page, self.store.loaded)
+
+    async def open(self, execution_id: str, *, with_dag: bool) -> tuple[Status, Dag | None]:
+        """A run's status (and DAG): from the disk cache when it is finished, else fetched."""
+        execution, status = self.cache.get(execution_id) if self.cache else (None, None)
+        if status is not None and (not with_dag or execution is not None):
+            self.store.focused_status = status
+            self.store.focused_dag = execution.dag if execution else None
+            return status, self.store.focused_dag
+        status = await self.client.get_status(execution_id)
+        self.planner.observe(self.client.rate_limit)
+        self.store.apply_status(status)
+        dag = None
+        if with_dag:
+            full = await self.client.get_execution(execution_id)
+            self.planner.observe(self.client.rate_limit)
+            dag = full.dag or await self.client.get_dag(execution_id)
+            self.store.focused_dag = dag
+            if self.cache is not None and full.is_finished:
+                self.cache.put(execution=full.model_copy(update={"dag": dag}), status=status)
+        elif self.cache is not None and status.is_finished:
+            self.cache.put(status=status)
+        return status, dag
+
+    async def create(self, goal: str, **options: object) -> Execution:
+        execution = await self.client.create_execution(goal, **options)  # type: ignore[arg-type]
+        self.planner.observe(self.client.rate_limit)
+        self.store.add_created(execution)
+        return execution
+
+    async def cancel(self, execution_id: str, idempotency_key: str) -> datetime | None:
+        result = await self.client.cancel_execution(execution_id, idempotency_key=idempotency_key)
+        self.planner.observe(self.client.rate_limit)
+        return result.cancelled_at

@@ -1,0 +1,191 @@
+"""The poll planner: what to fetch next, and when, within the API's rate limit.
+
+The hosted API allows 1,000 requests a day; a console polling every 2 s spends that in 33
+minutes and then locks its user out, cancel included. The planner spends what remains evenly
+until the reset, keeps a reserve that only the user's own actions may use, slows right down when
+nothing runs, backs off after failures, and says why it chose each delay. It is pure logic driven
+by an injectable clock, so tests can run a day in milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from ..api.ratelimit import RateLimit
+
+LIST, STATUS, DAG = "list", "status", "dag"
+DEFAULT_WINDOW = 86400.0  # when a server gives remaining but no reset: assume a day
+
+
+@dataclass(frozen=True)
+class OnScreen:
+    """What the user is looking at, which decides what is worth fetching."""
+
+    list_visible: bool = True
+    focused_id: str | None = None
+    focused_running: bool = False
+    dag_open: bool = False
+    any_running: bool = False
+
+
+@dataclass(frozen=True)
+class PollPlan:
+    fetch: tuple[str, ...]  # e.g. ("list", "status", "dag"); empty: nothing worth fetching
+    at: float  # clock seconds
+    reason: str  # for the footer: "budget", "idle", "backoff after 503", ...
+
+
+@dataclass
+class BudgetView:
+    """What the user sees of the planner."""
+
+    limit: int | None
+    remaining: int | None
+    reserve: int
+    reset_at: datetime | None
+    next_poll_at: float | None
+    reason: str
+    stale_since: float | None
+    anomalies: tuple[str, ...] = ()
+
+
+@dataclass
+class PollPlanner:
+    clock: Callable[[], float] = time.time
+    interval: float = 2.0  # the profile's interval, used as the floor and without headers
+    idle_interval: float = 60.0  # with nothing running
+    reserve_fraction: float = 0.05
+    reserve_min: int = 10
+    max_backoff: float = 120.0
+    max_wait: float = 900.0  # never plan further ahead than this without looking again
+
+    rate_limit: RateLimit | None = None
+    _failures: int = 0
+    _backoff_until: float = 0.0
+    _backoff_reason: str = ""
+    _last_poll_at: float | None = None
+    _last_success_at: float | None = None
+    _stale_since: float | None = None
+    _last_plan: PollPlan | None = field(default=None, repr=False)
+
+    # -- what responses tell us ----------------------------------------------------------------
+
+    def observe(self, rate_limit: RateLimit | None) -> None:
+        if rate_limit is not None and rate_limit.known:
+            self.rate_limit = rate_limit
+
+    def poll_started(self) -> None:
+        self._last_poll_at = self.clock()
+
+    def poll_succeeded(self) -> None:
+        self._failures = 0
+        self._backoff_until = 0.0
+        self._last_success_at = self.clock()
+        self._stale_since = None
+
+    def poll_failed(self, reason: str, *, retry_at: float | None = None) -> None:
+        """A poll failed (`reason` e.g. "503", "connection", "429"). Back off, then recover."""
+        now = self.clock()
+        self._failures += 1
+        if self._stale_since is None:
+            self._stale_since = self._last_success_at or now
+        if retry_at is None:
+            delay = min(self.max_backoff, max(self.interval, 2.0) * 2 ** (self._failures - 1))
+            retry_at = now + delay
+        self._backoff_until = min(retry_at, now + self.max_wait)
+        self._backoff_reason = f"backoff after {reason}"
+
+    # -- the budget ----------------------------------------------------------------------------
+
+    def reserve(self) -> int:
+        limit = self.rate_limit.limit if self.rate_limit else None
+        if limit is None:
+            return self.reserve_min
+        return max(self.reserve_min, math.ceil(limit * self.reserve_fraction))
+
+    def _spendable(self) -> int | None:
+        """Requests polling may still spend before the reset; None when the server says nothing."""
+        if self.rate_limit is None or self.rate_limit.remaining is None:
+            return None
+        return self.rate_limit.remaining - self.reserve()
+
+    def _seconds_to_reset(self, now: float) -> float:
+        rl = self.rate_limit
+        if rl is None or rl.reset_at is None:
+            return DEFAULT_WINDOW
+        return max(1.0, rl.reset_at.timestamp() - now)
+
+    def user_may_spend(self) -> bool:
+        """The user's own actions (cancel, create, open, refresh) may use the reserve too."""
+        rl = self.rate_limit
+        if rl is None or rl.remaining is None:
+            return True
+        if rl.remaining > 0:
+            return True
+        return rl.reset_at is not None and rl.reset_at.timestamp() <= self.clock()
+
+    # -- the plan ------------------------------------------------------------------------------
+
+    def plan(self, screen: OnScreen) -> PollPlan:
+        now = self.clock()
+        fetch: list[str] = [LIST] if screen.list_visible else []
+        if screen.focused_id and screen.focused_running:
+            fetch.append(STATUS)
+            if screen.dag_open:
+                fetch.append(DAG)
+        if not fetch:
+            return self._remember(PollPlan((), now + self.idle_interval, "nothing on screen"))
+        plan = self._budgeted(screen, fetch, now)
+        # A backoff only ever delays: a failing server never gets polled faster than the budget.
+        if self._backoff_until > plan.at:
+            plan = PollPlan(plan.fetch, self._backoff_until, self._backoff_reason)
+        return self._remember(plan)
+
+    def _budgeted(self, screen: OnScreen, fetch: list[str], now: float) -> PollPlan:
+        interval, reason = self.interval, "interval"
+        if not screen.any_running and not screen.focused_running:
+            interval, reason = max(interval, self.idle_interval), "idle"
+
+        spendable = self._spendable()
+        if spendable is not None:
+            # Less budget than this round needs: drop the DAG, then the status, keep the list.
+            while fetch and len(fetch) > max(spendable, 0):
+                fetch.pop()
+            to_reset = self._seconds_to_reset(now)
+            if not fetch:
+                at = now + min(to_reset, self.max_wait)
+                return PollPlan((LIST,) if screen.list_visible else (), at,
+                                "reserve kept until the reset")
+            budget_interval = to_reset * len(fetch) / spendable
+            if budget_interval > interval:
+                interval, reason = budget_interval, "budget"
+
+        start = self._last_poll_at if self._last_poll_at is not None else now - interval
+        at = max(now, start + min(interval, self.max_wait))
+        return PollPlan(tuple(fetch), at, reason)
+
+    def _remember(self, plan: PollPlan) -> PollPlan:
+        self._last_plan = plan
+        return plan
+
+    def view(self) -> BudgetView:
+        rl = self.rate_limit
+        plan = self._last_plan
+        return BudgetView(
+            limit=rl.limit if rl else None,
+            remaining=rl.remaining if rl else None,
+            reserve=self.reserve(),
+            reset_at=rl.reset_at if rl else None,
+            next_poll_at=plan.at if plan else None,
+            reason=plan.reason if plan else "starting",
+            stale_since=self._stale_since,
+            anomalies=rl.anomalies if rl else (),
+        )
+
+    @staticmethod
+    def wall(at: float) -> datetime:
+        return datetime.fromtimestamp(at, tz=UTC)

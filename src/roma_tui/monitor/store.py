@@ -1,0 +1,185 @@
+"""The store of executions the console shows, with change detection.
+
+Rows are keyed by execution id, so a list that shifts between pages never shows a run twice; a
+run is dropped only when a fresh answer proves it left the query (never because it slid onto a
+page we have not re-read). A finished run never goes back to running.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..api import Dag, Execution, ExecutionPage, Status
+
+# The fields whose change the table shows.
+TRACKED = ("status", "status_raw", "initial_goal", "config_profile", "max_depth", "updated_at",
+           "completed_at", "failed_at", "cancelled_at", "error", "result", "metadata")
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """The server-side part of the table's query (filters and sort the API offers)."""
+
+    status: str | None = None
+    profile: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    sort: str = "created_at"
+    order: str = "desc"
+
+    def params(self) -> dict[str, Any]:
+        return {"status": self.status, "profile": self.profile,
+                "created_after": self.created_after, "created_before": self.created_before,
+                "sort": self.sort, "order": self.order}
+
+
+@dataclass
+class Changes:
+    added: list[str] = field(default_factory=list)
+    changed: dict[str, set[str]] = field(default_factory=dict)  # id -> names of changed fields
+    gone: list[str] = field(default_factory=list)
+    finished: list[str] = field(default_factory=list)  # ran, and now completed/failed/cancelled
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.gone)
+
+
+def _diff(old: Execution, new: Execution) -> set[str]:
+    return {name for name in TRACKED if getattr(old, name) != getattr(new, name)}
+
+
+class ExecutionStore:
+    def __init__(self, query: ListQuery | None = None, page_size: int = 50) -> None:
+        self.query = query or ListQuery()
+        self.page_size = page_size
+        self._rows: dict[str, Execution] = {}
+        self._order: list[str] = []  # as the server sorted them
+        self.total: int | None = None
+        self.has_more = True
+        self.unreadable = 0
+        self.regressions = 0  # finished runs a server reported as running again (ignored)
+        self.focused_status: Status | None = None
+        self.focused_dag: Dag | None = None
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __contains__(self, execution_id: object) -> bool:
+        return execution_id in self._rows
+
+    def get(self, execution_id: str) -> Execution | None:
+        return self._rows.get(execution_id)
+
+    def rows(self) -> list[Execution]:
+        return [self._rows[i] for i in self._order]
+
+    def running_ids(self) -> list[str]:
+        return [i for i in self._order if self._rows[i].status in ("running", "pending")]
+
+    @property
+    def loaded(self) -> int:
+        return len(self._order)
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def set_query(self, query: ListQuery) -> None:
+        """A new server-side query: everything loaded so far belongs to the old one."""
+        if query != self.query:
+            self.query = query
+            self._rows.clear()
+            self._order.clear()
+            self.total, self.has_more = None, True
+
+    def _put(self, execution: Execution, changes: Changes) -> None:
+        old = self._rows.get(execution.execution_id)
+        if old is None:
+            self._rows[execution.execution_id] = execution
+            changes.added.append(execution.execution_id)
+            return
+        if old.is_finished and not execution.is_finished:
+            self.regressions += 1  # a status going backwards: keep what we saw finish
+            return
+        fields = _diff(old, execution)
+        if old.dag is not None and execution.dag is None:
+            execution = execution.model_copy(update={"dag": old.dag})
+        self._rows[execution.execution_id] = execution
+        if fields:
+            changes.changed[execution.execution_id] = fields
+            if "status" in fields and execution.is_finished:
+                changes.finished.append(execution.execution_id)
+
+    def apply_page(self, page: ExecutionPage, offset: int) -> Changes:
+        """Rows of the page at `offset`. Offset 0 is the refresh of the top of the table."""
+        changes = Changes()
+        self.unreadable = page.unreadable
+        fresh = [e for e in page.data if e.execution_id]
+        for execution in fresh:
+            self._put(execution, changes)
+        fresh_ids = [e.execution_id for e in fresh]
+        seen = set(fresh_ids)
+        if offset == 0:
+            # Rows that sorted inside the span this page covers but are absent left the query.
+            covered = self._covered_span(fresh)
+            kept = [i for i in self._order if i not in seen and not covered(self._rows[i])]
+            gone = [i for i in self._order if i not in seen and covered(self._rows[i])]
+            if not page.pagination.has_more:
+                gone += kept
+                kept = []
+            for execution_id in gone:
+                self._rows.pop(execution_id, None)
+            changes.gone = gone
+            self._order = fresh_ids + kept
+        else:
+            self._order += [i for i in fresh_ids if i not in self._order]
+        self.total = page.pagination.total
+        # A refresh of the top says nothing about pages below it that were loaded already.
+        if offset > 0 or len(self._order) <= len(fresh):
+            self.has_more = page.pagination.has_more
+        return changes
+
+    def _covered_span(self, fresh: list[Execution]):
+        """Does a row sort within the span of `fresh` (by the query's sort field)?"""
+        sort = self.query.sort
+        values = [getattr(e, sort, None) for e in fresh]
+        values = [v for v in values if v is not None]
+        if not values:
+            return lambda execution: False
+        low, high = min(values), max(values)
+        if sort == "created_at":  # immutable: its span is exact
+            return lambda e: e.created_at is not None and low <= e.created_at <= high
+        # Other sort keys move as runs progress: never infer absence from them.
+        return lambda execution: False
+
+    def apply_execution(self, execution: Execution) -> Changes:
+        changes = Changes()
+        if execution.execution_id in self._rows:
+            self._put(execution, changes)
+        return changes
+
+    def apply_status(self, status: Status) -> Changes:
+        """A focused run's status: fold what the row shows into the row."""
+        self.focused_status = status
+        row = self._rows.get(status.execution_id)
+        if row is None:
+            return Changes()
+        update: dict[str, Any] = {"status": status.status, "status_raw": status.status_raw}
+        for name in ("updated_at", "completed_at", "failed_at", "cancelled_at", "error",
+                     "metadata"):
+            value = getattr(status, name)
+            if value is not None:
+                update[name] = value
+        if status.result is not None:
+            update["result"] = status.result
+        return self.apply_execution(row.model_copy(update=update))
+
+    def add_created(self, execution: Execution) -> Changes:
+        """A run the user just created: at the top, before the next list shows it."""
+        changes = Changes()
+        self._put(execution, changes)
+        if execution.execution_id not in self._order:
+            self._order.insert(0, execution.execution_id)
+        return changes

@@ -1,0 +1,245 @@
+"""The poll planner with a fake clock, the execution store, and the finished-run cache."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from conftest import KEY
+from roma_tui.api import Execution, ExecutionPage, RomaClient, Status
+from roma_tui.api.ratelimit import RateLimit
+from roma_tui.monitor.cache import FinishedCache
+from roma_tui.monitor.live import LiveMonitor
+from roma_tui.monitor.planner import OnScreen, PollPlanner
+from roma_tui.monitor.store import ExecutionStore, ListQuery
+
+T0 = 1_800_000_000.0
+
+
+class FakeClock:
+    def __init__(self, start: float = T0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def limit_seen(clock, remaining, *, limit=1000, reset_in=8 * 3600.0):
+    at = datetime.fromtimestamp(clock(), tz=UTC)
+    return RateLimit(limit=limit, remaining=remaining,
+                     reset_at=at + timedelta(seconds=reset_in) if reset_in else None,
+                     observed_at=at)
+
+
+RUNNING = OnScreen(any_running=True)
+
+
+def test_without_headers_the_profile_interval_is_used_and_idle_slows_down():
+    clock = FakeClock()
+    planner = PollPlanner(clock=clock, interval=2.0, idle_interval=60.0)
+    planner.poll_started()
+    plan = planner.plan(RUNNING)
+    assert plan.fetch == ("list",) and plan.at == T0 + 2.0 and plan.reason == "interval"
+    idle = planner.plan(OnScreen(any_running=False))
+    assert idle.at == T0 + 60.0 and idle.reason == "idle"
+
+
+def test_the_budget_is_spread_evenly_until_the_reset():
+    clock = FakeClock()
+    planner = PollPlanner(clock=clock, interval=2.0)
+    planner.observe(limit_seen(clock, 800, reset_in=8 * 3600))
+    planner.poll_started()
+    plan = planner.plan(RUNNING)
+    # 800 left, 50 kept in reserve: 750 list requests over 8 hours.
+    assert plan.reason == "budget" and abs((plan.at - T0) - 8 * 3600 / 750) < 1e-6
+    focused = planner.plan(OnScreen(focused_id="exec_x", focused_running=True, dag_open=True,
+                                    any_running=True))
+    assert focused.fetch == ("list", "status", "dag")
+    assert abs((focused.at - T0) - 3 * 8 * 3600 / 750) < 1e-6
+
+
+def test_a_simulated_day_never_touches_the_reserve():
+    clock = FakeClock()
+    remaining, reset = 1000, T0 + 86400
+    planner = PollPlanner(clock=clock, interval=2.0)
+    screen = OnScreen(focused_id="exec_x", focused_running=True, dag_open=True, any_running=True)
+    spent = 0
+    while clock.now < reset - 1:
+        plan = planner.plan(screen)
+        clock.now = plan.at
+        if clock.now >= reset:
+            break
+        planner.poll_started()
+        for _ in plan.fetch:
+            remaining -= 1
+            spent += 1
+            planner.observe(limit_seen(clock, remaining, reset_in=reset - clock.now))
+        planner.poll_succeeded()
+    assert remaining >= planner.reserve() == 50
+    assert spent >= 900  # and it did spend what it could
+    assert planner.user_may_spend()
+
+
+def test_when_only_the_reserve_is_left_polling_waits_for_the_reset():
+    clock = FakeClock()
+    planner = PollPlanner(clock=clock)
+    planner.observe(limit_seen(clock, 40, reset_in=3600))
+    plan = planner.plan(RUNNING)
+    assert plan.at == T0 + 900 and plan.reason == "reserve kept until the reset"  # re-checks
+    assert planner.user_may_spend()
+    planner.observe(limit_seen(clock, 0, reset_in=3600))
+    assert not planner.user_may_spend()
+
+
+def test_a_low_budget_drops_the_dag_before_the_list():
+    clock = FakeClock()
+    planner = PollPlanner(clock=clock)
+    planner.observe(limit_seen(clock, 52, reset_in=3600))  # two above the reserve
+    plan = planner.plan(OnScreen(focused_id="e", focused_running=True, dag_open=True,
+                                 any_running=True))
+    assert plan.fetch == ("list", "status")
+
+
+def test_failures_back_off_exponentially_and_recover():
+    clock = FakeClock()
+    planner = PollPlanner(clock=clock, interval=2.0, max_backoff=120.0)
+    delays = []
+    for _ in range(9):
+        planner.poll_failed("503")
+        plan = planner.plan(RUNNING)
+        delays.append(plan.at - clock.now)
+        assert plan.reason == "backoff after 503"
+    assert delays[:4] == [2.0, 4.0, 8.0, 16.0] and max(delays) == 120.0
+    assert planner.view().stale_since == T0
+    clock.now += 200
+    planner.poll_started()
+    planner.poll_succeeded()
+    assert planner.plan(RUNNING).reason == "interval" and planner.view().stale_since is None
+
+
+def test_a_429_waits_for_the_reset_it_names():
+    clock = FakeClock()
+    planner = PollPlanner(clock=clock)
+    planner.poll_failed("429", retry_at=T0 + 300)
+    plan = planner.plan(RUNNING)
+    assert plan.at == T0 + 300 and plan.reason == "backoff after 429"
+
+
+def test_odd_headers_neither_stall_nor_flood():
+    clock = FakeClock()
+    planner = PollPlanner(clock=clock, interval=2.0)
+    # Remaining known, reset unknown (or in the past): assume a day, not "never" nor "now".
+    planner.observe(limit_seen(clock, 500, reset_in=None))
+    planner.poll_started()
+    plan = planner.plan(RUNNING)
+    assert 2.0 < plan.at - T0 < 900
+    # Remaining 0 with no reset: wait, but look again within max_wait.
+    planner.observe(limit_seen(clock, 0, reset_in=None))
+    assert planner.plan(RUNNING).at - T0 <= planner.max_wait
+
+
+def execution(execution_id, status="running", minutes_ago=0, **extra):
+    created = datetime(2026, 1, 1, 12, tzinfo=UTC) - timedelta(minutes=minutes_ago)
+    return Execution(execution_id=execution_id, status=status, created_at=created, **extra)
+
+
+def page(rows, *, total=None, has_more=False):
+    return ExecutionPage(data=rows, pagination={"total": total or len(rows), "has_more": has_more})
+
+
+def test_store_reports_added_changed_and_keeps_rows_that_slid_down():
+    store = ExecutionStore()
+    first = store.apply_page(page([execution("a", minutes_ago=1), execution("b", minutes_ago=2)],
+                                  has_more=True), 0)
+    assert first.added == ["a", "b"]
+    more = store.apply_page(page([execution("b", minutes_ago=2), execution("c", minutes_ago=3)]),
+                            2)
+    assert more.added == ["c"] and [e.execution_id for e in store.rows()] == ["a", "b", "c"]
+    # A new run pushes "b" off the first page: it slid down, it did not vanish.
+    refresh = store.apply_page(page([execution("n"), execution("a", "completed", minutes_ago=1)],
+                                    has_more=True), 0)
+    assert refresh.added == ["n"] and refresh.gone == []
+    assert refresh.changed["a"] >= {"status"} and refresh.finished == ["a"]
+    assert [e.execution_id for e in store.rows()] == ["n", "a", "b", "c"]
+
+
+def test_store_drops_a_row_proven_to_have_left_a_filtered_query():
+    store = ExecutionStore(ListQuery(status="running"))
+    store.apply_page(page([execution("a", minutes_ago=1), execution("b", minutes_ago=2),
+                           execution("c", minutes_ago=3)]), 0)
+    changes = store.apply_page(page([execution("a", minutes_ago=1),
+                                     execution("c", minutes_ago=3)]), 0)
+    assert changes.gone == ["b"] and "b" not in store
+
+
+def test_store_ignores_a_status_going_backwards():
+    store = ExecutionStore()
+    store.apply_page(page([execution("a", "completed")]), 0)
+    changes = store.apply_page(page([execution("a", "running")]), 0)
+    assert not changes and store.get("a").status == "completed" and store.regressions == 1
+
+
+def test_status_of_the_focused_run_updates_its_row():
+    store = ExecutionStore()
+    store.apply_page(page([execution("a")]), 0)
+    changes = store.apply_status(Status(execution_id="a", status="failed", progress=40,
+                                        error="boom"))
+    assert changes.changed["a"] >= {"status", "error"} and store.get("a").error == "boom"
+
+
+def test_cache_keeps_finished_runs_whole_and_survives_bad_files(tmp_path):
+    cache = FinishedCache(tmp_path, "http://server")
+    done = execution("exec_0000000000000001", "completed", dag={"nodes": [{"id": "n"}]})
+    assert not cache.put(execution=execution("exec_0000000000000002"))  # running: not cached
+    assert cache.put(execution=done, status=Status(execution_id=done.execution_id,
+                                                   status="completed", progress=100))
+    again = FinishedCache(tmp_path, "http://server")  # a restart
+    cached, status = again.get(done.execution_id)
+    assert cached.dag.nodes[0].id == "n" and status.progress == 100
+    assert FinishedCache(tmp_path, "http://other").get(done.execution_id) == (None, None)
+    path = again._path(done.execution_id)
+    path.write_text('{"execution": {"execution_id": ')  # half-written
+    assert again.get(done.execution_id) == (None, None) and not path.exists()
+
+
+def test_cache_is_bounded(tmp_path):
+    cache = FinishedCache(tmp_path, "http://server", max_bytes=3000)
+    for i in range(20):
+        cache.put(execution=execution(f"exec_{i:016d}", "completed",
+                                      dag={"nodes": [{"id": "n", "input": "x" * 400}]}))
+    sizes = sum(p.stat().st_size for p in cache.folder.glob("*.json"))
+    assert sizes <= 3000 and cache.get(f"exec_{19:016d}")[0] is not None
+
+
+async def test_live_monitor_against_the_sandbox(start_sandbox, tmp_path):
+    server = start_sandbox(seed_demo=12, time_scale=0.05)
+    async with RomaClient(server.url, KEY) as client:
+        created = await client.create_execution("Watch me finish")
+        store = ExecutionStore(page_size=20)
+        planner = PollPlanner(interval=0.1)
+        monitor = LiveMonitor(client, store, planner, FinishedCache(tmp_path, server.url))
+        screen = OnScreen(focused_id=created.execution_id, focused_running=True, any_running=True)
+        result = await monitor.poll(planner.plan(screen), screen)
+        assert result.error is None and result.fetched == ["list", "status"]
+        assert created.execution_id in store and len(store) == 13
+        assert planner.view().remaining is not None
+        for _ in range(100):
+            result = await monitor.poll(planner.plan(screen), screen)
+            if created.execution_id in result.changes.finished:
+                break
+            await asyncio.sleep(0.05)
+        assert store.get(created.execution_id).status == "completed"
+        status, dag = await monitor.open(created.execution_id, with_dag=True)
+        assert status.status == "completed" and dag.nodes
+    # Closed client: the finished run is now read from the disk cache, no request needed.
+    status, dag = await monitor.open(created.execution_id, with_dag=True)
+    assert status.status == "completed" and dag.nodes
+
+
+async def test_live_monitor_returns_errors_and_backs_off():
+    async with RomaClient("http://127.0.0.1:9", KEY, max_retries=0) as client:
+        planner = PollPlanner(interval=2.0)
+        monitor = LiveMonitor(client, ExecutionStore(), planner)
+        result = await monitor.poll(planner.plan(RUNNING), RUNNING)
+    assert "Cannot connect" in str(result.error)
+    assert planner.plan(RUNNING).reason == "backoff after connection failure"
