@@ -88,7 +88,8 @@ def _sandbox_options(parser: argparse.ArgumentParser, *, demo: bool = False) -> 
     parser.add_argument("--db", metavar="PATH", help="SQLite file (default: in the data dir)")
     parser.add_argument("--seed-demo", type=int, default=40 if demo else 0, metavar="N",
                         help="fill an empty database with N historical executions")
-    parser.add_argument("--rate-limit", default="1000/day", metavar="N/day",
+    parser.add_argument("--rate-limit", default="5000/hour" if demo else "1000/day",
+                        metavar="N/day",
                         help="requests per key per window: N/day, N/hour, N/min, N/s")
     parser.add_argument("--seed", default="roma-sandbox", help="seed of the simulation")
     parser.add_argument("--fail-rate", type=float, default=0.15, metavar="P")
@@ -120,11 +121,11 @@ def main(argv: Sequence[str] | None = None, io: commands.Io | None = None) -> in
         from .sandbox_command import run_sandbox
 
         return run_sandbox(args, io)
-    io.warn(
-        "The console is not built yet in this version. Available today: "
-        "roma-tui login | logout | profiles | ls | status ID | cancel ID... (see --help)."
-    )
-    return commands.USAGE
+    from .console import run_console, run_demo
+
+    if args.command == "demo":
+        return run_demo(args, io)
+    return run_console(args, io)
 
 
 def run() -> None:

@@ -37,6 +37,7 @@ class Profile:
     theme: str = "roma-dark"
     runaway_minutes: float = 5.0
     allow_insecure: bool = False  # send the key over plain http to a non-loopback host
+    bell: bool = False  # ring the terminal bell when a watched run finishes
 
     def to_table(self) -> dict[str, Any]:
         data = asdict(self)
@@ -52,6 +53,7 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "theme": (str,),
     "runaway_minutes": (int, float),
     "allow_insecure": (bool,),
+    "bell": (bool,),
 }
 
 

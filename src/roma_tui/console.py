@@ -1,0 +1,76 @@
+"""Starting the console: on a profile (`roma-tui`) or on a fresh sandbox (`roma-tui demo`)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from argparse import Namespace
+from pathlib import Path
+
+from .api import RomaClient, RomaError
+from .commands import USAGE, Io
+from .settings import ENV_URL, ConfigError, Connection, Profile, load_config, resolve_connection
+
+
+def _check_url(connection: Connection, io: Io) -> bool:
+    try:
+        RomaClient(connection.base_url, connection.api_key,
+                   allow_insecure=connection.profile.allow_insecure)
+    except RomaError as exc:
+        io.warn(f"error: {exc}")
+        return False
+    return True
+
+
+def run_console(args: Namespace, io: Io) -> int:
+    from .ui.app import RomaApp
+
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        io.warn(f"error: {exc}")
+        return USAGE
+    connection = resolve_connection(config, profile_name=args.profile, url=args.url)
+    if args.allow_insecure:
+        connection.profile.allow_insecure = True
+    if connection.api_key is None:
+        # No key anywhere: ask for one (and the URL) on the connect screen.
+        url = args.url or os.environ.get(ENV_URL) or (
+            connection.base_url if config.profile(args.profile) else None)
+        app = RomaApp(None, read_only=args.read_only, ascii=args.ascii,
+                      connect_profile=connection.profile.name, connect_url=url)
+    else:
+        if not _check_url(connection, io):
+            return USAGE
+        app = RomaApp(connection, read_only=args.read_only, ascii=args.ascii)
+    app.run()
+    return 0
+
+
+def run_demo(args: Namespace, io: Io) -> int:
+    """A sandbox on a free loopback port with a fresh key and demo data, and the console on it."""
+    from .sandbox import RunningSandbox, make_api, new_demo_key
+    from .sandbox_command import settings_from
+    from .ui.app import RomaApp
+
+    scratch = None
+    if args.db is None:
+        scratch = Path(tempfile.mkdtemp(prefix="roma-tui-demo-"))
+        args.db = str(scratch / "demo.db")
+    key = new_demo_key()
+    try:
+        sandbox = RunningSandbox(make_api(settings_from(args, [key], [])))
+    except (OSError, ValueError, RuntimeError) as exc:
+        io.warn(f"error: the demo sandbox did not start: {exc}")
+        return 1
+    profile = Profile(name="demo", base_url=sandbox.url, poll_interval=2.0)
+    connection = Connection(profile, sandbox.url, key, "the demo sandbox", "the demo sandbox")
+    try:
+        RomaApp(connection, read_only=args.read_only, ascii=args.ascii,
+                remember_choices=False).run()
+    finally:
+        sandbox.stop()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return 0

@@ -1,0 +1,43 @@
+"""One live session on one server: client, store, planner, monitor, cache and action log.
+
+Built from a resolved `Connection`; the console holds one and replaces it to switch profile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..api import RomaClient
+from ..settings import Connection, cache_dir, data_dir
+from .action_log import ActionLog
+from .cache import FinishedCache
+from .live import LiveMonitor
+from .planner import PollPlanner
+from .store import ExecutionStore
+
+
+@dataclass
+class Session:
+    connection: Connection
+    client: RomaClient
+    store: ExecutionStore
+    planner: PollPlanner
+    monitor: LiveMonitor
+    actions: ActionLog
+
+    @classmethod
+    def open(cls, connection: Connection, *, page_size: int = 50) -> Session:
+        profile = connection.profile
+        client = RomaClient(
+            connection.base_url, connection.api_key, timeout=15.0, max_retries=1,
+            max_retry_wait=5.0, dialect=profile.dialect, allow_insecure=profile.allow_insecure,
+        )
+        store = ExecutionStore(page_size=page_size)
+        planner = PollPlanner(interval=profile.poll_interval)
+        cache = FinishedCache(cache_dir(), connection.base_url)
+        return cls(connection, client, store, planner,
+                   LiveMonitor(client, store, planner, cache),
+                   ActionLog(data_dir() / "actions.jsonl"))
+
+    async def close(self) -> None:
+        await self.client.aclose()

@@ -1,0 +1,176 @@
+"""The Textual app: themes, the connect flow, profile switching and the command palette.
+
+The app holds no API state of its own: each profile's session lives in its MainScreen, which
+the app replaces to switch profile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from rich.color import Color, ColorParseError
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from ..monitor.session import Session
+from ..settings import (
+    ConfigError,
+    Connection,
+    load_config,
+    resolve_connection,
+    set_preference,
+)
+from .connect import Connected, ConnectScreen
+from .main_screen import MainScreen
+from .palette import ExecutionsProvider
+from .themes import STATUS_DEFAULTS, load_themes
+
+
+class RomaApp(App[None]):
+    TITLE = "roma-tui"
+    CSS = """
+    #filter { height: 3; border: tall $panel; }
+    #panes { height: 1fr; }
+    #executions { height: 1fr; }
+    #status { height: 16; }
+    .title { text-style: bold; margin-bottom: 1; }
+    """
+    BINDINGS = [Binding("ctrl+p", "command_palette", "Commands")]
+    COMMANDS = App.COMMANDS | {ExecutionsProvider}
+
+    def __init__(
+        self,
+        connection: Connection | None,
+        *,
+        read_only: bool = False,
+        ascii: bool = False,
+        remember_choices: bool = True,
+        connect_profile: str = "default",
+        connect_url: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.connection = connection
+        self.force_read_only = read_only
+        self.ascii = ascii
+        self.remember_choices = remember_choices  # the demo leaves the user's config alone
+        self.connect_profile, self.connect_url = connect_profile, connect_url
+        self.main_screen: MainScreen | None = None
+        self.palette: dict[str, str] = dict(STATUS_DEFAULTS)
+
+    # -- themes --------------------------------------------------------------------------------
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(STATUS_DEFAULTS)
+
+    def _load_themes(self) -> None:
+        themes, problems = load_themes()
+        for theme in themes:
+            self.register_theme(theme)
+        for problem in problems:
+            self.notify(problem, severity="warning", timeout=8)
+
+    def watch_theme(self, theme: str) -> None:
+        self.palette = self._safe_palette()
+        if self.main_screen is not None and self.main_screen.is_mounted:
+            self.main_screen.table.show([])  # re-colour every row
+            self.main_screen.render_rows()
+            if self.remember_choices:
+                profile = self.main_screen.session.connection.profile.name
+                try:
+                    set_preference(profile, "theme", theme)
+                except ConfigError as exc:
+                    self.notify(str(exc), severity="warning")
+
+    def _safe_palette(self) -> dict[str, str]:
+        """Theme colours Rich can use (a theme file may hold anything)."""
+        variables = {**STATUS_DEFAULTS, **self.current_theme.variables}
+        for name in ("success", "warning", "error"):
+            value = getattr(self.current_theme, name, None)
+            if value:
+                variables[name] = value
+        safe = {}
+        for name, value in variables.items():
+            try:
+                Color.parse(value)
+            except ColorParseError:
+                continue
+            safe[name] = value
+        return safe
+
+    # -- start-up and sessions -----------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self._load_themes()
+        if self.connection is None:
+            self.push_screen(ConnectScreen(self.connect_profile, self.connect_url),
+                             self._connected)
+        else:
+            self.start(self.connection)
+
+    def _connected(self, result: Connected | None) -> None:
+        if result is not None:
+            self.notify(result.note, timeout=8)
+            self.start(result.connection)
+
+    def start(self, connection: Connection) -> None:
+        self.connection = connection
+        profile = connection.profile
+        if profile.theme in self.available_themes:
+            self.theme = profile.theme
+        elif "roma-dark" in self.available_themes:
+            self.theme = "roma-dark"
+        self.palette = self._safe_palette()
+        screen = MainScreen(Session.open(connection),
+                            read_only=self.force_read_only or profile.read_only,
+                            ascii=self.ascii, bell=profile.bell)
+        previous = self.main_screen
+        self.main_screen = screen
+        if previous is None:
+            self.push_screen(screen)
+        else:
+            self.switch_screen(screen)
+        if connection.key_problem and connection.api_key is None:
+            self.notify(connection.key_problem, severity="warning", timeout=10)
+
+    def switch_profile(self, name: str) -> None:
+        try:
+            connection = resolve_connection(load_config(), profile_name=name)
+        except ConfigError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.start(connection)
+        self.notify(f"Profile {name}: {connection.describe()}")
+
+    def toggle_read_only(self) -> None:
+        if self.main_screen is None:
+            return
+        self.main_screen.read_only = not self.main_screen.read_only
+        self.main_screen.refresh_bindings()
+        self.main_screen.render_budget()
+        self.notify("Read-only on: create and cancel are hidden." if self.main_screen.read_only
+                    else "Read-only off.")
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        main = self.main_screen
+        if main is None:
+            return
+        yield SystemCommand("Refresh now", "Fetch the list (and the focused run) now",
+                            main.action_refresh)
+        yield SystemCommand("Toggle read-only", "Hide or show create and cancel",
+                            self.toggle_read_only)
+        yield SystemCommand("Action log", "Cancels and creates sent from this machine",
+                            main.action_action_log)
+        yield SystemCommand("Help", "Every key", main.action_help)
+        try:
+            profiles = sorted(load_config().profiles)
+        except ConfigError:
+            profiles = []
+        for name in profiles:
+            yield SystemCommand(f"Switch profile: {name}", "Connect with this profile",
+                                _bind(self.switch_profile, name))
+
+
+def _bind(function: Callable[[str], None], value: str) -> Callable[[], None]:
+    return lambda: function(value)

@@ -1,0 +1,60 @@
+"""The line above the footer: profile, connection state, the budget and the next poll."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import Static
+
+from ..monitor.planner import BudgetView
+from ..safetext import one_line
+
+
+def _clock(when: datetime | None) -> str:
+    return when.astimezone().strftime("%H:%M") if when else "?"
+
+
+def budget_line(
+    *,
+    profile: str,
+    url: str,
+    view: BudgetView,
+    error: str | None,
+    read_only: bool,
+    palette: dict[str, str],
+    now: float | None = None,
+) -> Text:
+    now = now or time.time()
+    line = Text()
+    line.append(f" {one_line(profile, 20)} ", style="bold reverse")
+    line.append(f" {one_line(url, 40)}  ")
+    if view.stale_since is not None:
+        since = datetime.fromtimestamp(view.stale_since).strftime("%H:%M:%S")
+        line.append(f"● stale since {since}", style=f"bold {palette.get('warning', 'yellow')}")
+    elif error:
+        line.append("● error", style=f"bold {palette.get('error', 'red')}")
+    else:
+        line.append("● live", style=f"bold {palette.get('success', 'green')}")
+    line.append("  │  ")
+    if view.remaining is not None:
+        limit = f"/{view.limit}" if view.limit is not None else ""
+        line.append(f"budget {view.remaining}{limit}")
+        line.append(f" ({view.reserve} kept for you)", style="dim")
+        if view.reset_at is not None:
+            line.append(f" · resets {_clock(view.reset_at)}")
+    else:
+        line.append("no rate-limit headers: fixed interval", style="dim")
+    if view.next_poll_at is not None:
+        wait = max(0, round(view.next_poll_at - now))
+        line.append(f"  │  next poll {wait}s ({view.reason})")
+    if read_only:
+        line.append("  │  READ-ONLY", style="bold")
+    return line
+
+
+class BudgetBar(Static):
+    DEFAULT_CSS = """
+    BudgetBar { height: 1; background: $panel; }
+    """

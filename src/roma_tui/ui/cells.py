@@ -1,0 +1,107 @@
+"""Executions as table cells: Rich `Text` built from cleaned strings, never from markup.
+
+Colours come from the theme's status variables; every status also has a glyph, so nothing
+relies on colour alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from rich.text import Text
+
+from ..api import Execution
+from ..presentation import duration, relative, run_seconds, status_glyph
+from ..safetext import one_line
+
+COLUMNS = (
+    ("mark", " "),
+    ("id", "ID"),
+    ("status", "Status"),
+    ("goal", "Goal"),
+    ("profile", "Profile"),
+    ("depth", "Depth"),
+    ("created", "Created"),
+    ("duration", "Duration"),
+    ("progress", "Progress"),
+)
+# Columns the API can sort on, and the field it sorts by.
+SERVER_SORT = {"created": "created_at", "status": "status"}
+GOAL_WIDTH = 48
+
+
+def status_style(status: str, palette: Mapping[str, str]) -> str:
+    return palette.get(f"status-{status}", "") or ""
+
+
+def is_runaway(execution: Execution, threshold_s: float, now: datetime) -> bool:
+    if execution.status != "running" or execution.created_at is None:
+        return False
+    return (now - execution.created_at).total_seconds() > threshold_s
+
+
+def progress_text(execution: Execution, progress: float | None) -> str:
+    if execution.status == "completed":
+        return "100%"
+    if progress is not None:
+        return f"{progress:.0f}%"
+    if execution.total_tasks:
+        return f"{100 * (execution.completed_tasks or 0) / execution.total_tasks:.0f}%"
+    return "-"
+
+
+def row_cells(
+    execution: Execution,
+    *,
+    marked: bool,
+    palette: Mapping[str, str],
+    runaway_s: float,
+    progress: float | None = None,
+    ascii: bool = False,
+    now: datetime | None = None,
+) -> tuple[Text, ...]:
+    now = now or datetime.now(UTC)
+    status = execution.status.value
+    runaway = is_runaway(execution, runaway_s, now)
+    label = f"{status_glyph(status, ascii=ascii)} {status}"
+    if status == "unknown" and execution.status_raw:
+        label += f" ({one_line(execution.status_raw, 12)})"
+    status_cell = Text(label, style=status_style(status, palette))
+    if runaway:
+        status_cell.append(" RUNAWAY" if ascii else " ⚠ runaway",
+                           style=f"bold {palette.get('runaway', 'red')}")
+    elapsed = run_seconds(execution.created_at, execution.finished_at, now)
+    return (
+        Text("*" if ascii and marked else "●" if marked else " ", style="bold"),
+        Text(execution.execution_id, style="bold" if runaway else ""),
+        status_cell,
+        Text(one_line(execution.initial_goal, GOAL_WIDTH)),
+        Text(one_line(execution.config_profile or "-", 14)),
+        Text(str(execution.max_depth) if execution.max_depth is not None else "-"),
+        Text(relative(execution.created_at, now)),
+        Text(duration(elapsed), style="bold" if runaway else ""),
+        Text(progress_text(execution, progress)),
+    )
+
+
+def sort_value(execution: Execution, column: str, progress: float | None = None) -> tuple:
+    """A key for sorting on the client; missing values sort last."""
+    value: object
+    if column == "id":
+        value = execution.execution_id
+    elif column == "status":
+        value = execution.status.value
+    elif column == "goal":
+        value = (execution.initial_goal or "").lower()
+    elif column == "profile":
+        value = execution.config_profile or ""
+    elif column == "depth":
+        value = execution.max_depth
+    elif column == "duration":
+        value = run_seconds(execution.created_at, execution.finished_at)
+    elif column == "progress":
+        value = 100.0 if execution.status == "completed" else progress
+    else:  # created, and anything else: newest data first is the natural order
+        value = execution.created_at
+    return (value is None, value if value is not None else 0)

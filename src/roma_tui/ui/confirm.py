@@ -1,0 +1,63 @@
+"""The cancel confirmation: names what will be cancelled; only an explicit `y` sends anything.
+
+The safe button ("No") has the focus; `n` or `esc` closes without sending.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from ..api import Execution
+from ..safetext import one_line
+
+
+class ConfirmCancel(ModalScreen[bool]):
+    DEFAULT_CSS = """
+    ConfirmCancel { align: center middle; }
+    ConfirmCancel > Vertical { width: 90; max-width: 95%; height: auto; max-height: 80%;
+        border: thick $error; background: $surface; padding: 1 2; }
+    ConfirmCancel #cancel-list { height: auto; max-height: 20; }
+    ConfirmCancel Horizontal { height: auto; margin-top: 1; }
+    ConfirmCancel Button { margin-right: 2; }
+    """
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes, cancel"),
+        Binding("n", "answer(False)", "No"),
+        Binding("escape", "answer(False)", "No", show=False),
+    ]
+
+    def __init__(self, executions: list[Execution]) -> None:
+        super().__init__()
+        self.executions = executions
+
+    def compose(self) -> ComposeResult:
+        count = len(self.executions)
+        title = (f"Cancel execution {self.executions[0].execution_id}?" if count == 1
+                 else f"Cancel {count} executions?")
+        listing = Text()
+        for execution in self.executions:
+            listing.append(execution.execution_id, style="bold")
+            listing.append(f"  {execution.status.value:<10} ")
+            listing.append(one_line(execution.initial_goal, 60) + "\n")
+        with Vertical():
+            yield Static(Text(title, style="bold"), id="cancel-title")
+            with VerticalScroll(id="cancel-list"):
+                yield Static(listing)
+            yield Static(Text("Press y to cancel, n or esc to keep them running.", style="dim"))
+            with Horizontal():
+                yield Button("No, keep running (n)", id="no", variant="primary")
+                yield Button("Yes, cancel (y)", id="yes", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)

@@ -1,0 +1,467 @@
+"""The console's main screen: the filter, `#executions`, `#status`, the budget bar.
+
+Data flows one way: the poll worker updates the session's store, then `render_rows` shows it.
+Polls never overlap (one worker, then `set_timer` for the next, when the planner says) and are
+skipped while a modal is open.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input
+
+from ..api import Execution, RomaError, Status
+from ..commands import cancel_outcome
+from ..monitor.live import PollResult
+from ..monitor.planner import LIST, STATUS, OnScreen, PollPlan
+from ..monitor.query import parse_filter
+from ..monitor.session import Session
+from ..monitor.store import ListQuery
+from ..safetext import one_line
+from .action_log_screen import ActionLogScreen
+from .budget_bar import BudgetBar, budget_line
+from .cells import COLUMNS, SERVER_SORT, row_cells, sort_value
+from .confirm import ConfirmCancel
+from .executions_table import ExecutionsTable
+from .help import HelpScreen, binding_rows
+from .new_run import NewExecutionForm, NewRun
+from .status_pane import StatusPane, describe, whole_text
+from .viewer import TextViewer
+
+QUICK_STATUS = {"1": None, "2": "running", "3": "completed", "4": "failed", "5": "cancelled"}
+SORTABLE = [key for key, _ in COLUMNS if key != "mark"]
+PAGE_AHEAD = 5  # rows from the end at which the next page loads
+
+
+class MainScreen(Screen[None]):
+    BINDINGS = [
+        Binding("slash", "focus_filter", "Filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("s", "cycle_sort", "Sort"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False),
+        *[Binding(k, f"quick_status('{k}')", f"Show {v or 'all'}", show=False)
+          for k, v in QUICK_STATUS.items()],
+        Binding("space", "mark", "Mark", show=False),
+        Binding("c", "cancel", "Cancel"),
+        Binding("C", "cancel_marked", "Cancel marked", show=False),
+        Binding("n", "new", "New"),
+        Binding("enter", "view", "Whole result", show=False),
+        Binding("d", "dag", "DAG"),
+        Binding("L", "action_log", "Action log", show=False),
+        Binding("ctrl+r", "refresh", "Refresh"),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self, session: Session, *, read_only: bool, ascii: bool, bell: bool) -> None:
+        super().__init__()
+        self.session = session
+        self.read_only = read_only
+        self.ascii = ascii
+        self.bell = bell
+        self.sort_column, self.sort_desc = "created", True
+        self.filter = parse_filter("")
+        self.marked: set[str] = set()
+        self.watched: set[str] = set()  # runs the user created or looked at: toast when done
+        self.statuses: dict[str, Status] = {}
+        self.last_error: str | None = None
+        self._poll_timer: Timer | None = None
+        self._focus_timer: Timer | None = None
+        self._paging = False
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="/ filter: words, status:running, profile:fast, since:2h, "
+                    "after:2025-11-01 · enter keeps · esc clears", id="filter")
+        with Vertical(id="panes"):
+            yield ExecutionsTable(id="executions")
+            yield StatusPane(id="status")
+        yield BudgetBar(id="budget")
+        yield Footer()
+
+    @property
+    def table(self) -> ExecutionsTable:
+        return self.query_one("#executions", ExecutionsTable)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self.set_interval(1.0, self.tick)
+        self.poll(manual=True)
+
+    async def on_unmount(self) -> None:
+        await self.session.close()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Hidden, not only disabled: read-only means there is no way to do it.
+        return not (self.read_only and action in ("cancel", "cancel_marked", "new"))
+
+    # -- what is on screen ---------------------------------------------------------------------
+
+    @property
+    def palette(self) -> dict[str, str]:
+        return self.app.palette  # type: ignore[attr-defined]
+
+    def current(self) -> Execution | None:
+        key = self.table.current_id
+        return self.session.store.get(key) if key else None
+
+    def on_screen(self) -> OnScreen:
+        current = self.current()
+        store = self.session.store
+        return OnScreen(
+            list_visible=True,
+            focused_id=current.execution_id if current else None,
+            focused_running=bool(current and not current.is_finished),
+            any_running=bool(store.running_ids()),
+        )
+
+    def cells_for(self, execution: Execution) -> tuple[Text, ...]:
+        status = self.statuses.get(execution.execution_id)
+        return row_cells(execution, marked=execution.execution_id in self.marked,
+                         palette=self.palette, runaway_s=self.runaway_seconds,
+                         progress=status.progress if status else None, ascii=self.ascii)
+
+    @property
+    def runaway_seconds(self) -> float:
+        return self.session.connection.profile.runaway_minutes * 60
+
+    def render_rows(self) -> None:
+        rows = [e for e in self.session.store.rows() if self.filter.matches(e)]
+        if self.sort_column not in SERVER_SORT:
+            rows.sort(key=lambda e: sort_value(e, self.sort_column,
+                                               self._progress(e.execution_id)),
+                      reverse=self.sort_desc)
+        self.table.show([(e.execution_id, self.cells_for(e)) for e in rows])
+        self.render_status()
+        self.render_budget()
+
+    def _progress(self, execution_id: str) -> float | None:
+        status = self.statuses.get(execution_id)
+        return status.progress if status else None
+
+    def render_status(self) -> None:
+        current = self.current()
+        status = self.statuses.get(current.execution_id) if current else None
+        self.query_one(StatusPane).show(describe(current, status, palette=self.palette,
+                                                 runaway_s=self.runaway_seconds,
+                                                 ascii=self.ascii))
+
+    def render_budget(self) -> None:
+        connection = self.session.connection
+        self.query_one(BudgetBar).update(budget_line(
+            profile=connection.profile.name, url=connection.base_url,
+            view=self.session.planner.view(), error=self.last_error, read_only=self.read_only,
+            palette=self.palette))
+
+    def tick(self) -> None:
+        """Once a second: live durations of running rows, the countdown, the status pane."""
+        if self.app.screen is not self:
+            return
+        store = self.session.store
+        for execution_id in store.running_ids():
+            execution = store.get(execution_id)
+            if execution is not None:
+                self.table.update_row_cells(execution_id, self.cells_for(execution))
+        self.render_status()
+        self.render_budget()
+
+    # -- polling -------------------------------------------------------------------------------
+
+    def schedule_poll(self) -> None:
+        plan = self.session.planner.plan(self.on_screen())
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+        self._poll_timer = self.set_timer(max(0.05, plan.at - time.time()), self.poll)
+        self.render_budget()
+
+    @work(exclusive=True, group="poll", exit_on_error=False)
+    async def poll(self, manual: bool = False) -> None:
+        if self.app.screen is not self and not manual:
+            self._poll_timer = self.set_timer(1.0, self.poll)  # nothing repaints under a modal
+            return
+        screen = self.on_screen()
+        planner = self.session.planner
+        if manual:
+            if not planner.user_may_spend():
+                self.app.notify("The rate limit is spent until the reset; showing the last data.",
+                                severity="warning")
+                self.schedule_poll()
+                return
+            fetch = (LIST, STATUS) if screen.focused_running else (LIST,)
+            plan = PollPlan(fetch, time.time(), "manual")
+        else:
+            plan = planner.plan(screen)
+        result = await self.session.monitor.poll(plan, screen)
+        self.apply(result)
+        self.schedule_poll()
+
+    def apply(self, result: PollResult) -> None:
+        status = self.session.store.focused_status
+        if status is not None:
+            self.statuses[status.execution_id] = status
+        if result.error is not None:
+            message = str(result.error)
+            if message != self.last_error:
+                self.app.notify(message, title="Could not refresh", severity="error", timeout=8)
+            self.last_error = message
+        else:
+            self.last_error = None
+        for execution_id in result.changes.finished:
+            self.announce_finished(execution_id)
+        self.render_rows()
+
+    def announce_finished(self, execution_id: str) -> None:
+        execution = self.session.store.get(execution_id)
+        if execution is None or execution_id not in self.watched:
+            return
+        severity = "information" if execution.status == "completed" else "error"
+        self.app.notify(f"{execution_id}: {one_line(execution.initial_goal, 50)}",
+                        title=f"Run {execution.status.value}", severity=severity)
+        if self.bell:
+            self.app.bell()
+
+    # -- cursor, paging, focus -----------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#executions")
+    def row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.render_status()
+        if event.cursor_row >= self.table.row_count - PAGE_AHEAD and not self._paging:
+            self.load_more()
+        if self._focus_timer is not None:
+            self._focus_timer.stop()
+        self._focus_timer = self.set_timer(0.4, self.focus_settled)  # debounce: keys repeat
+
+    def focus_settled(self) -> None:
+        current = self.current()
+        if current is None:
+            return
+        self.watched.add(current.execution_id)
+        if not current.is_finished:
+            self.fetch_status(current.execution_id)
+
+    @work(group="focus", exclusive=True, exit_on_error=False)
+    async def fetch_status(self, execution_id: str) -> None:
+        try:
+            status, _ = await self.session.monitor.open(execution_id, with_dag=False)
+        except RomaError as error:
+            self.last_error = str(error)
+            self.render_budget()
+            return
+        self.statuses[execution_id] = status
+        self.render_rows()
+
+    @work(group="paging", exclusive=True, exit_on_error=False)
+    async def load_more(self) -> None:
+        if not self.session.store.has_more:
+            return
+        self._paging = True
+        try:
+            await self.session.monitor.load_more()
+        except RomaError as error:
+            self.app.notify(str(error), title="Could not load more", severity="error")
+        finally:
+            self._paging = False
+        self.render_rows()
+
+    @on(DataTable.RowSelected, "#executions")
+    def row_selected(self) -> None:
+        self.action_view()
+
+    # -- filter and sort -----------------------------------------------------------------------
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.value:
+            box.value = ""
+        self.table.focus()
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self.apply_filter(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def filter_submitted(self) -> None:
+        self.table.focus()
+
+    def apply_filter(self, text: str) -> None:
+        store = self.session.store
+        self.filter = parse_filter(text, store.query)
+        if self.filter.problems:
+            self.app.notify("; ".join(self.filter.problems), title="Filter", timeout=4)
+        if self.filter.server != store.query:
+            store.set_query(self.filter.server)
+            self.poll(manual=True)
+        self.render_rows()
+
+    def action_quick_status(self, key: str) -> None:
+        words = [w for w in self.query_one("#filter", Input).value.split()
+                 if not w.startswith("status:")]
+        if QUICK_STATUS[key]:
+            words.append(f"status:{QUICK_STATUS[key]}")
+        self.query_one("#filter", Input).value = " ".join(words)
+
+    def action_cycle_sort(self) -> None:
+        index = SORTABLE.index(self.sort_column) if self.sort_column in SORTABLE else -1
+        self.set_sort(SORTABLE[(index + 1) % len(SORTABLE)], desc=True)
+
+    def action_reverse_sort(self) -> None:
+        self.set_sort(self.sort_column, desc=not self.sort_desc)
+
+    @on(DataTable.HeaderSelected, "#executions")
+    def header_clicked(self, event: DataTable.HeaderSelected) -> None:
+        column = str(event.column_key.value)
+        if column in SORTABLE:
+            same = column == self.sort_column
+            self.set_sort(column, desc=not self.sort_desc if same else True)
+
+    def set_sort(self, column: str, *, desc: bool) -> None:
+        self.sort_column, self.sort_desc = column, desc
+        store = self.session.store
+        field = SERVER_SORT.get(column, "created_at")
+        order = "desc" if desc or column not in SERVER_SORT else "asc"
+        query = ListQuery(**{**store.query.params(), "sort": field, "order": order})
+        self.app.notify(f"Sorted by {column} ({'descending' if desc else 'ascending'}"
+                        f"{', on the server' if column in SERVER_SORT else ''})", timeout=2)
+        if query != store.query:
+            store.set_query(query)
+            self.filter = parse_filter(self.query_one("#filter", Input).value, query)
+            self.poll(manual=True)
+        self.render_rows()
+
+    # -- actions on runs -----------------------------------------------------------------------
+
+    def action_mark(self) -> None:
+        current = self.current()
+        if current is None:
+            return
+        self.marked ^= {current.execution_id}
+        self.table.update_row_cells(current.execution_id, self.cells_for(current))
+        if self.table.cursor_row < self.table.row_count - 1:
+            self.table.move_cursor(row=self.table.cursor_row + 1)
+
+    def action_cancel(self) -> None:
+        current = self.current()
+        if current is None:
+            return
+        if current.is_finished:
+            self.app.notify(f"{current.execution_id} is already {current.status.value}.")
+            return
+        self.app.push_screen(ConfirmCancel([current]),
+                             lambda yes: self.send_cancels([current.execution_id]) if yes
+                             else None)
+
+    def action_cancel_marked(self) -> None:
+        store = self.session.store
+        runs = [store.get(i) for i in sorted(self.marked) if store.get(i) is not None]
+        if not runs:
+            self.app.notify("No marked runs: mark them with space first.")
+            return
+        ids = [r.execution_id for r in runs]
+        self.app.push_screen(ConfirmCancel(runs),
+                             lambda yes: self.send_cancels(ids) if yes else None)
+
+    @work(group="cancel", exit_on_error=False)
+    async def send_cancels(self, ids: list[str]) -> None:
+        session = self.session
+        outcomes = []
+        for execution_id in ids:
+            error: RomaError | None = None
+            try:
+                # One key per cancel: a retry of this request never cancels twice.
+                await session.monitor.cancel(execution_id, f"roma-tui-{uuid.uuid4().hex}")
+            except RomaError as exc:
+                error = exc
+            outcome = cancel_outcome(error)
+            request_id = error.request_id if error else session.client.last_request_id
+            session.actions.record("cancel", execution_id, outcome, request_id,
+                                   session.connection.base_url,
+                                   error.message if error else None)
+            outcomes.append(f"{execution_id}: {outcome}"
+                            + (f" (request {request_id})" if error and request_id else ""))
+            self.marked.discard(execution_id)
+        failed = any(": failed" in o or "not " in o for o in outcomes)
+        self.app.notify("\n".join(outcomes[:10]) + ("\n…" if len(outcomes) > 10 else ""),
+                        title=f"Cancel: {len(ids)} sent",
+                        severity="warning" if failed else "information", timeout=10)
+        self.poll(manual=True)
+
+    def action_new(self) -> None:
+        self.app.push_screen(NewExecutionForm(), self._create)
+
+    def _create(self, request: NewRun | None) -> None:
+        if request is not None:
+            self.create_run(request)
+
+    @work(group="create", exit_on_error=False)
+    async def create_run(self, request: NewRun) -> None:
+        session = self.session
+        try:
+            execution = await session.monitor.create(request.goal, **request.options)
+        except RomaError as error:
+            self.app.notify(str(error), title="Not created", severity="error", timeout=10)
+            return
+        session.actions.record("create", execution.execution_id, "created",
+                               session.client.last_request_id, session.connection.base_url)
+        self.watched.add(execution.execution_id)
+        self.render_rows()
+        self.table.keep_cursor_on(execution.execution_id)
+        self.app.notify(f"{execution.execution_id} started", title="New run")
+
+    def action_view(self) -> None:
+        current = self.current()
+        if current is None:
+            return
+        text = whole_text(current, self.statuses.get(current.execution_id))
+        self.app.push_screen(TextViewer(current.execution_id, text))
+
+    def action_dag(self) -> None:
+        current = self.current()
+        if current is not None:
+            self.app.notify("The DAG explorer is not built yet in this version.",
+                            title=current.execution_id)
+
+    @work(group="jump", exclusive=True, exit_on_error=False)
+    async def jump_to(self, execution_id: str) -> None:
+        """Put the cursor on a run; fetch it first when it is not loaded."""
+        store = self.session.store
+        if execution_id not in store:
+            try:
+                execution = await self.session.client.get_execution(execution_id)
+            except RomaError as error:
+                self.app.notify(str(error), title="Cannot open", severity="error")
+                return
+            store.add_created(execution.model_copy(update={"dag": None}))
+        if execution_id not in self.table.shown_ids:
+            self.query_one("#filter", Input).value = ""  # the filter hid it
+            self.apply_filter("")
+        self.render_rows()
+        self.table.keep_cursor_on(execution_id)
+        self.table.focus()
+
+    def action_action_log(self) -> None:
+        actions = self.session.actions
+        self.app.push_screen(ActionLogScreen(actions.recent(), str(actions.path)))
+
+    def action_refresh(self) -> None:
+        self.poll(manual=True)
+
+    def action_help(self) -> None:
+        rows = binding_rows(self.BINDINGS, list(self.app.BINDINGS))
+        rows.append(("ctrl+p", "Command palette: profiles, themes, jump to a run, read-only"))
+        self.app.push_screen(HelpScreen(rows, extra=(
+            "Filter terms: status:running|completed|failed|cancelled, profile:NAME, "
+            "since:30m|2h|7d, after:DATE, before:DATE; other words match id, goal and profile.\n"
+            "Rows marked ⚠ runaway have run longer than the profile's runaway_minutes.")))

@@ -1,0 +1,147 @@
+"""`#status`: the run under the cursor: status, progress, step, timings, usage, result or error.
+
+Everything from the server passes through `safetext` into Rich `Text`: no markup is parsed and
+no control character reaches the terminal. Long results are cut here; `enter` shows them whole.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from ..api import Execution, Status
+from ..presentation import clock, duration, relative, run_seconds, status_glyph
+from ..safetext import clean, one_line, shorten
+from .cells import is_runaway, status_style
+
+PANE_TEXT_LIMIT = 20_000  # characters of result/error shown in the pane; the viewer shows all
+BAR_WIDTH = 24
+
+
+def result_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+def progress_bar(percent: float, *, ascii: bool) -> str:
+    filled = round(BAR_WIDTH * max(0.0, min(percent, 100.0)) / 100)
+    full, empty = ("#", "-") if ascii else ("█", "░")
+    return full * filled + empty * (BAR_WIDTH - filled)
+
+
+def describe(
+    execution: Execution | None,
+    status: Status | None,
+    *,
+    palette: Mapping[str, str],
+    runaway_s: float,
+    ascii: bool = False,
+    now: datetime | None = None,
+) -> Text:
+    """The pane's text for one run (the row, plus its Status when we have it)."""
+    if execution is None:
+        return Text("No execution selected.", style="dim")
+    now = now or datetime.now(UTC)
+    state = status.status.value if status else execution.status.value
+    text = Text()
+    text.append(execution.execution_id, style="bold")
+    text.append("  ")
+    text.append(f"{status_glyph(state, ascii=ascii)} {state}", style=status_style(state, palette))
+    raw = (status.status_raw if status else None) or execution.status_raw
+    if state == "unknown" and raw:
+        text.append(f" (server said {one_line(raw, 30)!r})", style="dim")
+    if is_runaway(execution, runaway_s, now):
+        text.append("  RUNAWAY: running for "
+                    f"{duration(run_seconds(execution.created_at, None, now))}",
+                    style=f"bold {palette.get('runaway', 'red')}")
+    text.append("\n\n")
+    text.append("Goal  ", style="bold")
+    goal, cut = shorten(execution.initial_goal, 600)
+    text.append(goal + ("…" if cut else ""))
+    text.append("\n")
+    text.append(f"Profile {one_line(execution.config_profile or '-', 20)} · "
+                f"max depth {execution.max_depth if execution.max_depth is not None else '-'}\n",
+                style="dim")
+
+    progress = status.progress if status and status.progress is not None else (
+        100.0 if state == "completed" else None)
+    if progress is not None:
+        text.append(f"\n{progress_bar(progress, ascii=ascii)} {progress:5.1f}%\n")
+    step = status.current_step if status else None
+    if step and state == "running":
+        text.append("Step  ", style="bold")
+        text.append(one_line(step, 200) + "\n")
+
+    finished = (status.completed_at or status.failed_at or status.cancelled_at) if status \
+        else None
+    finished = finished or execution.finished_at
+    text.append("\nCreated   ", style="bold")
+    text.append(f"{clock(execution.created_at)} ({relative(execution.created_at, now)})\n")
+    updated = (status.updated_at if status else None) or execution.updated_at
+    text.append("Updated   ", style="bold")
+    text.append(f"{clock(updated)}\n")
+    if finished:
+        text.append("Finished  ", style="bold")
+        text.append(f"{clock(finished)}\n")
+    text.append("Duration  ", style="bold")
+    text.append(duration(run_seconds(execution.created_at, finished, now)) + "\n")
+
+    meta = (status.metadata if status else None) or execution.metadata
+    if meta is not None:
+        tokens = f"{meta.tokens_used:,}" if meta.tokens_used is not None else "-"
+        calls = str(meta.agent_calls) if meta.agent_calls is not None else "-"
+        text.append("Usage     ", style="bold")
+        text.append(f"{tokens} tokens · {calls} agent calls\n")
+
+    error = (status.error if status else None) or execution.error
+    result = (status.result if status else None) or execution.result
+    for title, body, style in (("Error", error, status_style("failed", palette)),
+                               ("Result", result_text(result), "")):
+        if body:
+            shown, cut = shorten(body, PANE_TEXT_LIMIT)
+            text.append(f"\n── {title} ", style=f"bold {style}")
+            text.append(f"({len(body):,} chars{', enter shows all' if cut else ''})\n",
+                        style="dim")
+            text.append(shown + ("\n…" if cut else ""))
+            text.append("\n")
+    return text
+
+
+def whole_text(execution: Execution | None, status: Status | None) -> str:
+    """Everything worth reading about the run, for the viewer (cleaned, never cut)."""
+    if execution is None:
+        return ""
+    parts = [f"{execution.execution_id}\n\nGoal:\n{execution.initial_goal or ''}"]
+    error = (status.error if status else None) or execution.error
+    result = (status.result if status else None) or execution.result
+    if error:
+        parts.append(f"Error:\n{error}")
+    if result is not None:
+        parts.append(f"Result:\n{result_text(result)}")
+    return clean("\n\n".join(parts))
+
+
+class StatusPane(VerticalScroll):
+    DEFAULT_CSS = """
+    StatusPane { border-top: solid $panel; padding: 0 1; }
+    StatusPane > Static { width: 100%; }
+    """
+
+    def compose(self):
+        yield Static(Text("No execution selected.", style="dim"), id="status-body")
+
+    def show(self, text: Text) -> None:
+        self.query_one("#status-body", Static).update(text)
+
+    @property
+    def body(self) -> Static:
+        return self.query_one("#status-body", Static)

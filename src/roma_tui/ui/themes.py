@@ -1,0 +1,65 @@
+"""Themes as data: TOML files shipped in `themes/` and dropped by users into the config dir.
+
+A theme file names Textual's colours and our own variables (`status-running`, ...). A broken
+file is skipped with a message; it never stops the app.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from textual.theme import Theme
+
+from ..settings import config_dir
+
+# Defaults for our variables, so any Textual theme (e.g. the built-in ones) works too.
+STATUS_DEFAULTS = {
+    "status-running": "#4EA8DE",
+    "status-pending": "#8B949E",
+    "status-completed": "#3FB950",
+    "status-failed": "#F85149",
+    "status-cancelled": "#D29922",
+    "status-unknown": "#BC8CFF",
+    "runaway": "#FF7B72",
+}
+_COLOURS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel",
+            "success", "warning", "error", "boost")
+
+
+def shipped_theme_dir() -> Path:
+    """Inside the wheel: roma_tui/themes. From a source checkout: the repository's themes/."""
+    packaged = Path(__file__).resolve().parents[1] / "themes"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "themes"
+
+
+def user_theme_dir() -> Path:
+    return config_dir() / "themes"
+
+
+def load_theme_file(path: Path) -> Theme:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data.get("name"), str) or not isinstance(data.get("primary"), str):
+        raise ValueError("a theme needs a 'name' and a 'primary' colour")
+    colours = {k: data[k] for k in _COLOURS if isinstance(data.get(k), str)}
+    variables = data.get("variables", {})
+    if not isinstance(variables, dict):
+        raise ValueError("[variables] must be a table")
+    return Theme(name=data["name"], dark=bool(data.get("dark", True)),
+                 variables={str(k): str(v) for k, v in variables.items()}, **colours)
+
+
+def load_themes() -> tuple[list[Theme], list[str]]:
+    """All themes (shipped first, then the user's); and a message for each file skipped."""
+    themes, problems = [], []
+    for folder in (shipped_theme_dir(), user_theme_dir()):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.toml")):
+            try:
+                themes.append(load_theme_file(path))
+            except (OSError, ValueError, TypeError, tomllib.TOMLDecodeError) as exc:
+                problems.append(f"Theme {path} skipped: {exc}")
+    return themes, problems

@@ -1,0 +1,39 @@
+"""A scrollable, read-only viewer for whole texts (results, errors, node outputs).
+
+The text is cleaned before it arrives and shown in a read-only TextArea: it is never parsed as
+markup, and megabytes scroll without being laid out at once.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static, TextArea
+
+
+class TextViewer(ModalScreen[None]):
+    DEFAULT_CSS = """
+    TextViewer { align: center middle; }
+    TextViewer > Vertical { width: 95%; height: 90%; border: thick $primary;
+        background: $surface; }
+    TextViewer TextArea { height: 1fr; }
+    """
+    BINDINGS = [Binding("escape,q", "close", "Close")]
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title_text, self.text = title, text
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(f" {self.title_text} · {len(self.text):,} characters · esc closes",
+                         markup=False)
+            yield TextArea(self.text, read_only=True, soft_wrap=True, id="viewer-text")
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
