@@ -69,7 +69,7 @@ def row_cells(
         label += f" ({one_line(execution.status_raw, 12)})"
     status_cell = Text(label, style=status_style(status, palette))
     if runaway:
-        status_cell.append(" RUNAWAY" if ascii else " ⚠ runaway",
+        status_cell.append("  RUNAWAY" if ascii else "  ⚠ RUNAWAY",
                            style=f"bold {palette.get('runaway', 'red')}")
     elapsed = run_seconds(execution.created_at, execution.finished_at, now)
     return (

@@ -63,44 +63,43 @@ def describe(
         text.append("  RUNAWAY: running for "
                     f"{duration(run_seconds(execution.created_at, None, now))}",
                     style=f"bold {palette.get('runaway', 'red')}")
-    text.append("\n\n")
-    text.append("Goal  ", style="bold")
-    goal, cut = shorten(execution.initial_goal, 600)
-    text.append(goal + ("…" if cut else ""))
     text.append("\n")
-    text.append(f"Profile {one_line(execution.config_profile or '-', 20)} · "
-                f"max depth {execution.max_depth if execution.max_depth is not None else '-'}\n",
+    text.append("Goal  ", style="bold")
+    text.append(one_line(execution.initial_goal, 300))
+    text.append(f"\nProfile {one_line(execution.config_profile or '-', 20)} · max depth "
+                f"{execution.max_depth if execution.max_depth is not None else '-'}",
                 style="dim")
 
     progress = status.progress if status and status.progress is not None else (
         100.0 if state == "completed" else None)
     if progress is not None:
-        text.append(f"\n{progress_bar(progress, ascii=ascii)} {progress:5.1f}%\n")
+        text.append(f"\n{progress_bar(progress, ascii=ascii)} {progress:5.1f}%")
     step = status.current_step if status else None
     if step and state == "running":
-        text.append("Step  ", style="bold")
-        text.append(one_line(step, 200) + "\n")
+        text.append("  Step ", style="bold")
+        text.append(one_line(step, 120))
 
     finished = (status.completed_at or status.failed_at or status.cancelled_at) if status \
         else None
     finished = finished or execution.finished_at
-    text.append("\nCreated   ", style="bold")
-    text.append(f"{clock(execution.created_at)} ({relative(execution.created_at, now)})\n")
     updated = (status.updated_at if status else None) or execution.updated_at
-    text.append("Updated   ", style="bold")
-    text.append(f"{clock(updated)}\n")
+    text.append("\nCreated ", style="bold")
+    text.append(f"{clock(execution.created_at)} ({relative(execution.created_at, now)})")
+    text.append(" · Updated ", style="bold")
+    text.append(clock(updated))
     if finished:
-        text.append("Finished  ", style="bold")
-        text.append(f"{clock(finished)}\n")
-    text.append("Duration  ", style="bold")
-    text.append(duration(run_seconds(execution.created_at, finished, now)) + "\n")
+        text.append(" · Finished ", style="bold")
+        text.append(clock(finished))
+    text.append(" · Duration ", style="bold")
+    text.append(duration(run_seconds(execution.created_at, finished, now)))
 
     meta = (status.metadata if status else None) or execution.metadata
     if meta is not None:
         tokens = f"{meta.tokens_used:,}" if meta.tokens_used is not None else "-"
         calls = str(meta.agent_calls) if meta.agent_calls is not None else "-"
-        text.append("Usage     ", style="bold")
-        text.append(f"{tokens} tokens · {calls} agent calls\n")
+        text.append("\nUsage ", style="bold")
+        text.append(f"{tokens} tokens · {calls} agent calls")
+    text.append("\n")
 
     error = (status.error if status else None) or execution.error
     result = (status.result if status else None) or execution.result

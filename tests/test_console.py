@@ -1,0 +1,271 @@
+"""The console, driven by Pilot against the real sandbox over loopback HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from conftest import KEY, READ_ONLY_KEY
+
+from roma_tui.settings import Connection, Profile
+from roma_tui.ui.app import RomaApp
+from roma_tui.ui.confirm import ConfirmCancel
+from roma_tui.ui.help import HelpScreen
+from roma_tui.ui.new_run import NewExecutionForm
+from roma_tui.ui.viewer import TextViewer
+
+SIZE = (160, 48)
+
+
+def app_for(url: str, key: str = KEY, **profile: object) -> RomaApp:
+    connection = Connection(Profile(name="test", base_url=url, **profile), url, key, "test",
+                            "test")
+    return RomaApp(connection, remember_choices=False)
+
+
+async def until(pilot, condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        await pilot.pause(0.05)
+        if condition():
+            return
+    raise AssertionError("the console did not get there in time")
+
+
+def table(app):
+    return app.main_screen.table
+
+
+def shown(app) -> list[str]:
+    return table(app).shown_ids
+
+
+async def test_the_table_fills_and_the_status_pane_follows_the_cursor(start_sandbox):
+    server = start_sandbox(seed_demo=30, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 30)
+        first = table(app).current_id
+        await pilot.press("down")
+        second = table(app).current_id
+        assert second != first
+        pane = str(app.main_screen.query_one("#status-body").render())
+        assert second in pane
+        budget = str(app.main_screen.query_one("#budget").render())
+        assert "budget" in budget and "live" in budget
+
+
+async def test_filter_as_you_type_and_escape_clears(start_sandbox):
+    server = start_sandbox(seed_demo=30, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 30)
+        everything = len(shown(app))
+        await pilot.press("slash")
+        await pilot.press(*"lisbon")
+        await until(pilot, lambda: 0 < len(shown(app)) < everything)
+        rows = [app.main_screen.session.store.get(i) for i in shown(app)]
+        assert all("lisbon" in r.initial_goal.lower() for r in rows)
+        await pilot.press("enter")
+        assert table(app).has_focus
+        await pilot.press("slash", "escape")
+        await until(pilot, lambda: len(shown(app)) == everything)
+
+
+async def test_status_filter_goes_to_the_server(start_sandbox):
+    server = start_sandbox(seed_demo=30, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 30)
+        await pilot.press("4")  # quick filter: failed
+        store = app.main_screen.session.store
+        await until(pilot, lambda: store.query.status == "failed" and shown(app)
+                    and all(store.get(i).status == "failed" for i in shown(app)))
+        await pilot.press("1")
+        await until(pilot, lambda: store.query.status is None and len(shown(app)) >= 30)
+
+
+async def test_cancel_asks_first_and_n_sends_nothing(start_sandbox):
+    server = start_sandbox(time_scale=50)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.main_screen.session.store is not None)
+        await pilot.press("n")
+        assert isinstance(app.screen, NewExecutionForm)
+        await pilot.press(*"Runaway research")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: len(shown(app)) == 1)
+        run_id = shown(app)[0]
+        await pilot.press("c")
+        assert isinstance(app.screen, ConfirmCancel)
+        assert app.screen.executions[0].execution_id == run_id
+        await pilot.press("n")
+        assert not isinstance(app.screen, ConfirmCancel)
+        await pilot.pause(0.3)
+        assert app.main_screen.session.store.get(run_id).status == "running"
+        await pilot.press("c")
+        await pilot.press("enter")  # the focused button is the safe one
+        await pilot.pause(0.3)
+        assert app.main_screen.session.store.get(run_id).status == "running"
+        await pilot.press("c", "y")
+        await until(pilot, lambda: app.main_screen.session.store.get(run_id).status
+                    == "cancelled")
+        entries = app.main_screen.session.actions.recent()
+        assert entries[-1].execution_id == run_id and entries[-1].outcome == "cancelled"
+
+
+async def test_bulk_cancel_of_marked_runs(start_sandbox):
+    server = start_sandbox(time_scale=50)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        monitor = app.main_screen.session.monitor
+        for goal in ("one", "two", "three"):
+            await monitor.create(goal)
+        app.main_screen.render_rows()
+        await until(pilot, lambda: len(shown(app)) == 3)
+        table(app).move_cursor(row=0)
+        await pilot.press("space", "space")
+        assert len(app.main_screen.marked) == 2
+        await pilot.press("C")
+        assert isinstance(app.screen, ConfirmCancel) and len(app.screen.executions) == 2
+        await pilot.press("y")
+        store = app.main_screen.session.store
+        await until(pilot, lambda: sorted(store.get(i).status for i in shown(app))
+                    == ["cancelled", "cancelled", "running"])
+
+
+async def test_read_only_hides_create_and_cancel(start_sandbox):
+    server = start_sandbox(seed_demo=5)
+    app = app_for(server.url, READ_ONLY_KEY, read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 5)
+        await pilot.press("c")
+        await pilot.press("n")
+        await pilot.pause(0.2)
+        assert app.screen is app.main_screen
+        usable = {b.binding.action for b in app.screen.active_bindings.values() if b.enabled}
+        assert "cancel" not in usable and "new" not in usable and "refresh" in usable
+        assert " Cancel " not in app.export_screenshot().replace("&#160;", " ")
+
+
+async def test_new_run_form_validates_before_sending(start_sandbox):
+    server = start_sandbox(time_scale=50)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await pilot.press("ctrl+s")  # empty goal
+        error = str(app.screen.query_one("#form-error").render())
+        assert "must not be empty" in error
+        await pilot.press(*"A [bold]goal[/bold]")
+        app.screen.query_one("#depth").value = "12"
+        await pilot.press("ctrl+s")
+        assert "max_depth" in str(app.screen.query_one("#form-error").render())
+        app.screen.query_one("#depth").value = "2"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: len(shown(app)) == 1)
+        created = app.main_screen.session.store.get(shown(app)[0])
+        assert created.initial_goal == "A [bold]goal[/bold]" and created.max_depth == 2
+        assert table(app).current_id == created.execution_id
+
+
+async def test_markup_and_escapes_from_the_server_are_shown_as_text(start_sandbox):
+    server = start_sandbox(seed_demo=20, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 20)
+        store = app.main_screen.session.store
+        tricky = next(i for i in shown(app) if "ANSI" in store.get(i).initial_goal)
+        table(app).keep_cursor_on(tricky)
+        await pilot.pause(0.1)
+        pane = str(app.main_screen.query_one("#status-body").render())
+        assert "[bold]markup[/bold]" in pane and "\x1b" not in pane
+        svg = app.export_screenshot()
+        assert "[bold]markup[/bold]" in svg.replace("&#160;", " ")
+
+
+async def test_a_dead_server_keeps_the_last_data_and_says_so(start_sandbox):
+    server = start_sandbox(seed_demo=10, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 10)
+        before = list(shown(app))
+        server.stop()
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: app.main_screen.last_error is not None)
+        assert "Cannot connect" in app.main_screen.last_error
+        assert shown(app) == before  # the last good data stays
+        await pilot.pause(0.2)
+        assert "stale" in str(app.main_screen.query_one("#budget").render())
+
+
+async def test_the_cursor_stays_on_its_run_when_rows_arrive(start_sandbox):
+    server = start_sandbox(seed_demo=10, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 10)
+        table(app).move_cursor(row=4)
+        watched = table(app).current_id
+        for goal in ("new one", "new two"):
+            await app.main_screen.session.client.create_execution(goal)
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: len(shown(app)) >= 12)
+        assert table(app).current_id == watched
+        assert table(app).cursor_row == 6
+
+
+async def test_sort_cycles_columns_and_reverses(start_sandbox):
+    server = start_sandbox(seed_demo=15, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 15)
+        store = app.main_screen.session.store
+        seen = []
+        while app.main_screen.sort_column != "id":
+            await pilot.press("s")
+            seen.append(app.main_screen.sort_column)
+        assert len(seen) == len(set(seen)) > 1  # s walks through the columns
+        ids = shown(app)
+        assert ids == sorted(ids, reverse=True)
+        await pilot.press("S")
+        assert shown(app) == sorted(ids)
+        await pilot.press("s")  # status: sorted by the server
+        await until(pilot, lambda: store.query.sort == "status" and len(shown(app)) >= 15)
+        statuses = [store.get(i).status.value for i in shown(app)]
+        assert statuses == sorted(statuses, reverse=True)
+
+
+async def test_enter_shows_the_whole_result_and_help_lists_keys(start_sandbox):
+    server = start_sandbox(seed_demo=10, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 10)
+        await pilot.press("enter")
+        assert isinstance(app.screen, TextViewer)
+        assert app.screen.text.startswith(table(app).current_id)
+        await pilot.press("escape")
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        descriptions = [d for _, d in app.screen.rows]
+        assert "Cancel" in descriptions and "Filter" in descriptions
+
+
+@pytest.mark.parametrize("theme", ["roma-light", "roma-high-contrast"])
+async def test_themes_load_from_data_files(start_sandbox, theme):
+    server = start_sandbox(seed_demo=3)
+    app = app_for(server.url, theme=theme)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 3)
+        assert app.theme == theme
+        assert app.palette["status-failed"] != ""
+
+
+async def test_the_api_key_never_reaches_the_screen(start_sandbox):
+    server = start_sandbox(seed_demo=5)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 5)
+        for keys in ((), ("question_mark",), ("escape", "L")):
+            await pilot.press(*keys)
+            await asyncio.sleep(0.05)
+            assert KEY not in app.export_screenshot()
