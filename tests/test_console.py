@@ -6,8 +6,8 @@ import asyncio
 import time
 
 import pytest
-from conftest import KEY, READ_ONLY_KEY
 
+from conftest import KEY, READ_ONLY_KEY
 from roma_tui.settings import Connection, Profile
 from roma_tui.ui.app import RomaApp
 from roma_tui.ui.confirm import ConfirmCancel

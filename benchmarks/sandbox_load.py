@@ -1,0 +1,102 @@
+"""Load on the sandbox: many concurrent clients on loopback, for a bounded time.
+
+Prints requests per second and p50/p99 latency for list and status. The server runs in its own
+process (as `roma-tui sandbox` does), so client and server do not share an event loop.
+
+Run: python benchmarks/sandbox_load.py [--clients 32] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+KEY = "sk_benchmark_only"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def client_loop(base: str, kind: str, ids: list[str], deadline: float,
+                      latencies: dict[str, list[float]], errors: list[int]) -> None:
+    async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": KEY}, timeout=30) as http:
+        turn = 0
+        while time.perf_counter() < deadline:
+            path = ("/api/v1/executions?limit=20" if kind == "list"
+                    else f"/api/v1/executions/{ids[turn % len(ids)]}/status")
+            started = time.perf_counter()
+            response = await http.get(path)
+            latencies[kind].append(time.perf_counter() - started)
+            if response.status_code != 200:
+                errors.append(response.status_code)
+            turn += 1
+
+
+async def drive(base: str, clients: int, seconds: float) -> None:
+    async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": KEY}) as http:
+        page = (await http.get("/api/v1/executions?limit=100")).json()
+    ids = [row["execution_id"] for row in page["data"]]
+    latencies: dict[str, list[float]] = {"list": [], "status": []}
+    errors: list[int] = []
+    deadline = time.perf_counter() + seconds
+    started = time.perf_counter()
+    await asyncio.gather(*[
+        client_loop(base, "list" if i % 2 == 0 else "status", ids, deadline, latencies, errors)
+        for i in range(clients)
+    ])
+    elapsed = time.perf_counter() - started
+    total = sum(len(v) for v in latencies.values())
+    print(f"{clients} clients for {seconds:.0f} s against a sandbox with 200 executions")
+    print(f"all: {total} requests, {total / elapsed:.0f} req/s, non-200: {len(errors)}")
+    for kind, values in latencies.items():
+        p50, p99 = 1000 * statistics.median(values), 1000 * percentile(values, 0.99)
+        print(f"{kind:>6}: {len(values) / elapsed:6.0f} req/s  p50 {p50:6.1f} ms"
+              f"  p99 {p99:6.1f} ms")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    port = free_port()
+    with tempfile.TemporaryDirectory() as scratch:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "roma_tui", "sandbox", "--port", str(port), "--db",
+             str(Path(scratch) / "load.db"), "--api-key", KEY, "--seed-demo", "200",
+             "--rate-limit", "100000000/day"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(100):
+                try:
+                    httpx.get(base + "/openapi.json", timeout=1)
+                    break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            asyncio.run(drive(base, args.clients, args.seconds))
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
