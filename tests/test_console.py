@@ -269,3 +269,40 @@ async def test_the_api_key_never_reaches_the_screen(start_sandbox):
             await pilot.press(*keys)
             await asyncio.sleep(0.05)
             assert KEY not in app.export_screenshot()
+
+
+async def test_connect_screen_checks_the_key_then_stores_it(sandbox, memory_keyring):
+    from roma_tui.settings import load_config
+    from roma_tui.ui.connect import ConnectScreen
+
+    app = RomaApp(None, connect_profile="local", connect_url=sandbox.url)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, ConnectScreen)
+        await pilot.press(*"wrong-key", "enter")
+        await until(pilot, lambda: "Could not connect" in str(
+            app.screen.query_one("#connect-error").render()))
+        message = str(app.screen.query_one("#connect-error").render())
+        assert "API key was refused" in message and "req_" in message
+        assert memory_keyring.store == {}
+        app.screen.query_one("#key").value = KEY
+        await pilot.press("enter")
+        await until(pilot, lambda: app.main_screen is not None and app.screen is app.main_screen)
+    assert memory_keyring.store == {("roma-tui", "local"): KEY}
+    config = load_config()
+    assert config.active_profile == "local" and config.profiles["local"].base_url == sandbox.url
+    assert KEY not in config.path.read_text()
+
+
+async def test_the_chosen_theme_is_remembered(sandbox):
+    from roma_tui.settings import Profile as StoredProfile
+    from roma_tui.settings import load_config, save_profile
+
+    save_profile(StoredProfile(name="test", base_url=sandbox.url))
+    connection = Connection(StoredProfile(name="test", base_url=sandbox.url), sandbox.url, KEY,
+                            "test", "test")
+    app = RomaApp(connection)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        app.theme = "roma-high-contrast"
+        await pilot.pause(0.2)
+    assert load_config().profiles["test"].theme == "roma-high-contrast"
