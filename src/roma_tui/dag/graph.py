@@ -1,0 +1,155 @@
+"""API DAG -> a validated `networkx.DiGraph`, and the facts derived from it.
+
+Server data is reported, never trusted: duplicate ids, edges to unknown nodes, self-loops and
+cycles are listed in a `GraphReport`; cycles are broken (their back edges removed, and named) so
+that the layout always gets a DAG.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from ..api import Dag, Node
+
+
+@dataclass
+class GraphReport:
+    duplicate_ids: list[str] = field(default_factory=list)
+    dangling_edges: list[tuple[str, str]] = field(default_factory=list)
+    self_loops: list[str] = field(default_factory=list)
+    broken_cycle_edges: list[tuple[str, str]] = field(default_factory=list)
+    unreadable: int = 0  # nodes or edges the client could not read at all
+
+    def messages(self) -> list[str]:
+        out = []
+        if self.duplicate_ids:
+            out.append(f"{len(self.duplicate_ids)} duplicate node id(s), first kept: "
+                       + ", ".join(self.duplicate_ids[:5]))
+        if self.dangling_edges:
+            out.append(f"{len(self.dangling_edges)} edge(s) to unknown nodes ignored: "
+                       + ", ".join(f"{s}->{t}" for s, t in self.dangling_edges[:5]))
+        if self.self_loops:
+            out.append(f"{len(self.self_loops)} self-loop(s) ignored: "
+                       + ", ".join(self.self_loops[:5]))
+        if self.broken_cycle_edges:
+            out.append(f"cycle(s) broken by leaving out {len(self.broken_cycle_edges)} edge(s): "
+                       + ", ".join(f"{s}->{t}" for s, t in self.broken_cycle_edges[:5]))
+        if self.unreadable:
+            out.append(f"{self.unreadable} node(s) or edge(s) could not be read")
+        return out
+
+
+def build_graph(dag: Dag) -> tuple[nx.DiGraph, GraphReport]:
+    """The DAG as a DiGraph whose nodes carry their `Node` under the key "node"."""
+    report = GraphReport(unreadable=dag.unreadable_nodes + dag.unreadable_edges)
+    graph = nx.DiGraph()
+    for node in dag.nodes:
+        if node.id in graph:
+            report.duplicate_ids.append(node.id)
+            continue
+        graph.add_node(node.id, node=node)
+    for edge in dag.edges:
+        source, target = edge.source, edge.target
+        if source not in graph or target not in graph:
+            report.dangling_edges.append((source, target))
+        elif source == target:
+            report.self_loops.append(source)
+        elif not graph.has_edge(source, target):
+            graph.add_edge(source, target, type=edge.type or "depends_on")
+    report.broken_cycle_edges = break_cycles(graph)
+    return graph, report
+
+
+def break_cycles(graph: nx.DiGraph) -> list[tuple[str, str]]:
+    """Remove the back edges of a depth-first search (iterative: graphs can be deep)."""
+    white, grey, black = 0, 1, 2
+    colour = dict.fromkeys(graph, white)
+    back_edges = []
+    for start in sorted(graph, key=lambda n: (graph.in_degree(n) != 0, str(n))):
+        if colour[start] != white:
+            continue
+        colour[start] = grey
+        stack = [(start, iter(list(graph.successors(start))))]
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                colour[node] = black
+                stack.pop()
+            elif colour[child] == grey:
+                back_edges.append((node, child))
+            elif colour[child] == white:
+                colour[child] = grey
+                stack.append((child, iter(list(graph.successors(child)))))
+    graph.remove_edges_from(back_edges)
+    return back_edges
+
+
+def node_of(graph: nx.DiGraph, node_id: str) -> Node:
+    return graph.nodes[node_id]["node"]
+
+
+def roots(graph: nx.DiGraph) -> list[str]:
+    return [n for n in graph if graph.in_degree(n) == 0]
+
+
+def leaves(graph: nx.DiGraph) -> list[str]:
+    return [n for n in graph if graph.out_degree(n) == 0]
+
+
+def depths(graph: nx.DiGraph) -> dict[str, int]:
+    """Longest distance from a root: the layer a node is drawn in."""
+    return {n: i for i, layer in enumerate(nx.topological_generations(graph)) for n in layer}
+
+
+def _duration(node: Node) -> float | None:
+    if node.started_at and node.completed_at:
+        return max(0.0, (node.completed_at - node.started_at).total_seconds())
+    return None
+
+
+def critical_path(graph: nx.DiGraph) -> list[str]:
+    """The longest path: by duration where the nodes have times, else by number of nodes."""
+    if graph.number_of_nodes() == 0:
+        return []
+    timed = any(_duration(node_of(graph, n)) is not None for n in graph)
+
+    def weight(n: str) -> float:
+        if not timed:
+            return 1.0
+        return _duration(node_of(graph, n)) or 0.0
+
+    best: dict[str, float] = {}
+    previous: dict[str, str | None] = {}
+    for n in nx.topological_sort(graph):
+        parents = list(graph.predecessors(n))
+        parent = max(parents, key=lambda p: best[p]) if parents else None
+        best[n] = weight(n) + (best[parent] if parent is not None else 0.0)
+        previous[n] = parent
+    end = max(best, key=lambda n: best[n])
+    path = [end]
+    while previous[path[-1]] is not None:
+        path.append(previous[path[-1]])  # type: ignore[arg-type]
+    return path[::-1]
+
+
+def status_counts(graph: nx.DiGraph) -> Counter[str]:
+    return Counter(node_of(graph, n).status.value for n in graph)
+
+
+def subtree(graph: nx.DiGraph, node_id: str) -> set[str]:
+    """What folding `node_id` hides: descendants reachable only through it."""
+    below = nx.descendants(graph, node_id)
+    if not below:
+        return set()
+    others = [r for r in roots(graph) if r != node_id and r not in below]
+    pruned = graph.copy()
+    pruned.remove_edges_from(list(graph.out_edges(node_id)))
+    reachable: set[str] = set()
+    for root in others:
+        if root not in reachable:
+            reachable |= {root} | nx.descendants(pruned, root)
+    return below - reachable

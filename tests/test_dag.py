@@ -1,0 +1,191 @@
+"""The DAG: validation of server graphs, layout invariants, rendering goldens, outline."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from roma_tui.api import Dag
+from roma_tui.dag import build_graph, compute_layout, critical_path, outline, render_text
+from roma_tui.dag.graph import status_counts, subtree
+from roma_tui.dag.layout import BOX_HEIGHT, ROW_PITCH
+from roma_tui.dag.render import Painter, node_label, plain_text
+
+
+def dag(nodes, edges, **node_fields):
+    return Dag.model_validate({
+        "nodes": [{"id": n, "type": "executor", "status": "completed", "input": n,
+                   **node_fields.get(n, {})} for n in nodes],
+        "edges": [{"from": s, "to": t} for s, t in edges],
+    })
+
+
+def layout_of(d: Dag):
+    graph, report = build_graph(d)
+    return graph, report, compute_layout(graph, lambda n: node_label(graph, n))
+
+
+def test_bad_server_graphs_are_reported_not_fatal():
+    d = Dag.model_validate({
+        "nodes": [{"id": "a"}, {"id": "b"}, {"id": "c"}, {"id": "a", "type": "dup"}],
+        "edges": [{"from": "a", "to": "b"}, {"from": "b", "to": "c"}, {"from": "c", "to": "a"},
+                  {"from": "b", "to": "b"}, {"from": "a", "to": "nowhere"}],
+    })
+    graph, report, layout = layout_of(d)
+    assert report.duplicate_ids == ["a"]
+    assert report.dangling_edges == [("a", "nowhere")]
+    assert report.self_loops == ["b"]
+    assert report.broken_cycle_edges == [("c", "a")]
+    assert len(report.messages()) == 4
+    assert [len(layer) for layer in layout.layers] == [1, 1, 1]
+
+
+def test_empty_and_single_node_graphs():
+    graph, _, layout = layout_of(dag([], []))
+    assert layout.layers == [] and render_text(graph, layout) == ""
+    graph, _, layout = layout_of(dag(["only"], []))
+    assert layout.layers == [["only"]]
+    assert "only" in render_text(graph, layout)
+
+
+GOLDEN_DIAMOND = """\
+          ┌───────────────┐
+          │ ✔ executor: a │
+          └───────┬───────┘
+                  │
+        ┌─────────┴────────┐
+        ▼                  ▼
+┌───────────────┐  ┌──────────────┐
+│ ▶ executor: b │  │ ✘ planner: c │
+└───────┬───────┘  └───────┬──────┘
+        │                  │
+        └────────┬─────────┘
+                 ▼
+        ┌─────────────────┐
+        │ ◌ aggregator: d │
+        └─────────────────┘"""
+
+
+def test_golden_diamond():
+    d = dag(["a", "b", "c", "d"], [("a", "b"), ("a", "c"), ("b", "d"), ("c", "d")],
+            b={"status": "running"}, c={"status": "failed", "type": "planner"},
+            d={"status": "pending", "type": "aggregator"})
+    graph, _, layout = layout_of(d)
+    assert render_text(graph, layout) == GOLDEN_DIAMOND
+
+
+def test_golden_long_edge_goes_round_through_a_dummy_lane():
+    graph, _, layout = layout_of(dag(["a", "b", "c"], [("a", "b"), ("b", "c"), ("a", "c")]))
+    text = render_text(graph, layout, ascii=True)
+    lines = text.splitlines()
+    assert len(lines) == 3 * ROW_PITCH - (ROW_PITCH - BOX_HEIGHT)
+    # One arrowhead per entry point: the long edge and b->c share c's lane and its arrow.
+    assert text.count("v") == 2
+    # the long edge passes the middle layer beside the box, not through it
+    middle = lines[ROW_PITCH + 1]
+    assert middle.count("|") >= 3
+
+
+def test_ascii_rendering_has_no_unicode():
+    graph, _, layout = layout_of(dag(["a", "b"], [("a", "b")]))
+    assert render_text(graph, layout, ascii=True).isascii()
+
+
+def test_labels_are_inert():
+    d = dag(["x"], [], x={"input": "\x1b[31mred\x1b[0m [b]x[/b]\nnext"})
+    graph, _, layout = layout_of(d)
+    text = render_text(graph, layout)
+    assert "\x1b" not in text
+    assert "red [b]x[/b]" in text  # the newline became a space, cut at the box edge
+
+
+def test_critical_path_by_duration_and_by_length():
+    times = {"a": ("2025-01-01T00:00:00Z", "2025-01-01T00:00:01Z"),
+             "b": ("2025-01-01T00:00:01Z", "2025-01-01T00:10:00Z"),
+             "c": ("2025-01-01T00:00:01Z", "2025-01-01T00:00:02Z"),
+             "d": ("2025-01-01T00:00:02Z", "2025-01-01T00:00:03Z")}
+    fields = {n: {"started_at": s, "completed_at": e} for n, (s, e) in times.items()}
+    edges = [("a", "b"), ("a", "c"), ("c", "d")]
+    graph, _ = build_graph(dag(["a", "b", "c", "d"], edges, **fields))
+    assert critical_path(graph) == ["a", "b"]  # b took ten minutes
+    graph, _ = build_graph(dag(["a", "b", "c", "d"], edges))
+    assert critical_path(graph) == ["a", "c", "d"]  # no times: the longest chain
+
+
+def test_fold_hides_only_what_is_reached_through_the_node():
+    edges = [("root", "plan"), ("plan", "x"), ("plan", "y"), ("root", "z"), ("z", "y")]
+    graph, _ = build_graph(dag(["root", "plan", "x", "y", "z"], edges))
+    assert subtree(graph, "plan") == {"x"}  # y is also reached from z
+    assert status_counts(graph)["completed"] == 5
+
+
+def test_outline_lists_every_node_once_and_names_repeats():
+    graph, _ = build_graph(dag(["a", "b", "c"], [("a", "b"), ("a", "c"), ("b", "c")]))
+    lines = outline(graph)
+    ids = [n for _, n, text in lines if "shown above" not in text]
+    assert sorted(ids) == ["a", "b", "c"]
+    assert any("shown above" in text for _, _, text in lines)
+
+
+def test_a_node_with_a_thousand_children():
+    children = [f"c{i:04d}" for i in range(1000)]
+    graph, _, layout = layout_of(dag(["p", *children], [("p", c) for c in children]))
+    assert len(layout.layers[1]) == 1000
+    rows = Painter(graph, layout).paint(0, 0, 160, 48)
+    assert len(rows) == 48 and all(sum(len(t) for t, _ in row) == 160 for row in rows)
+
+
+@st.composite
+def random_dags(draw):
+    size = draw(st.integers(1, 40))
+    names = [f"n{i:02d}" for i in range(size)]
+    edges = set()
+    for target in range(1, size):
+        for source in draw(st.lists(st.integers(0, target - 1), max_size=3)):
+            edges.add((names[source], names[target]))
+    return dag(names, sorted(edges))
+
+
+@settings(max_examples=150, deadline=None)
+@given(random_dags())
+def test_layout_invariants(d):
+    graph, _, layout = layout_of(d)
+    placed = [n for layer in layout.layers for n in layer]
+    assert sorted(placed) == sorted(graph.nodes)  # every node placed once
+    for source, target in graph.edges:  # every edge points down
+        assert layout.position[source][1] < layout.position[target][1]
+    for layer in layout.layers:  # no two boxes overlap
+        spans = sorted((layout.position[n][0], layout.position[n][0] + layout.width[n])
+                       for n in layer)
+        assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
+        assert all(s >= 0 and e <= layout.canvas_width for s, e in spans)
+    again = compute_layout(graph, lambda n: node_label(graph, n))
+    assert again.position == layout.position  # same graph, same layout
+    assert layout.crossings_after <= layout.crossings_before
+
+
+def test_crossings_are_at_least_halved_on_random_dags():
+    import random
+
+    rng = random.Random(5)
+    before = after = 0
+    for _ in range(10):
+        names = [f"n{i:03d}" for i in range(120)]
+        edges = {(names[rng.randrange(0, t)], names[t]) for t in range(1, 120) for _ in range(2)}
+        graph, _, layout = layout_of(dag(names, sorted(edges)))
+        before += layout.crossings_before
+        after += layout.crossings_after
+    assert after * 2 <= before
+
+
+def test_window_painting_matches_the_full_canvas():
+    names = [f"n{i:02d}" for i in range(30)]
+    edges = [(names[i // 3], names[i]) for i in range(1, 30)] + [(names[0], names[29])]
+    graph, _, layout = layout_of(dag(names, edges))
+    painter = Painter(graph, layout)
+    whole = plain_text(painter.paint(0, 0, layout.canvas_width, layout.canvas_height))
+    full_lines = [line.ljust(layout.canvas_width) for line in whole.splitlines()]
+    window = painter.paint(7, 5, 40, 12)
+    for offset, row in enumerate(window):
+        text = "".join(t for t, _ in row)
+        assert text == full_lines[5 + offset][7:47]
