@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,7 +33,7 @@ def test_bad_server_graphs_are_reported_not_fatal():
         "edges": [{"from": "a", "to": "b"}, {"from": "b", "to": "c"}, {"from": "c", "to": "a"},
                   {"from": "b", "to": "b"}, {"from": "a", "to": "nowhere"}],
     })
-    graph, report, layout = layout_of(d)
+    _graph, report, layout = layout_of(d)
     assert report.duplicate_ids == ["a"]
     assert report.dangling_edges == [("a", "nowhere")]
     assert report.self_loops == ["b"]
@@ -157,7 +159,7 @@ def test_layout_invariants(d):
     for layer in layout.layers:  # no two boxes overlap
         spans = sorted((layout.position[n][0], layout.position[n][0] + layout.width[n])
                        for n in layer)
-        assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
+        assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans))
         assert all(s >= 0 and e <= layout.canvas_width for s, e in spans)
     again = compute_layout(graph, lambda n: node_label(graph, n))
     assert again.position == layout.position  # same graph, same layout
@@ -172,7 +174,7 @@ def test_crossings_are_at_least_halved_on_random_dags():
     for _ in range(10):
         names = [f"n{i:03d}" for i in range(120)]
         edges = {(names[rng.randrange(0, t)], names[t]) for t in range(1, 120) for _ in range(2)}
-        graph, _, layout = layout_of(dag(names, sorted(edges)))
+        _graph, _, layout = layout_of(dag(names, sorted(edges)))
         before += layout.crossings_before
         after += layout.crossings_after
     assert after * 2 <= before

@@ -14,6 +14,7 @@ Deterministic: the same graph gives the same layout. Pure Python, no Textual.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -85,7 +86,7 @@ def _split_long_edges(
             up[dummy], down[dummy] = [], []
             chain.append(dummy)
         chain.append(target)
-        for a, b in zip(chain, chain[1:], strict=False):
+        for a, b in itertools.pairwise(chain):
             down[a].append(b)
             up[b].append(a)
     return layers, up, down
@@ -96,8 +97,8 @@ def count_crossings(upper: list[Key], lower: list[Key], down: dict[Key, list[Key
     where = {k: i for i, k in enumerate(lower)}
     ends = sorted((i, where[c]) for i, k in enumerate(upper) for c in down[k] if c in where)
     tree = [0] * (len(lower) + 1)
-    crossings = seen = 0
-    for _, position in ends:
+    crossings = 0
+    for seen, (_, position) in enumerate(ends):
         # Edges seen so far that end strictly to the right of this one cross it.
         at, below_or_equal = position + 1, 0
         while at > 0:
@@ -108,12 +109,11 @@ def count_crossings(upper: list[Key], lower: list[Key], down: dict[Key, list[Key
         while at <= len(lower):
             tree[at] += 1
             at += at & -at
-        seen += 1
     return crossings
 
 
 def total_crossings(layers: list[list[Key]], down: dict[Key, list[Key]]) -> int:
-    return sum(count_crossings(a, b, down) for a, b in zip(layers, layers[1:], strict=False))
+    return sum(count_crossings(a, b, down) for a, b in itertools.pairwise(layers))
 
 
 def _median_sort(layer: list[Key], fixed: list[Key], links: dict[Key, list[Key]]) -> list[Key]:
@@ -198,7 +198,7 @@ def _place(layers: list[list[Key]], widths: dict[Key, int], up: dict[Key, list[K
         for key in layer:
             near = [left[n] + widths[n] // 2 for n in links[key]]
             centre = sum(near) / len(near) if near else left[key] + widths[key] // 2
-            wanted.append(int(round(centre - widths[key] // 2)))
+            wanted.append(round(centre - widths[key] // 2))
         # Forward: no overlap; backward: stay inside the canvas.
         x = 0
         for key, want in zip(layer, wanted, strict=True):

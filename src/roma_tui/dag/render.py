@@ -9,6 +9,7 @@ The output is rows of (text, style) runs; styles are names ("edge", "status-fail
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -61,7 +62,7 @@ class Painter:
 
     def __post_init__(self) -> None:
         for (source, _target), chain in self.layout.routes.items():
-            for i, ((x1, layer), (x2, _)) in enumerate(zip(chain, chain[1:], strict=False)):
+            for i, ((x1, layer), (x2, _)) in enumerate(itertools.pairwise(chain)):
                 last = i == len(chain) - 2
                 segment = _Segment(layer, x1, x2, not last)
                 for bucket in range(min(x1, x2) // BUCKET, max(x1, x2) // BUCKET + 1):
