@@ -117,3 +117,40 @@ def test_login_without_a_keyring_explains_and_stores_nothing(sandbox):
     from roma_tui.settings import config_path
 
     assert KEY not in config_path().read_text()
+
+
+def test_dag_exports(start_sandbox, env_key):
+    import asyncio as aio
+
+    from roma_tui.api import RomaClient
+
+    server = start_sandbox(time_scale=0.02)
+
+    async def finished_run():
+        async with RomaClient(server.url, KEY) as client:
+            created = await client.create_execution("Export my DAG", max_depth=2)
+            for _ in range(200):
+                if (await client.get_status(created.execution_id)).is_finished:
+                    return created.execution_id
+                await aio.sleep(0.05)
+        raise AssertionError("run did not finish")
+
+    run_id = asyncio_run(finished_run())
+    code, text, _ = run(["dag", run_id, "--url", server.url])
+    assert code == 0 and "┌" in text and "▼" in text and "atomizer" in text
+    code, text, _ = run(["dag", run_id, "--url", server.url, "--ascii"])
+    assert code == 0 and text.isascii()
+    code, out, _ = run(["dag", run_id, "--url", server.url, "--format", "json"])
+    data = json.loads(out)
+    assert data["execution_id"] == run_id and data["layers"][0] == ["task_0000"]
+    assert {n["id"] for n in data["nodes"]} == {n for layer in data["layers"] for n in layer}
+    code, out, _ = run(["dag", run_id, "--url", server.url, "--format", "dot"])
+    assert out.startswith(f'digraph "{run_id}" {{') and '"task_0000" -> ' in out
+    code, out, _ = run(["dag", run_id, "--url", server.url, "--format", "mermaid"])
+    assert out.startswith("flowchart TD") and "n0 --> " in out
+
+
+def asyncio_run(coroutine):
+    import asyncio as aio
+
+    return aio.run(coroutine)

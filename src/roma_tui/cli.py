@@ -18,6 +18,7 @@ _COMPANIONS = {
     "ls": commands.cmd_ls,
     "status": commands.cmd_status,
     "cancel": commands.cmd_cancel,
+    "dag": commands.cmd_dag,
 }
 
 
@@ -74,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     cancel.add_argument("execution_ids", metavar="ID", nargs="+")
     cancel.add_argument("--yes", "-y", action="store_true", help="do not ask first")
     cancel.add_argument("--json", action="store_true", help="machine-readable output")
+
+    dag = sub.add_parser("dag", parents=[shared], help="print an execution's DAG")
+    dag.add_argument("execution_id", metavar="ID")
+    dag.add_argument("--format", choices=["text", "json", "dot", "mermaid"], default="text")
+    dag.add_argument("--ascii", action="store_true", help="plain ASCII drawing")
 
     sandbox = sub.add_parser("sandbox", help="run the local ROMA-compatible sandbox server")
     _sandbox_options(sandbox)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import json
+import os
 import sys
 from argparse import Namespace
 from collections.abc import Callable
@@ -279,6 +280,53 @@ def cmd_cancel(args: Namespace, io: Io) -> int:
         return worst
 
     return run_api_command(args, io, body)
+
+
+def cmd_dag(args: Namespace, io: Io) -> int:
+    from .dag import build_graph, compute_layout
+    from .dag.export import to_dot, to_json, to_mermaid
+    from .dag.render import node_label, render_text
+
+    async def body(client: RomaClient) -> int:
+        dag = await client.get_dag(args.execution_id)
+        graph, report = build_graph(dag)
+        if args.format == "dot":
+            io.say(to_dot(graph, args.execution_id))
+        elif args.format == "mermaid":
+            io.say(to_mermaid(graph))
+        else:
+            layout = compute_layout(graph, lambda n: node_label(graph, n, ascii=args.ascii))
+            if args.format == "json":
+                io.say(to_json(graph, layout, report, args.execution_id))
+            elif io.out.isatty() and "NO_COLOR" not in os.environ:
+                _print_coloured(io, graph, layout, args.ascii)
+            else:
+                io.say(render_text(graph, layout, ascii=args.ascii) or "(the DAG is empty)")
+        for problem in report.messages():
+            io.warn(f"warning: {problem}")
+        return OK
+
+    return run_api_command(args, io, body)
+
+
+_TERMINAL_STYLES = {"edge": "grey50", "status-completed": "green", "status-running": "cyan",
+                    "status-failed": "red", "status-pending": "grey70",
+                    "status-unknown": "magenta"}
+
+
+def _print_coloured(io: Io, graph: Any, layout: Any, ascii: bool) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    from .dag.render import Painter
+
+    rows = Painter(graph, layout, ascii=ascii).paint(0, 0, layout.canvas_width,
+                                                     layout.canvas_height)
+    console = Console(file=io.out, highlight=False, width=max(80, layout.canvas_width))
+    for row in rows:
+        line = Text.assemble(*[(text, _TERMINAL_STYLES.get(style, "")) for text, style in row])
+        line.rstrip()
+        console.print(line, soft_wrap=True)
 
 
 # -- login, logout, profiles ---------------------------------------------------------------

@@ -36,8 +36,9 @@ BUCKET = 128  # columns per index bucket
 def node_label(graph: nx.DiGraph, node_id: str, *, ascii: bool = False) -> str:
     node = node_of(graph, node_id)
     text = one_line(node.input or node.output or node_id, 60)
-    return f"{status_glyph(node.status.value, ascii=ascii)} {one_line(node.type or 'task', 12)}: " \
-           f"{text}"
+    kind = one_line(node.type or "task", 12)
+    label = f"{status_glyph(node.status.value, ascii=ascii)} {kind}: {text}"
+    return label.replace("…", "~") if ascii else label
 
 
 @dataclass
@@ -170,7 +171,8 @@ class Painter:
             label = f"{label} [+{hidden}]"
         inner = width - 2
         padded = f" {label}"
-        text = padded[: inner - 1] + "…" if len(padded) > inner else padded.ljust(inner)
+        cut = "~" if self.ascii else "…"
+        text = padded[: inner - 1] + cut if len(padded) > inner else padded.ljust(inner)
         h, v, tl, tr, bl, br = ("-", "|", "+", "+", "+", "+") if self.ascii else \
             ("─", "│", "┌", "┐", "└", "┘")
         bottom = list(bl + h * inner + br)
