@@ -58,6 +58,24 @@ async def shoot(url: str, theme: str, shots: list[str]) -> None:
             await pilot.pause(0.3)
             app.save_screenshot("new-run.svg", path=str(OUT))
             await pilot.press("escape")
+        if "dag" in shots:
+            store = main.session.store
+            done = next(i for i in main.table.shown_ids
+                        if store.get(i).status == "completed" and store.get(i).max_depth >= 3)
+            main.table.keep_cursor_on(done)
+            await pilot.press("d")
+            dag_screen = app.screen
+            await until(pilot, lambda: dag_screen.view.dag_layout is not None)
+            await pilot.press("j", "j", "p")
+            await pilot.pause(0.3)
+            app.save_screenshot("dag.svg", path=str(OUT))
+            await pilot.press("enter")
+            await pilot.pause(0.3)
+            app.save_screenshot("dag-inspector.svg", path=str(OUT))
+            await pilot.press("escape", "t")
+            await pilot.pause(0.3)
+            app.save_screenshot("dag-tree.svg", path=str(OUT))
+            await pilot.press("escape")
         if "help" in shots:
             await pilot.press("question_mark")
             await pilot.pause(0.3)
@@ -71,7 +89,7 @@ def main() -> int:
                                    rate_limit="5000/hour", seed_demo=40,
                                    engine=SandboxConfig(time_scale=3.0, execution_timeout=1800))
         with RunningSandbox(make_api(settings)) as sandbox:
-            asyncio.run(shoot(sandbox.url, "roma-dark", ["failed", "cancel", "new", "help"]))
+            asyncio.run(shoot(sandbox.url, "roma-dark", ["failed", "cancel", "new", "dag", "help"]))
             asyncio.run(shoot(sandbox.url, "roma-light", []))
             asyncio.run(shoot(sandbox.url, "roma-high-contrast", []))
     for path in sorted(OUT.glob("*.svg")):

@@ -104,7 +104,7 @@ def draw_plan(
 
     def build(label: str, depth: int) -> tuple[PlanNode, PlanNode]:
         """One recursion of ROMA; returns (entry, exit) nodes of the sub-DAG it drew."""
-        atom = new_node("atomizer", f"Atomize: {label}")
+        atom = new_node("atomizer", label)
         budget_left = MAX_NODES - len(nodes)
         decompose = depth < max_depth and budget_left > fan_max * 3 and rng.random() < (
             0.85 if depth == 1 else 0.55
@@ -113,7 +113,7 @@ def draw_plan(
             leaf = new_node("executor", label)
             edges.append((atom.id, leaf.id))
             return atom, leaf
-        planner = new_node("planner", f"Plan: {label}")
+        planner = new_node("planner", label)
         edges.append((atom.id, planner.id))
         children = []
         for _ in range(rng.randint(fan_min, fan_max)):
@@ -124,7 +124,7 @@ def draw_plan(
             if children and rng.random() < 0.35:
                 edges.append((rng.choice(children)[1].id, entry.id))
             children.append((entry, exit_))
-        aggregate = new_node("aggregator", f"Aggregate: {label}")
+        aggregate = new_node("aggregator", label)
         for _, exit_ in children:
             edges.append((exit_.id, aggregate.id))
         return atom, aggregate

@@ -31,6 +31,7 @@ from .action_log_screen import ActionLogScreen
 from .budget_bar import BudgetBar, budget_line
 from .cells import COLUMNS, SERVER_SORT, row_cells, sort_value
 from .confirm import ConfirmCancel
+from .dag_screen import DagScreen
 from .executions_table import ExecutionsTable
 from .help import HelpScreen, binding_rows
 from .new_run import NewExecutionForm, NewRun
@@ -430,8 +431,8 @@ class MainScreen(Screen[None]):
     def action_dag(self) -> None:
         current = self.current()
         if current is not None:
-            self.app.notify("The DAG explorer is not built yet in this version.",
-                            title=current.execution_id)
+            self.app.push_screen(DagScreen(self.session, current, ascii=self.ascii,
+                                           palette=self.palette))
 
     @work(group="jump", exclusive=True, exit_on_error=False)
     async def jump_to(self, execution_id: str) -> None:

@@ -1,0 +1,159 @@
+"""`#dag`: the DAG canvas as a scrollable line-API widget that paints only what is visible.
+
+Three ways to look: the layered graph, a compact one-line-per-node list by layer (what `0` falls
+back to when the graph does not fit), and a tree/outline by parent (`t`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ..dag.layout import BOX_HEIGHT, DagLayout
+from ..dag.render import Painter, Run, node_label, outline
+
+GRAPH, COMPACT, TREE = "graph", "compact", "tree"
+
+
+@dataclass
+class ListLine:
+    node_id: str
+    text: str
+    indent: int
+
+
+class DagView(ScrollView, can_focus=True):
+    DEFAULT_CSS = """
+    DagView { height: 1fr; }
+    """
+    # The arrows move the cursor along the graph (ScrollView would scroll); the view follows.
+    BINDINGS = [
+        Binding("up,k", "screen.move('up')", "Parent"),
+        Binding("down,j", "screen.move('down')", "Child"),
+        Binding("left,h", "screen.move('left')", "Left", show=False),
+        Binding("right,l", "screen.move('right')", "Right", show=False),
+    ]
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.dag_graph: nx.DiGraph | None = None
+        self.dag_layout: DagLayout | None = None
+        self.painter: Painter | None = None
+        self.mode = GRAPH
+        self.cursor: str | None = None
+        self.highlight: set[str] = set()
+        self.folded: dict[str, int] = {}
+        self.ascii = False
+        self.run_styles: dict[str, Style] = {}
+        self.lines: list[ListLine] = []
+        self._window: tuple[tuple[int, int, int, int, int], list[list[Run]]] | None = None
+        self._version = 0
+
+    # -- what to show --------------------------------------------------------------------------
+
+    def show(self, graph: nx.DiGraph, layout: DagLayout, hidden: set[str]) -> None:
+        self.dag_graph, self.dag_layout = graph, layout
+        self.painter = Painter(graph, layout, ascii=self.ascii)
+        self._rebuild_lines(hidden)
+        if self.cursor not in graph or self.cursor in hidden:
+            first = layout.layers[0][0] if layout.layers else None
+            self.cursor = first
+        self.changed()
+
+    def _rebuild_lines(self, hidden: set[str]) -> None:
+        graph, layout = self.dag_graph, self.dag_layout
+        if graph is None or layout is None:
+            self.lines = []
+            return
+        if self.mode == TREE:
+            self.lines = [ListLine(n, text, depth) for depth, n, text in
+                          outline(graph, ascii=self.ascii, hidden=hidden,
+                                  label=self._label)]
+        else:
+            self.lines = [ListLine(n, f"{index:>3} │ {self._label(n)}", 0)
+                          for index, layer in enumerate(layout.layers) for n in layer]
+
+    def _label(self, node_id: str) -> str:
+        label = node_label(self.dag_graph, node_id, ascii=self.ascii)
+        hidden = self.folded.get(node_id)
+        return f"{label} [+{hidden} folded]" if hidden else label
+
+    def set_mode(self, mode: str, hidden: set[str]) -> None:
+        self.mode = mode
+        self._rebuild_lines(hidden)
+        self.changed()
+
+    def changed(self) -> None:
+        """Data, cursor or highlight changed: size the canvas and repaint."""
+        self._version += 1
+        self._window = None
+        if self.mode == GRAPH and self.dag_layout is not None:
+            self.virtual_size = Size(self.dag_layout.canvas_width, self.dag_layout.canvas_height)
+        else:
+            width = max((2 * line.indent + len(line.text) for line in self.lines), default=0)
+            self.virtual_size = Size(width + 2, len(self.lines))
+        self.follow_cursor()
+        self.refresh()
+
+    def fits(self) -> bool:
+        return self.dag_layout is not None and self.dag_layout.canvas_width <= self.size.width \
+            and self.dag_layout.canvas_height <= self.size.height
+
+    def follow_cursor(self) -> None:
+        region = self.cursor_region()
+        if region is not None:
+            self.scroll_to_region(region, animate=False, spacing=None, force=True)
+
+    def cursor_region(self) -> Region | None:
+        if self.cursor is None:
+            return None
+        if self.mode == GRAPH and self.dag_layout is not None:
+            if self.cursor not in self.dag_layout.position:
+                return None
+            x, y = self.dag_layout.position[self.cursor]
+            return Region(x, y, self.dag_layout.width[self.cursor], BOX_HEIGHT)
+        for index, line in enumerate(self.lines):
+            if line.node_id == self.cursor:
+                return Region(0, index, 1, 1)
+        return None
+
+    # -- painting ------------------------------------------------------------------------------
+
+    def _style(self, name: str) -> Style:
+        return self.run_styles.get(name) or Style()
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.size.width
+        if self.mode != GRAPH:
+            return self._list_line(scroll_y + y, scroll_x, width)
+        if self.painter is None:
+            return Strip.blank(width)
+        key = (scroll_x, scroll_y, width, self.size.height, self._version)
+        if self._window is None or self._window[0] != key:
+            rows = self.painter.paint(scroll_x, scroll_y, width, self.size.height,
+                                      cursor=self.cursor, highlight=self.highlight,
+                                      folded=self.folded)
+            self._window = (key, rows)
+        rows = self._window[1]
+        if y >= len(rows):
+            return Strip.blank(width)
+        return Strip([Segment(text, self._style(style)) for text, style in rows[y]], width)
+
+    def _list_line(self, index: int, scroll_x: int, width: int) -> Strip:
+        if index >= len(self.lines):
+            return Strip.blank(width)
+        line = self.lines[index]
+        graph = self.dag_graph
+        status = graph.nodes[line.node_id]["node"].status.value if graph else "unknown"
+        style = self._style("cursor" if line.node_id == self.cursor else
+                            "critical" if line.node_id in self.highlight else f"status-{status}")
+        text = ("  " * line.indent + line.text)[scroll_x:]
+        return Strip([Segment(text[:width], style)], width).extend_cell_length(width)

@@ -1,0 +1,165 @@
+"""The DAG explorer, driven by Pilot on runs of the real sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+
+from conftest import KEY
+from roma_tui.api import RomaClient
+from roma_tui.ui.dag_screen import DagScreen
+from roma_tui.ui.dag_view import COMPACT, GRAPH, TREE
+from roma_tui.ui.inspector import NodeInspector
+from test_console import SIZE, app_for, shown, until
+
+
+async def finished_run(url: str, goal: str = "Explore this DAG with the keyboard",
+                       depth: int = 3) -> str:
+    async with RomaClient(url, KEY) as client:
+        created = await client.create_execution(goal, max_depth=depth,
+                                                config_profile="high_quality")
+        for _ in range(400):
+            if (await client.get_status(created.execution_id)).is_finished:
+                return created.execution_id
+            await asyncio.sleep(0.05)
+    raise AssertionError("the run did not finish")
+
+
+async def open_dag(pilot, app, run_id):
+    await until(pilot, lambda: run_id in shown(app))
+    app.main_screen.table.keep_cursor_on(run_id)
+    await pilot.press("d")
+    assert isinstance(app.screen, DagScreen)
+    screen = app.screen
+    await until(pilot, lambda: screen.view.dag_layout is not None)
+    return screen
+
+
+async def test_keys_move_along_the_graph(start_sandbox):
+    server = start_sandbox(time_scale=0.02)
+    run_id = await finished_run(server.url)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dag(pilot, app, run_id)
+        view = screen.view
+        graph = view.dag_graph
+        root = view.cursor
+        assert graph.in_degree(root) == 0
+        await pilot.press("j")
+        child = view.cursor
+        assert child in graph.successors(root)
+        await pilot.press("k")
+        assert view.cursor == root
+        # to a layer with several nodes, then sideways
+        while len(view.dag_layout.layers[view.dag_layout.layer_of(view.cursor)]) < 2:
+            before = view.cursor
+            await pilot.press("down")
+            assert view.cursor != before, "reached a leaf before a wide layer"
+        layer = view.dag_layout.layers[view.dag_layout.layer_of(view.cursor)]
+        start = view.cursor
+        await pilot.press("right" if layer.index(start) == 0 else "left")
+        assert view.cursor != start and view.cursor in layer
+        await pilot.press("enter")
+        assert isinstance(app.screen, NodeInspector)
+        assert app.screen.node.id == view.cursor
+        await pilot.press("escape")
+        assert app.screen is screen
+
+
+async def test_find_tree_fit_and_critical_path(start_sandbox):
+    server = start_sandbox(time_scale=0.02)
+    run_id = await finished_run(server.url)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dag(pilot, app, run_id)
+        view = screen.view
+        target = sorted(view.dag_graph.nodes)[-1]
+        await pilot.press("slash", *target, "enter")
+        assert view.cursor == target
+        await pilot.press("escape")  # closes the find box
+        await pilot.press("p")
+        assert view.highlight and target in view.dag_graph
+        assert view.highlight == set(screen_critical(view))
+        await pilot.press("t")
+        assert view.mode == TREE
+        assert {line.node_id for line in view.lines} == set(view.dag_graph.nodes)
+        await pilot.press("t")
+        assert view.mode == GRAPH
+        await pilot.press("0")
+        assert view.mode in (GRAPH, COMPACT)
+        await pilot.press("escape")
+        assert app.screen is app.main_screen
+
+
+def screen_critical(view):
+    from roma_tui.dag import critical_path
+
+    return critical_path(view.dag_graph)
+
+
+async def test_fold_hides_a_planners_sub_dag(start_sandbox):
+    server = start_sandbox(time_scale=0.02)
+    run_id = await finished_run(server.url)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dag(pilot, app, run_id)
+        view = screen.view
+        total = view.dag_graph.number_of_nodes()
+        planner = next(n for n in view.dag_layout.layers[1]
+                       if view.dag_graph.nodes[n]["node"].type == "planner")
+        view.cursor = planner
+        await pilot.press("z")
+        await until(pilot, lambda: view.dag_graph.number_of_nodes() < total)
+        assert planner in view.dag_graph and view.folded[planner] == len(screen.hidden)
+        await pilot.press("z")
+        await until(pilot, lambda: view.dag_graph.number_of_nodes() == total)
+
+
+async def test_failed_and_running_nodes_are_one_key_away(start_sandbox):
+    server = start_sandbox(time_scale=0.02, fail_rate=1.0)
+    run_id = await finished_run(server.url, "This one fails")
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dag(pilot, app, run_id)
+        view = screen.view
+        await pilot.press("f")
+        assert view.dag_graph.nodes[view.cursor]["node"].status == "failed"
+        failed = view.cursor
+        # A stopped run's DAG stays as it was: nodes running when it failed still say so.
+        running = [n for n in view.dag_graph
+                   if view.dag_graph.nodes[n]["node"].status == "running"]
+        await pilot.press("r")
+        if running:
+            assert view.cursor in running
+        else:
+            assert view.cursor == failed  # nothing to jump to: it says so and stays
+
+
+async def test_a_running_dag_updates_live(start_sandbox):
+    # A budget large enough for 0.5 s polls (with 1,000 a day the planner waits minutes).
+    server = start_sandbox(time_scale=1.0, rate_limit="100000/hour")
+    async with RomaClient(server.url, KEY) as client:
+        created = await client.create_execution("Live DAG", max_depth=2)
+    app = app_for(server.url, poll_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dag(pilot, app, created.execution_id)
+
+        def completed():
+            graph = screen.view.dag_graph
+            return sum(graph.nodes[n]["node"].status == "completed" for n in graph)
+
+        first = completed()
+        await until(pilot, lambda: completed() > first, timeout=15)
+
+
+def test_snapshot_of_a_mid_size_dag(start_sandbox, snap_compare):
+    """The DAG screen of a finished 'high_quality' run, as SVG (pytest-textual-snapshot)."""
+    server = start_sandbox(time_scale=0.02, seed="snapshot")
+    run_id = asyncio.run(finished_run(server.url, "Map the supply chain of lithium batteries"))
+
+    async def open_it(pilot):
+        app = pilot.app
+        await open_dag(pilot, app, run_id)
+        await pilot.press("j", "j")
+        await pilot.pause(0.2)
+
+    assert snap_compare(app_for(server.url), terminal_size=SIZE, run_before=open_it)
