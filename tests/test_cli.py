@@ -154,3 +154,34 @@ def asyncio_run(coroutine):
     import asyncio as aio
 
     return aio.run(coroutine)
+
+
+@pytest.fixture
+def upstream():
+    from upstream_server import UpstreamServer
+
+    server = UpstreamServer()
+    yield server
+    server.stop()
+
+
+def test_ls_status_and_dag_against_an_upstream_server(upstream):
+    from upstream_server import RUN_ID
+
+    code, out, err = run(["ls", "--url", upstream.url, "--json"])
+    assert code == 0, err
+    rows = json.loads(out)
+    assert rows[0]["execution_id"] == RUN_ID  # newest first: sorted by us
+    assert rows[0]["config_profile"] == "general" and rows[0]["status"] == "running"
+    code, out, _ = run(["ls", "--url", upstream.url, "--sort", "created_at", "--order", "asc",
+                        "--json"])
+    assert [r["execution_id"] for r in json.loads(out)][-1] == RUN_ID
+    code, out, _ = run(["status", RUN_ID, "--url", upstream.url, "--json"])
+    status = json.loads(out)
+    assert code == 0 and status["progress"] == 25.0 and status["current_step"] == "step two"
+    code, out, err = run(["dag", RUN_ID, "--url", upstream.url, "--format", "json"])
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["layers"] == [["t0"], ["t1"], ["t2"]]
+    code, _, err = run(["status", "0c1d2e3f-0000-0000-0000-000000000000", "--url", upstream.url])
+    assert code == 1 and "Execution not found" in err

@@ -306,3 +306,15 @@ async def test_the_chosen_theme_is_remembered(sandbox):
         app.theme = "roma-high-contrast"
         await pilot.pause(0.2)
     assert load_config().profiles["test"].theme == "roma-high-contrast"
+
+
+async def test_a_failed_create_keeps_the_form(start_sandbox):
+    server = start_sandbox(time_scale=50, max_running_per_key=1)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.main_screen.session.monitor.create("the one allowed run")
+        await pilot.press("n", *"second run", "ctrl+s")
+        await until(pilot, lambda: app.main_screen.unsent is not None)
+        await pilot.press("n")
+        assert isinstance(app.screen, NewExecutionForm)
+        assert app.screen.query_one("#goal").text == "second run"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .api import RomaClient, RomaError
 from .commands import USAGE, Io
+from .logsetup import setup_logging
 from .settings import ENV_URL, ConfigError, Connection, Profile, load_config, resolve_connection
 
 
@@ -26,6 +27,7 @@ def _check_url(connection: Connection, io: Io) -> bool:
 def run_console(args: Namespace, io: Io) -> int:
     from .ui.app import RomaApp
 
+    setup_logging()
     try:
         config = load_config()
     except ConfigError as exc:
@@ -54,6 +56,7 @@ def run_demo(args: Namespace, io: Io) -> int:
     from .sandbox_command import settings_from
     from .ui.app import RomaApp
 
+    setup_logging()
     scratch = None
     if args.db is None:
         scratch = Path(tempfile.mkdtemp(prefix="roma-tui-demo-"))

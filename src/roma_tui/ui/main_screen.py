@@ -7,6 +7,7 @@ skipped while a modal is open.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 
@@ -38,6 +39,7 @@ from .new_run import NewExecutionForm, NewRun
 from .status_pane import StatusPane, describe, whole_text
 from .viewer import TextViewer
 
+log = logging.getLogger(__name__)
 QUICK_STATUS = {"1": None, "2": "running", "3": "completed", "4": "failed", "5": "cancelled"}
 SORTABLE = [key for key, _ in COLUMNS if key != "mark"]
 PAGE_AHEAD = 5  # rows from the end at which the next page loads
@@ -78,6 +80,7 @@ class MainScreen(Screen[None]):
         self._poll_timer: Timer | None = None
         self._focus_timer: Timer | None = None
         self._paging = False
+        self.unsent: NewRun | None = None  # a new run that failed to be created
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -212,6 +215,7 @@ class MainScreen(Screen[None]):
             self.statuses[status.execution_id] = status
         if result.error is not None:
             message = str(result.error)
+            log.warning("poll failed: %s", message)
             if message != self.last_error:
                 self.app.notify(message, title="Could not refresh", severity="error", timeout=8)
             self.last_error = message
@@ -386,6 +390,7 @@ class MainScreen(Screen[None]):
             except RomaError as exc:
                 error = exc
             outcome = cancel_outcome(error)
+            log.info("cancel %s: %s", execution_id, outcome)
             request_id = error.request_id if error else session.client.last_request_id
             session.actions.record("cancel", execution_id, outcome, request_id,
                                    session.connection.base_url,
@@ -400,7 +405,7 @@ class MainScreen(Screen[None]):
         self.poll(manual=True)
 
     def action_new(self) -> None:
-        self.app.push_screen(NewExecutionForm(), self._create)
+        self.app.push_screen(NewExecutionForm(self.unsent), self._create)
 
     def _create(self, request: NewRun | None) -> None:
         if request is not None:
@@ -412,8 +417,11 @@ class MainScreen(Screen[None]):
         try:
             execution = await session.monitor.create(request.goal, **request.options)
         except RomaError as error:
-            self.app.notify(str(error), title="Not created", severity="error", timeout=10)
+            self.unsent = request  # `n` opens the form with it again
+            self.app.notify(f"{error}\nPress n to try again: the form keeps what you typed.",
+                            title="Not created", severity="error", timeout=10)
             return
+        self.unsent = None
         session.actions.record("create", execution.execution_id, "created",
                                session.client.last_request_id, session.connection.base_url)
         self.watched.add(execution.execution_id)

@@ -82,6 +82,10 @@ class NewExecutionForm(ModalScreen[NewRun | None]):
         Binding("escape", "close", "Close"),
     ]
 
+    def __init__(self, previous: NewRun | None = None) -> None:
+        super().__init__()
+        self.previous = previous  # a request that was not sent: nothing typed is lost
+
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static("New execution", classes="title")
@@ -102,7 +106,21 @@ class NewExecutionForm(ModalScreen[NewRun | None]):
                 yield Button("Close (esc)", id="close")
 
     def on_mount(self) -> None:
-        self.query_one("#goal", TextArea).focus()
+        goal = self.query_one("#goal", TextArea)
+        previous = self.previous
+        if previous is not None:
+            options = previous.options
+            goal.text = previous.goal
+            self.query_one("#profile", Select).value = options.get("config_profile", "general")
+            self.query_one("#depth", Input).value = str(options.get("max_depth") or "")
+            for field in ("config_overrides", "metadata"):
+                pairs = options.get(field) or {}
+                box = self.query_one("#overrides" if field == "config_overrides" else "#metadata",
+                                     Input)
+                box.value = ", ".join(f"{k}={v}" for k, v in pairs.items())
+            self.query_one("#form-error", Static).update(
+                "The last attempt was not created; it is kept here.")
+        goal.focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "create":
