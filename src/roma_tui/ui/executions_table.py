@@ -75,14 +75,11 @@ class ExecutionsTable(DataTable):
                             if before != after:
                                 self.update_cell(key, column, after)
                     self._cells[key] = cells
-            if order != self._order_after_changes(order):
+            if order != [row.key.value for row in self.ordered_rows]:
                 rank = {key: index for index, key in enumerate(order)}
                 self.sort("id", key=lambda cell: rank.get(str(cell), len(rank)))
             self._order = order
             self.keep_cursor_on(keep)
-
-    def _order_after_changes(self, order: list[str]) -> list[str]:
-        return [row.key.value for row in self.ordered_rows]
 
     def keep_cursor_on(self, key: str | None) -> None:
         if key is None or key not in self._cells:

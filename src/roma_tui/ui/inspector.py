@@ -5,15 +5,10 @@ The text is cleaned and shown in a read-only TextArea: inert and scrollable, how
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Static, TextArea
-
 from ..api import Node
 from ..presentation import clock, duration, run_seconds
 from ..safetext import clean
+from .viewer import TextViewer
 
 
 def node_text(node: Node) -> str:
@@ -33,26 +28,9 @@ def node_text(node: Node) -> str:
     return clean("\n".join(lines))
 
 
-class NodeInspector(ModalScreen[None]):
-    DEFAULT_CSS = """
-    NodeInspector { align: center middle; }
-    NodeInspector > Vertical { width: 90%; height: 85%; border: thick $primary;
-        background: $surface; }
-    NodeInspector TextArea { height: 1fr; }
-    """
-    BINDINGS = [Binding("escape,q,enter", "close", "Close")]
+class NodeInspector(TextViewer):
+    """The viewer, on one node (`#inspector`)."""
 
     def __init__(self, node: Node) -> None:
-        super().__init__()
+        super().__init__(f"Node {node.id}", node_text(node), container_id="inspector")
         self.node = node
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="inspector"):
-            yield Static(f" Node {self.node.id} · esc closes", markup=False)
-            yield TextArea(node_text(self.node), read_only=True, soft_wrap=True)
-
-    def on_mount(self) -> None:
-        self.query_one(TextArea).focus()
-
-    def action_close(self) -> None:
-        self.dismiss(None)

@@ -22,12 +22,12 @@ class TextViewer(ModalScreen[None]):
     """
     BINDINGS = [Binding("escape,q", "close", "Close")]
 
-    def __init__(self, title: str, text: str) -> None:
+    def __init__(self, title: str, text: str, *, container_id: str | None = None) -> None:
         super().__init__()
-        self.title_text, self.text = title, text
+        self.title_text, self.text, self.container_id = title, text, container_id
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(id=self.container_id):
             yield Static(f" {self.title_text} · {len(self.text):,} characters · esc closes",
                          markup=False)
             yield TextArea(self.text, read_only=True, soft_wrap=True, id="viewer-text")
