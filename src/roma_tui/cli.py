@@ -9,12 +9,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import __version__, commands
+from . import __version__, commands, profile_commands
 
 _COMPANIONS = {
-    "login": commands.cmd_login,
-    "logout": commands.cmd_logout,
-    "profiles": commands.cmd_profiles,
+    "login": profile_commands.cmd_login,
+    "logout": profile_commands.cmd_logout,
+    "profiles": profile_commands.cmd_profiles,
     "ls": commands.cmd_ls,
     "status": commands.cmd_status,
     "cancel": commands.cmd_cancel,

@@ -21,28 +21,21 @@ from .api import (
     AuthenticationError,
     Execution,
     InvalidRequestError,
-    NotFoundError,
-    PermissionDeniedError,
     RomaClient,
     RomaError,
 )
 from .api.validation import check_execution_id
+from .monitor.action_log import ActionLog
+from .monitor.cancelling import FINE, cancel_runs
 from .presentation import clock, duration, relative, run_seconds, status_label
 from .safetext import clean, one_line
 from .settings import (
     Config,
     ConfigError,
     Connection,
-    KeyringUnavailable,
-    Profile,
-    check_profile_name,
-    delete_key,
+    data_dir,
     load_config,
-    read_key,
-    remove_profile,
     resolve_connection,
-    save_profile,
-    store_key,
 )
 
 OK, API_ERROR, USAGE = 0, 1, 2
@@ -76,7 +69,7 @@ def _connection(args: Namespace, config: Config) -> Connection:
     return resolve_connection(config, profile_name=args.profile, url=getattr(args, "url", None))
 
 
-def _client(args: Namespace, connection: Connection) -> RomaClient:
+def make_client(args: Namespace, connection: Connection) -> RomaClient:
     return RomaClient(
         connection.base_url,
         connection.api_key,
@@ -112,7 +105,7 @@ def run_api_command(args: Namespace, io: Io, body: Callable[[RomaClient], Any]) 
         return USAGE
     connection = _connection(args, config)
     try:
-        client = _client(args, connection)
+        client = make_client(args, connection)
     except RomaError as exc:
         io.warn(explain(exc))
         return USAGE
@@ -149,7 +142,7 @@ def _execution_row(execution: Execution, now: datetime) -> list[str]:
     ]
 
 
-def _table(rows: list[list[str]], headers: list[str]) -> str:
+def text_table(rows: list[list[str]], headers: list[str]) -> str:
     widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
              for row in [headers, *rows]]
@@ -178,7 +171,7 @@ def cmd_ls(args: Namespace, io: Io) -> int:
         else:
             now = datetime.now(UTC)
             headers = ["ID", "STATUS", "PROFILE", "CREATED", "DURATION", "GOAL"]
-            io.say(_table([_execution_row(e, now) for e in rows], headers))
+            io.say(text_table([_execution_row(e, now) for e in rows], headers))
             total = page.pagination.total
             io.say(f"\n{len(rows)} shown" + (f" of {total}" if total is not None else ""))
         if unreadable:
@@ -219,19 +212,6 @@ def cmd_status(args: Namespace, io: Io) -> int:
     return run_api_command(args, io, body)
 
 
-def cancel_outcome(error: RomaError | None) -> str:
-    """How a cancel ended, in the words the console uses too."""
-    if error is None:
-        return "cancelled"
-    if isinstance(error, InvalidRequestError) and error.code in ("invalid_operation", None):
-        return "already finished"
-    if isinstance(error, PermissionDeniedError):
-        return "not permitted"
-    if isinstance(error, NotFoundError):
-        return "not found"
-    return "failed"
-
-
 def cmd_cancel(args: Namespace, io: Io) -> int:
     async def body(client: RomaClient) -> int:
         ids = list(dict.fromkeys(args.execution_ids))
@@ -253,23 +233,9 @@ def cmd_cancel(args: Namespace, io: Io) -> int:
             if answer not in ("y", "yes"):
                 io.say("Nothing was cancelled.")
                 return OK
-        results = []
-        worst = OK
-        for execution_id in ids:
-            error: RomaError | None = None
-            try:
-                await client.cancel_execution(execution_id)
-            except RomaError as exc:
-                error = exc
-            outcome = cancel_outcome(error)
-            if outcome not in ("cancelled", "already finished"):
-                worst = API_ERROR
-            results.append({
-                "execution_id": execution_id,
-                "outcome": outcome,
-                "message": None if error is None else error.message,
-                "request_id": client.last_request_id if error is None else error.request_id,
-            })
+        outcomes = await cancel_runs(client, ids, ActionLog(data_dir() / "actions.jsonl"))
+        results = [o.as_dict() for o in outcomes]
+        worst = OK if all(o.outcome in FINE for o in outcomes) else API_ERROR
         if args.json:
             io.say(json.dumps(results, indent=2))
         else:
@@ -327,91 +293,3 @@ def _print_coloured(io: Io, graph: Any, layout: Any, ascii: bool) -> None:
         line = Text.assemble(*[(text, _TERMINAL_STYLES.get(style, "")) for text, style in row])
         line.rstrip()
         console.print(line, soft_wrap=True)
-
-
-# -- login, logout, profiles ---------------------------------------------------------------
-
-
-def cmd_login(args: Namespace, io: Io) -> int:
-    try:
-        config = load_config()
-        name = check_profile_name(args.profile or config.active_profile or "default")
-    except ConfigError as exc:
-        io.warn(f"error: {exc}")
-        return USAGE
-    profile = config.profiles.get(name) or Profile(name=name)
-    if args.url:
-        profile.base_url = args.url
-    key = io.ask_secret(f"API key for profile {name} ({profile.base_url}): ").strip()
-    if not key:
-        io.warn("error: no key given; nothing was stored")
-        return USAGE
-    connection = Connection(profile, profile.base_url, key, "prompt", "login")
-
-    async def verify() -> None:
-        async with _client(args, connection) as client:
-            await client.list_executions(limit=1)
-
-    try:
-        asyncio.run(verify())
-    except RomaError as exc:
-        io.warn(explain(exc, connection))
-        io.warn("The key was not stored.")
-        return API_ERROR
-    try:
-        save_profile(profile, activate=True)
-    except ConfigError as exc:
-        io.warn(f"error: {exc}")
-        return USAGE
-    try:
-        backend = store_key(name, key)
-    except KeyringUnavailable as exc:
-        io.warn(f"The key works, but it was not stored: {exc}")
-        return API_ERROR
-    io.say(f"Logged in: profile {name} at {profile.base_url}; key stored in {backend}.")
-    return OK
-
-
-def cmd_logout(args: Namespace, io: Io) -> int:
-    try:
-        config = load_config()
-    except ConfigError as exc:
-        io.warn(f"error: {exc}")
-        return USAGE
-    name = args.profile or config.active_profile or "default"
-    try:
-        removed = delete_key(name)
-    except KeyringUnavailable as exc:
-        io.warn(f"error: {exc}")
-        return API_ERROR
-    if args.forget:
-        remove_profile(name)
-    io.say(f"Removed the key of profile {name}." if removed else f"Profile {name} had no key.")
-    return OK
-
-
-def cmd_profiles(args: Namespace, io: Io) -> int:
-    try:
-        config = load_config()
-    except ConfigError as exc:
-        io.warn(f"error: {exc}")
-        return USAGE
-    if not config.profiles:
-        io.say(f"No profiles yet ({config.path}). Run `roma-tui login` to make one.")
-        return OK
-    rows = []
-    for name, profile in sorted(config.profiles.items()):
-        try:
-            key = "stored" if read_key(name) else "none"
-        except KeyringUnavailable:
-            key = "no keyring"
-        rows.append([
-            "*" if name == config.active_profile else "", name, profile.base_url, profile.dialect,
-            "yes" if profile.read_only else "no", key,
-        ])
-    if args.json:
-        keys = ["active", "name", "base_url", "dialect", "read_only", "key"]
-        io.say(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], indent=2))
-    else:
-        io.say(_table(rows, ["", "PROFILE", "URL", "DIALECT", "READ-ONLY", "KEY"]))
-    return OK

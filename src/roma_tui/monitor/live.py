@@ -7,7 +7,6 @@ Failures never raise out of `poll`: they are returned, and the planner backs off
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from ..api import (
     ApiConnectionError,
@@ -147,8 +146,3 @@ class LiveMonitor:
         self.planner.observe(self.client.rate_limit)
         self.store.add_created(execution)
         return execution
-
-    async def cancel(self, execution_id: str, idempotency_key: str) -> datetime | None:
-        result = await self.client.cancel_execution(execution_id, idempotency_key=idempotency_key)
-        self.planner.observe(self.client.rate_limit)
-        return result.cancelled_at

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 
 from rich.text import Text
 from textual import on, work
@@ -21,7 +20,6 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input
 
 from ..api import Execution, RomaError, Status
-from ..commands import cancel_outcome
 from ..monitor.live import PollResult
 from ..monitor.planner import LIST, STATUS, OnScreen, PollPlan
 from ..monitor.query import parse_filter
@@ -31,13 +29,11 @@ from ..safetext import one_line
 from .action_log_screen import ActionLogScreen
 from .budget_bar import BudgetBar, budget_line
 from .cells import COLUMNS, SERVER_SORT, row_cells, sort_value
-from .confirm import ConfirmCancel
-from .dag_screen import DagScreen
 from .executions_table import ExecutionsTable
 from .help import HelpScreen, binding_rows
-from .new_run import NewExecutionForm, NewRun
-from .status_pane import StatusPane, describe, whole_text
-from .viewer import TextViewer
+from .new_run import NewRun
+from .run_actions import RunActions
+from .status_pane import StatusPane, describe
 
 log = logging.getLogger(__name__)
 QUICK_STATUS = {"1": None, "2": "running", "3": "completed", "4": "failed", "5": "cancelled"}
@@ -45,7 +41,7 @@ SORTABLE = [key for key, _ in COLUMNS if key != "mark"]
 PAGE_AHEAD = 5  # rows from the end at which the next page loads
 
 
-class MainScreen(Screen[None]):
+class MainScreen(RunActions, Screen[None]):
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
@@ -345,120 +341,6 @@ class MainScreen(Screen[None]):
             self.filter = parse_filter(self.query_one("#filter", Input).value, query)
             self.poll(manual=True)
         self.render_rows()
-
-    # -- actions on runs -----------------------------------------------------------------------
-
-    def action_mark(self) -> None:
-        current = self.current()
-        if current is None:
-            return
-        self.marked ^= {current.execution_id}
-        self.table.update_row_cells(current.execution_id, self.cells_for(current))
-        if self.table.cursor_row < self.table.row_count - 1:
-            self.table.move_cursor(row=self.table.cursor_row + 1)
-
-    def action_cancel(self) -> None:
-        current = self.current()
-        if current is None:
-            return
-        if current.is_finished:
-            self.app.notify(f"{current.execution_id} is already {current.status.value}.")
-            return
-        self.app.push_screen(ConfirmCancel([current]),
-                             lambda yes: self.send_cancels([current.execution_id]) if yes
-                             else None)
-
-    def action_cancel_marked(self) -> None:
-        store = self.session.store
-        runs = [store.get(i) for i in sorted(self.marked) if store.get(i) is not None]
-        if not runs:
-            self.app.notify("No marked runs: mark them with space first.")
-            return
-        ids = [r.execution_id for r in runs]
-        self.app.push_screen(ConfirmCancel(runs),
-                             lambda yes: self.send_cancels(ids) if yes else None)
-
-    @work(group="cancel", exit_on_error=False)
-    async def send_cancels(self, ids: list[str]) -> None:
-        session = self.session
-        outcomes = []
-        for execution_id in ids:
-            error: RomaError | None = None
-            try:
-                # One key per cancel: a retry of this request never cancels twice.
-                await session.monitor.cancel(execution_id, f"roma-tui-{uuid.uuid4().hex}")
-            except RomaError as exc:
-                error = exc
-            outcome = cancel_outcome(error)
-            log.info("cancel %s: %s", execution_id, outcome)
-            request_id = error.request_id if error else session.client.last_request_id
-            session.actions.record("cancel", execution_id, outcome, request_id,
-                                   session.connection.base_url,
-                                   error.message if error else None)
-            outcomes.append(f"{execution_id}: {outcome}"
-                            + (f" (request {request_id})" if error and request_id else ""))
-            self.marked.discard(execution_id)
-        failed = any(": failed" in o or "not " in o for o in outcomes)
-        self.app.notify("\n".join(outcomes[:10]) + ("\n…" if len(outcomes) > 10 else ""),
-                        title=f"Cancel: {len(ids)} sent",
-                        severity="warning" if failed else "information", timeout=10)
-        self.poll(manual=True)
-
-    def action_new(self) -> None:
-        self.app.push_screen(NewExecutionForm(self.unsent), self._create)
-
-    def _create(self, request: NewRun | None) -> None:
-        if request is not None:
-            self.create_run(request)
-
-    @work(group="create", exit_on_error=False)
-    async def create_run(self, request: NewRun) -> None:
-        session = self.session
-        try:
-            execution = await session.monitor.create(request.goal, **request.options)
-        except RomaError as error:
-            self.unsent = request  # `n` opens the form with it again
-            self.app.notify(f"{error}\nPress n to try again: the form keeps what you typed.",
-                            title="Not created", severity="error", timeout=10)
-            return
-        self.unsent = None
-        session.actions.record("create", execution.execution_id, "created",
-                               session.client.last_request_id, session.connection.base_url)
-        self.watched.add(execution.execution_id)
-        self.render_rows()
-        self.table.keep_cursor_on(execution.execution_id)
-        self.app.notify(f"{execution.execution_id} started", title="New run")
-
-    def action_view(self) -> None:
-        current = self.current()
-        if current is None:
-            return
-        text = whole_text(current, self.statuses.get(current.execution_id))
-        self.app.push_screen(TextViewer(current.execution_id, text))
-
-    def action_dag(self) -> None:
-        current = self.current()
-        if current is not None:
-            self.app.push_screen(DagScreen(self.session, current, ascii=self.ascii,
-                                           palette=self.palette))
-
-    @work(group="jump", exclusive=True, exit_on_error=False)
-    async def jump_to(self, execution_id: str) -> None:
-        """Put the cursor on a run; fetch it first when it is not loaded."""
-        store = self.session.store
-        if execution_id not in store:
-            try:
-                execution = await self.session.client.get_execution(execution_id)
-            except RomaError as error:
-                self.app.notify(str(error), title="Cannot open", severity="error")
-                return
-            store.add_created(execution.model_copy(update={"dag": None}))
-        if execution_id not in self.table.shown_ids:
-            self.query_one("#filter", Input).value = ""  # the filter hid it
-            self.apply_filter("")
-        self.render_rows()
-        self.table.keep_cursor_on(execution_id)
-        self.table.focus()
 
     def action_action_log(self) -> None:
         actions = self.session.actions

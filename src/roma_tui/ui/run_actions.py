@@ -1,0 +1,135 @@
+"""The console's actions on runs: mark, cancel (one or many), create, view, DAG, jump.
+
+A mixin of MainScreen (it uses the screen's session, table and rendering); kept apart so the
+screen module stays about layout, polling, filter and sort.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.widgets import Input
+
+from ..api import RomaError
+from ..monitor.cancelling import FINE, cancel_runs
+from .confirm import ConfirmCancel
+from .dag_screen import DagScreen
+from .new_run import NewExecutionForm, NewRun
+from .status_pane import whole_text
+from .viewer import TextViewer
+
+if TYPE_CHECKING:
+    from .main_screen import MainScreen
+
+    _Base = MainScreen
+else:
+    _Base = object
+
+log = logging.getLogger(__name__)
+
+
+class RunActions(_Base):
+    def action_mark(self) -> None:
+        current = self.current()
+        if current is None:
+            return
+        self.marked ^= {current.execution_id}
+        self.table.update_row_cells(current.execution_id, self.cells_for(current))
+        if self.table.cursor_row < self.table.row_count - 1:
+            self.table.move_cursor(row=self.table.cursor_row + 1)
+
+    def action_cancel(self) -> None:
+        current = self.current()
+        if current is None:
+            return
+        if current.is_finished:
+            self.app.notify(f"{current.execution_id} is already {current.status.value}.")
+            return
+        self.app.push_screen(ConfirmCancel([current]),
+                             lambda yes: self.send_cancels([current.execution_id]) if yes
+                             else None)
+
+    def action_cancel_marked(self) -> None:
+        store = self.session.store
+        runs = [store.get(i) for i in sorted(self.marked) if store.get(i) is not None]
+        if not runs:
+            self.app.notify("No marked runs: mark them with space first.")
+            return
+        ids = [r.execution_id for r in runs]
+        self.app.push_screen(ConfirmCancel(runs),
+                             lambda yes: self.send_cancels(ids) if yes else None)
+
+    @work(group="cancel", exit_on_error=False)
+    async def send_cancels(self, ids: list[str]) -> None:
+        session = self.session
+        outcomes = await cancel_runs(session.client, ids, session.actions)
+        for outcome in outcomes:
+            log.info("cancel %s: %s", outcome.execution_id, outcome.outcome)
+            self.marked.discard(outcome.execution_id)
+        lines = [f"{o.execution_id}: {o.outcome}"
+                 + (f" (request {o.request_id})" if o.outcome not in FINE and o.request_id
+                    else "") for o in outcomes]
+        self.app.notify("\n".join(lines[:10]) + ("\n…" if len(lines) > 10 else ""),
+                        title=f"Cancel: {len(ids)} sent",
+                        severity="information" if all(o.outcome in FINE for o in outcomes)
+                        else "warning", timeout=10)
+        self.poll(manual=True)
+
+    def action_new(self) -> None:
+        self.app.push_screen(NewExecutionForm(self.unsent), self._create)
+
+    def _create(self, request: NewRun | None) -> None:
+        if request is not None:
+            self.create_run(request)
+
+    @work(group="create", exit_on_error=False)
+    async def create_run(self, request: NewRun) -> None:
+        session = self.session
+        try:
+            execution = await session.monitor.create(request.goal, **request.options)
+        except RomaError as error:
+            self.unsent = request  # `n` opens the form with it again
+            self.app.notify(f"{error}\nPress n to try again: the form keeps what you typed.",
+                            title="Not created", severity="error", timeout=10)
+            return
+        self.unsent = None
+        session.actions.record("create", execution.execution_id, "created",
+                               session.client.last_request_id, session.connection.base_url)
+        self.watched.add(execution.execution_id)
+        self.render_rows()
+        self.table.keep_cursor_on(execution.execution_id)
+        self.app.notify(f"{execution.execution_id} started", title="New run")
+
+    def action_view(self) -> None:
+        current = self.current()
+        if current is None:
+            return
+        text = whole_text(current, self.statuses.get(current.execution_id))
+        self.app.push_screen(TextViewer(current.execution_id, text))
+
+    def action_dag(self) -> None:
+        current = self.current()
+        if current is not None:
+            self.app.push_screen(DagScreen(self.session, current, ascii=self.ascii,
+                                           palette=self.palette))
+
+    @work(group="jump", exclusive=True, exit_on_error=False)
+    async def jump_to(self, execution_id: str) -> None:
+        """Put the cursor on a run; fetch it first when it is not loaded."""
+        store = self.session.store
+        if execution_id not in store:
+            try:
+                execution = await self.session.client.get_execution(execution_id)
+            except RomaError as error:
+                self.app.notify(str(error), title="Cannot open", severity="error")
+                return
+            store.add_created(execution.model_copy(update={"dag": None}))
+        if execution_id not in self.table.shown_ids:
+            self.query_one("#filter", Input).value = ""  # the filter hid it
+            self.apply_filter("")
+        self.render_rows()
+        self.table.keep_cursor_on(execution_id)
+        self.table.focus()
+
