@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from rich.text import Text
 
@@ -29,6 +30,12 @@ COLUMNS = (
 # Columns the API can sort on, and the field it sorts by.
 SERVER_SORT = {"created": "created_at", "status": "status"}
 GOAL_WIDTH = 48
+
+
+@lru_cache(maxsize=20_000)
+def _goal_line(goal: str | None) -> str:
+    """Goals are long and repeat every render: clean each one once."""
+    return one_line(goal, GOAL_WIDTH)
 
 
 def status_style(status: str, palette: Mapping[str, str]) -> str:
@@ -76,7 +83,7 @@ def row_cells(
         Text("*" if ascii and marked else "●" if marked else " ", style="bold"),
         Text(execution.execution_id, style="bold" if runaway else ""),
         status_cell,
-        Text(one_line(execution.initial_goal, GOAL_WIDTH)),
+        Text(_goal_line(execution.initial_goal)),
         Text(one_line(execution.config_profile or "-", 14)),
         Text(str(execution.max_depth) if execution.max_depth is not None else "-"),
         Text(relative(execution.created_at, now)),

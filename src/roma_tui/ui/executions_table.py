@@ -91,6 +91,20 @@ class ExecutionsTable(DataTable):
         if index != self.cursor_row:
             self.move_cursor(row=index, animate=False)
 
+    def visible_ids(self, keys: list[str]) -> list[str]:
+        """Those of `keys` whose rows are on screen now (live cells off screen can wait)."""
+        top = int(self.scroll_y)
+        bottom = top + self.size.height
+        visible = []
+        for key in keys:
+            try:
+                index = self.get_row_index(key)
+            except RowDoesNotExist:
+                continue
+            if top - 1 <= index <= bottom:
+                visible.append(key)
+        return visible
+
     def update_row_cells(self, key: str, cells: tuple[Text, ...]) -> None:
         """Live cells (duration, runaway mark) of one row; nothing else moves."""
         old = self._cells.get(key)

@@ -168,7 +168,7 @@ class MainScreen(RunActions, Screen[None]):
         if self.app.screen is not self:
             return
         store = self.session.store
-        for execution_id in store.running_ids():
+        for execution_id in self.table.visible_ids(store.running_ids()):
             execution = store.get(execution_id)
             if execution is not None:
                 self.table.update_row_cells(execution_id, self.cells_for(execution))
