@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import re
 
-# CSI (ESC [ ... final), OSC (ESC ] ... BEL or ESC \), and two-character ESC sequences; also the
-# 8-bit CSI/OSC introducers (0x9b, 0x9d).
+# CSI (ESC [ ... final), OSC (ESC ] ... BEL or ESC \), the other ESC sequences (ESC c,
+# ESC ( B, ...), and the 8-bit CSI/OSC introducers (0x9b, 0x9d).
 _ESCAPE_SEQUENCE = re.compile(
     r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
     r"|(?:\x1b\]|\x9d)[^\x07\x1b]*(?:\x07|\x1b\\)?"
-    r"|\x1b[@-Z\\-_]"
+    r"|\x1b[ -/]*[0-~]"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidirectional overrides and isolates can make text display in another order than it is
+# stored (a "Trojan Source" trick): shown as a visible mark instead.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 _WHITESPACE_RUN = re.compile(r"\s+")
 
 ELLIPSIS = "…"
@@ -44,6 +47,7 @@ def clean(text: object) -> str:
         text = str(text)
     text = text.replace("\r\n", "\n")
     text = _ESCAPE_SEQUENCE.sub("", text)
+    text = _BIDI.sub("\ufffd", text)
     return _CONTROL.sub(_visible, text)
 
 
