@@ -5,7 +5,11 @@ Built from a resolved `Connection`; the console holds one and replaces it to swi
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import httpx
 
 from ..api import RomaClient
 from ..settings import Connection, cache_dir, data_dir
@@ -26,14 +30,22 @@ class Session:
     actions: ActionLog
 
     @classmethod
-    def open(cls, connection: Connection, *, page_size: int = 50) -> Session:
+    def open(
+        cls,
+        connection: Connection,
+        *,
+        page_size: int = 50,
+        clock: Callable[[], float] = time.time,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> Session:
         profile = connection.profile
         client = RomaClient(
             connection.base_url, connection.api_key, timeout=15.0, max_retries=1,
             max_retry_wait=5.0, dialect=profile.dialect, allow_insecure=profile.allow_insecure,
+            transport=transport,
         )
         store = ExecutionStore(page_size=page_size)
-        planner = PollPlanner(interval=profile.poll_interval)
+        planner = PollPlanner(clock=clock, interval=profile.poll_interval)
         cache = FinishedCache(cache_dir(), connection.base_url)
         return cls(connection, client, store, planner,
                    LiveMonitor(client, store, planner, cache),

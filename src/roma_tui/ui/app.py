@@ -6,8 +6,10 @@ the app replaces to switch profile.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 
+import httpx
 from rich.color import Color, ColorParseError
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -48,8 +50,12 @@ class RomaApp(App[None]):
         remember_choices: bool = True,
         connect_profile: str = "default",
         connect_url: str | None = None,
+        clock: Callable[[], float] = time.time,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__()
+        self.clock = clock  # one clock for the planner and every "ago" and duration shown
+        self.transport = transport  # tests and snapshots answer from fixed data
         self.connection = connection
         self.force_read_only = read_only
         self.ascii = ascii
@@ -121,7 +127,8 @@ class RomaApp(App[None]):
         elif "roma-dark" in self.available_themes:
             self.theme = "roma-dark"
         self.palette = self._safe_palette()
-        screen = MainScreen(Session.open(connection),
+        session = Session.open(connection, clock=self.clock, transport=self.transport)
+        screen = MainScreen(session,
                             read_only=self.force_read_only or profile.read_only,
                             ascii=self.ascii, bell=profile.bell)
         previous = self.main_screen

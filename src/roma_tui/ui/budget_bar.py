@@ -31,7 +31,7 @@ def budget_line(
     line.append(f" {one_line(profile, 20)} ", style="bold reverse")
     line.append(f" {one_line(url, 40)}  ")
     if view.stale_since is not None:
-        since = datetime.fromtimestamp(view.stale_since).strftime("%H:%M:%S")
+        since = datetime.fromtimestamp(view.stale_since).astimezone().strftime("%H:%M:%S")
         line.append(f"● stale since {since}", style=f"bold {palette.get('warning', 'yellow')}")
     elif error:
         line.append("● error", style=f"bold {palette.get('error', 'red')}")

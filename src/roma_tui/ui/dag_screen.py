@@ -7,7 +7,6 @@ same budget as the table.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import networkx as nx
@@ -150,7 +149,7 @@ class DagScreen(Screen[None]):
         if not running:
             return
         plan = self.session.planner.plan(self._on_screen())
-        self.set_timer(max(0.5, plan.at - time.time()), self.poll)
+        self.set_timer(max(0.5, plan.at - self.app.clock()), self.poll)  # type: ignore[attr-defined]
 
     def _on_screen(self) -> OnScreen:
         return OnScreen(list_visible=False, focused_id=self.execution.execution_id,

@@ -8,7 +8,7 @@ skipped while a modal is open.
 from __future__ import annotations
 
 import logging
-import time
+from datetime import UTC, datetime
 
 from rich.text import Text
 from textual import on, work
@@ -125,11 +125,15 @@ class MainScreen(RunActions, Screen[None]):
             any_running=bool(store.running_ids()),
         )
 
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.app.clock(), tz=UTC)  # type: ignore[attr-defined]
+
     def cells_for(self, execution: Execution) -> tuple[Text, ...]:
         status = self.statuses.get(execution.execution_id)
         return row_cells(execution, marked=execution.execution_id in self.marked,
                          palette=self.palette, runaway_s=self.runaway_seconds,
-                         progress=status.progress if status else None, ascii=self.ascii)
+                         progress=status.progress if status else None, ascii=self.ascii,
+                         now=self.now())
 
     @property
     def runaway_seconds(self) -> float:
@@ -154,14 +158,14 @@ class MainScreen(RunActions, Screen[None]):
         status = self.statuses.get(current.execution_id) if current else None
         self.query_one(StatusPane).show(describe(current, status, palette=self.palette,
                                                  runaway_s=self.runaway_seconds,
-                                                 ascii=self.ascii))
+                                                 ascii=self.ascii, now=self.now()))
 
     def render_budget(self) -> None:
         connection = self.session.connection
         self.query_one(BudgetBar).update(budget_line(
             profile=connection.profile.name, url=connection.base_url,
             view=self.session.planner.view(), error=self.last_error, read_only=self.read_only,
-            palette=self.palette))
+            palette=self.palette, now=self.app.clock()))  # type: ignore[attr-defined]
 
     def tick(self) -> None:
         """Once a second: live durations of running rows, the countdown, the status pane."""
@@ -181,7 +185,8 @@ class MainScreen(RunActions, Screen[None]):
         plan = self.session.planner.plan(self.on_screen())
         if self._poll_timer is not None:
             self._poll_timer.stop()
-        self._poll_timer = self.set_timer(max(0.05, plan.at - time.time()), self.poll)
+        wait = plan.at - self.app.clock()  # type: ignore[attr-defined]
+        self._poll_timer = self.set_timer(max(0.05, wait), self.poll)
         self.render_budget()
 
     @work(exclusive=True, group="poll", exit_on_error=False)
@@ -198,7 +203,7 @@ class MainScreen(RunActions, Screen[None]):
                 self.schedule_poll()
                 return
             fetch = (LIST, STATUS) if screen.focused_running else (LIST,)
-            plan = PollPlan(fetch, time.time(), "manual")
+            plan = PollPlan(fetch, self.app.clock(), "manual")  # type: ignore[attr-defined]
         else:
             plan = planner.plan(screen)
         result = await self.session.monitor.poll(plan, screen)
