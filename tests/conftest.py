@@ -63,7 +63,7 @@ def start_sandbox(tmp_path):
 
     started = []
 
-    def start(*, rate_limit="1000/day", seed_demo=0, db=None, **engine):
+    def start(*, rate_limit="1000/day", seed_demo=0, db=None, port=0, **engine):
         engine.setdefault("time_scale", 0.02)
         engine.setdefault("fail_rate", 0.0)
         engine.setdefault("runaway_rate", 0.0)
@@ -72,7 +72,7 @@ def start_sandbox(tmp_path):
             read_only_keys=[READ_ONLY_KEY], rate_limit=rate_limit, seed_demo=seed_demo,
             engine=SandboxConfig(**engine),
         )
-        server = RunningSandbox(make_api(settings))
+        server = RunningSandbox(make_api(settings), port=port)
         started.append(server)
         return server
 

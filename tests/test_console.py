@@ -8,6 +8,7 @@ import time
 import pytest
 
 from conftest import KEY, READ_ONLY_KEY
+from roma_tui.api import RomaClient
 from roma_tui.settings import Connection, Profile
 from roma_tui.ui.app import RomaApp
 from roma_tui.ui.confirm import ConfirmCancel
@@ -318,3 +319,108 @@ async def test_a_failed_create_keeps_the_form(start_sandbox):
         await pilot.press("n")
         assert isinstance(app.screen, NewExecutionForm)
         assert app.screen.query_one("#goal").text == "second run"
+
+
+async def test_paging_is_lazy_as_the_cursor_nears_the_end(start_sandbox):
+    server = start_sandbox(seed_demo=120, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(shown(app)) == 50)  # one page of 50
+        assert app.main_screen.session.store.has_more
+        await pilot.press("end")
+        await until(pilot, lambda: len(shown(app)) == 100)
+        await pilot.press("end")
+        await until(pilot, lambda: len(shown(app)) == 120)
+        assert len(set(shown(app))) == 120 and not app.main_screen.session.store.has_more
+
+
+async def test_a_watched_run_that_finishes_gets_a_toast(start_sandbox):
+    server = start_sandbox(time_scale=0.05, rate_limit="100000/hour")
+    app = app_for(server.url, poll_interval=0.3)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", *"Tell me when you are done", "ctrl+s")
+        await until(pilot, lambda: any("Run completed" in (n.title or "")
+                                       for n in app._notifications), timeout=15)
+
+
+async def test_a_dead_server_recovers_by_itself(start_sandbox, tmp_path):
+    db = tmp_path / "recover.db"
+    server = start_sandbox(seed_demo=5, db=db, rate_limit="100000/hour")
+    port = server.port
+    app = app_for(server.url, poll_interval=0.5)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 5)
+        server.stop()
+        await until(pilot, lambda: app.main_screen.last_error is not None, timeout=15)
+        assert "stale" in str(app.main_screen.query_one("#budget").render())
+        start_sandbox(db=db, port=port, rate_limit="100000/hour")
+        await until(pilot, lambda: app.main_screen.last_error is None, timeout=20)
+        assert "live" in str(app.main_screen.query_one("#budget").render())
+        assert len(shown(app)) >= 5
+
+
+async def test_a_429_says_when_the_budget_resets_and_cancel_still_works(start_sandbox):
+    server = start_sandbox(rate_limit="14/hour", time_scale=50)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", *"Keep me running", "ctrl+s")
+        await until(pilot, lambda: len(shown(app)) == 1)
+        planner = app.main_screen.session.planner
+        # Polling stops at the reserve (10): what is left is the user's.
+        await until(pilot, lambda: planner.view().remaining is not None)
+        assert planner.plan(app.main_screen.on_screen()).reason in (
+            "budget", "reserve kept until the reset")
+        await pilot.press("c", "y")
+        run_id = shown(app)[0]
+        await until(pilot, lambda: app.main_screen.session.store.get(run_id).status
+                    == "cancelled")
+        # Another client on the same key spends the rest: our next request meets a 429.
+        from roma_tui.api import RateLimitError
+
+        async with RomaClient(server.url, KEY, max_retry_wait=0) as other:
+            with pytest.raises(RateLimitError):
+                for _ in range(20):
+                    await other.list_executions(limit=1)
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: app.main_screen.last_error is not None)
+        assert "Rate limit" in app.main_screen.last_error
+        assert "resets at" in app.main_screen.last_error
+        bar = str(app.main_screen.query_one("#budget").render())
+        assert "stale since" in bar and "budget 0/14" in bar and "resets" in bar
+
+
+async def test_user_themes_load_and_a_broken_one_is_skipped(start_sandbox, isolated_home):
+    from roma_tui.settings import config_dir
+
+    themes = config_dir() / "themes"
+    themes.mkdir(parents=True)
+    (themes / "mine.toml").write_text('name = "mine"\nprimary = "#112233"\n'
+                                      '[variables]\nstatus-failed = "#ff00ff"\n')
+    (themes / "broken.toml").write_text("name = [unclosed\n")
+    server = start_sandbox(seed_demo=3)
+    app = app_for(server.url, theme="mine")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 3)
+        assert app.theme == "mine" and app.palette["status-failed"] == "#ff00ff"
+        assert any("broken.toml" in str(n.message) for n in app._notifications)
+
+
+async def test_a_200_kb_result_is_cut_in_the_pane_and_whole_in_the_viewer(start_sandbox):
+    from roma_tui.api import Execution
+
+    server = start_sandbox()
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        # After the first poll (an empty list), so that no refresh removes the row we add.
+        await until(pilot, lambda: app.main_screen.session.planner.view().remaining is not None)
+        big = "r" * 200_000
+        store = app.main_screen.session.store
+        store.add_created(Execution(execution_id="exec_big0000000000000", status="completed",
+                                    initial_goal="big", result=big))
+        app.main_screen.render_rows()
+        app.main_screen.table.keep_cursor_on("exec_big0000000000000")
+        await pilot.pause(0.1)
+        pane = str(app.main_screen.query_one("#status-body").render())
+        assert "enter shows all" in pane and len(pane) < 30_000
+        await pilot.press("enter")
+        assert isinstance(app.screen, TextViewer) and big in app.screen.text

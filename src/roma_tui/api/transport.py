@@ -176,7 +176,8 @@ def status_error(
         if reset_at is None and rate_limit.retry_after is not None:
             reset_at = now + timedelta(seconds=rate_limit.retry_after)
         if reset_at is not None:
-            message += f" It resets at {reset_at.astimezone().strftime('%H:%M:%S')}."
+            message = message.rstrip(".") + \
+                f". It resets at {reset_at.astimezone().strftime('%H:%M:%S')}."
         return RateLimitError(
             message, reset_at=reset_at, status_code=status_code, code=code or "rate_limit_exceeded",
             details=details, request_id=request_id,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
@@ -24,6 +25,11 @@ class ExecutionsTable(DataTable):
     DEFAULT_CSS = """
     ExecutionsTable { height: 1fr; }
     """
+    # Rows, not columns: home/end (and g/G, as in less and k9s) go to the first/last run.
+    BINDINGS = [
+        Binding("home,g", "scroll_top", "First run", show=False),
+        Binding("end,G", "scroll_bottom", "Last run (loads more)", show=False),
+    ]
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)

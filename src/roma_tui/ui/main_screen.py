@@ -198,8 +198,10 @@ class MainScreen(RunActions, Screen[None]):
         planner = self.session.planner
         if manual:
             if not planner.user_may_spend():
-                self.app.notify("The rate limit is spent until the reset; showing the last data.",
-                                severity="warning")
+                reset = planner.view().reset_at
+                when = f" at {reset.astimezone().strftime('%H:%M')}" if reset else ""
+                self.app.notify(f"The rate limit is spent until the reset{when}; showing the "
+                                "last data.", severity="warning")
                 self.schedule_poll()
                 return
             fetch = (LIST, STATUS) if screen.focused_running else (LIST,)
@@ -254,9 +256,12 @@ class MainScreen(RunActions, Screen[None]):
         self.watched.add(current.execution_id)
         if not current.is_finished:
             self.fetch_status(current.execution_id)
+            self.schedule_poll()  # the focused run's status joins the next poll
 
     @work(group="focus", exclusive=True, exit_on_error=False)
     async def fetch_status(self, execution_id: str) -> None:
+        row = self.session.store.get(execution_id)
+        was_running = row is not None and not row.is_finished
         try:
             status, _ = await self.session.monitor.open(execution_id, with_dag=False)
         except RomaError as error:
@@ -264,6 +269,8 @@ class MainScreen(RunActions, Screen[None]):
             self.render_budget()
             return
         self.statuses[execution_id] = status
+        if was_running and status.is_finished:
+            self.announce_finished(execution_id)  # this fetch, not a poll, saw it end
         self.render_rows()
 
     @work(group="paging", exclusive=True, exit_on_error=False)

@@ -99,6 +99,7 @@ class RunActions(_Base):
                                session.client.last_request_id, session.connection.base_url)
         self.watched.add(execution.execution_id)
         self.render_rows()
+        self.schedule_poll()  # something runs now: an idle poll plan is out of date
         self.table.keep_cursor_on(execution.execution_id)
         self.app.notify(f"{execution.execution_id} started", title="New run")
 
