@@ -79,8 +79,7 @@ class RomaApp(App[None]):
     def watch_theme(self, theme: str) -> None:
         self.palette = self._safe_palette()
         if self.main_screen is not None and self.main_screen.is_mounted:
-            self.main_screen.table.show([])  # re-colour every row
-            self.main_screen.render_rows()
+            self.main_screen.render_rows()  # rows are painted with the new palette
             if self.remember_choices:
                 profile = self.main_screen.session.connection.profile.name
                 try:

@@ -1,122 +1,197 @@
-"""`#executions`: the executions table, updated by difference so the cursor stays on its run.
+"""`#executions`: the executions table, painted a line at a time (Textual's line API).
 
-`show()` takes the rows to display in order; it adds what is new, updates only cells that
-changed (update_width=False: widening 1,000 cells costs seconds), removes what is gone, and sorts
-once, all inside one batch. The cursor follows its execution's row key, not its row number.
+Textual's DataTable costs ~0.15 ms per row added and O(n) per row removed; measured here, a
+filter keystroke over 10,000 loaded runs took 0.45 s and a client-side sort 2.5 s. This table
+keeps only the order of row keys: cells are built at paint time for the rows on screen, so
+showing, filtering and sorting cost what sorting a list of keys costs, and live cells (durations)
+are always current. The cursor follows its run's key, never a row number.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 
+from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
-from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from .cells import COLUMNS
 
-# Above this share of rows changing membership, a clear and re-add is cheaper than diffing
-# (each remove_row is O(n)).
-_REBUILD_SHARE = 0.3
+# Column widths (cells are cut to them; the goal column is the one that gives).
+WIDTHS = {"mark": 1, "id": 21, "status": 22, "goal": 50, "profile": 13, "depth": 5,
+          "created": 11, "duration": 9, "progress": 8}
+PAD = 1  # columns of space each side of a cell
 
 
-class ExecutionsTable(DataTable):
+class ExecutionsTable(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     ExecutionsTable { height: 1fr; }
+    ExecutionsTable > .executions--header { text-style: bold; background: $panel; }
+    /* A neutral tint, so every status colour stays readable on the cursor row. */
+    ExecutionsTable > .executions--cursor { background: $foreground 12%; text-style: bold; }
+    ExecutionsTable:focus > .executions--cursor { background: $foreground 22%; }
+    ExecutionsTable > .executions--odd { background: $surface; }
     """
-    # Rows, not columns: home/end (and g/G, as in less and k9s) go to the first/last run.
+    COMPONENT_CLASSES = {"executions--header", "executions--cursor", "executions--odd"}
     BINDINGS = [
-        Binding("home,g", "scroll_top", "First run", show=False),
-        Binding("end,G", "scroll_bottom", "Last run (loads more)", show=False),
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home,g", "to_end(-1)", "First run", show=False),
+        Binding("end,G", "to_end(1)", "Last run (loads more)", show=False),
+        Binding("enter", "select", "Whole result", show=False),
     ]
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
-        self._cells: dict[str, tuple[Text, ...]] = {}
+    class Highlighted(Message):
+        """The cursor is on another run (or the same run at another row)."""
+
+        def __init__(self, key: str | None, row: int) -> None:
+            super().__init__()
+            self.key, self.row = key, row
+
+    class Selected(Message):
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
+    class HeaderClicked(Message):
+        def __init__(self, column: str) -> None:
+            super().__init__()
+            self.column = column
+
+    def __init__(self, cells: Callable[[str], tuple[Text, ...]], **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.cells = cells  # key -> the row's cells, asked only for rows on screen
         self._order: list[str] = []
+        self._index: dict[str, int] = {}
+        self.cursor_row = 0
+        self.header = Text()
+        self._line_width = sum(WIDTHS.values()) + 2 * PAD * len(WIDTHS)
 
-    def on_mount(self) -> None:
-        for key, label in COLUMNS:
-            self.add_column(label, key=key)
-
-    @property
-    def current_id(self) -> str | None:
-        if not self._order or self.cursor_row < 0 or self.row_count == 0:
-            return None
-        try:
-            return self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value
-        except (RowDoesNotExist, IndexError):
-            return None
+    # -- reading -------------------------------------------------------------------------------
 
     @property
     def shown_ids(self) -> list[str]:
         return list(self._order)
 
-    def show(self, rows: Sequence[tuple[str, tuple[Text, ...]]]) -> None:
-        """Display exactly `rows` (key, cells), in this order, keeping the cursor on its run."""
+    @property
+    def row_count(self) -> int:
+        return len(self._order)
+
+    @property
+    def current_id(self) -> str | None:
+        if 0 <= self.cursor_row < len(self._order):
+            return self._order[self.cursor_row]
+        return None
+
+    def visible_ids(self) -> list[str]:
+        top = int(self.scroll_y)
+        return self._order[top: top + max(0, self.size.height - 1)]
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def show(self, keys: list[str]) -> None:
+        """Display these runs, in this order; the cursor stays on its run if it is still here."""
         keep = self.current_id
-        wanted = dict(rows)
-        order = [key for key, _ in rows]
-        gone = [key for key in self._cells if key not in wanted]
-        new = [key for key in order if key not in self._cells]
-        with self.app.batch_update():
-            if len(gone) + len(new) > max(20, _REBUILD_SHARE * max(len(self._cells), 1)):
-                self.clear()
-                self._cells.clear()
-                for key in order:
-                    self.add_row(*wanted[key], key=key)
-                    self._cells[key] = wanted[key]
-            else:
-                for key in gone:
-                    self.remove_row(key)
-                    del self._cells[key]
-                for key in order:
-                    cells = wanted[key]
-                    old = self._cells.get(key)
-                    if old is None:
-                        self.add_row(*cells, key=key)
-                    else:
-                        for (column, _), before, after in zip(COLUMNS, old, cells, strict=True):
-                            if before != after:
-                                self.update_cell(key, column, after)
-                    self._cells[key] = cells
-            if order != [row.key.value for row in self.ordered_rows]:
-                rank = {key: index for index, key in enumerate(order)}
-                self.sort("id", key=lambda cell: rank.get(str(cell), len(rank)))
-            self._order = order
-            self.keep_cursor_on(keep)
+        self._order = list(keys)
+        self._index = {key: i for i, key in enumerate(self._order)}
+        self.virtual_size = Size(self._line_width, len(self._order) + 1)
+        if keep in self._index:
+            self._move(self._index[keep], announce=False)
+        else:
+            self._move(min(self.cursor_row, max(0, len(self._order) - 1)), announce=True)
+        self.refresh()
 
     def keep_cursor_on(self, key: str | None) -> None:
-        if key is None or key not in self._cells:
-            return
-        try:
-            index = self.get_row_index(key)
-        except RowDoesNotExist:
-            return
-        if index != self.cursor_row:
-            self.move_cursor(row=index, animate=False)
+        if key in self._index:
+            self._move(self._index[key], announce=True)
 
-    def visible_ids(self, keys: list[str]) -> list[str]:
-        """Those of `keys` whose rows are on screen now (live cells off screen can wait)."""
+    def move_cursor(self, *, row: int) -> None:
+        self._move(row, announce=True)
+
+    def _move(self, row: int, *, announce: bool) -> None:
+        row = max(0, min(row, len(self._order) - 1)) if self._order else 0
+        changed = row != self.cursor_row
+        self.cursor_row = row
+        self._scroll_to_cursor()
+        self.refresh()
+        if announce or changed:
+            self.post_message(self.Highlighted(self.current_id, row))
+
+    def _scroll_to_cursor(self) -> None:
+        visible = max(1, self.size.height - 1)  # minus the header
         top = int(self.scroll_y)
-        bottom = top + self.size.height
-        visible = []
-        for key in keys:
-            try:
-                index = self.get_row_index(key)
-            except RowDoesNotExist:
-                continue
-            if top - 1 <= index <= bottom:
-                visible.append(key)
-        return visible
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, force=True)
+        elif self.cursor_row >= top + visible:
+            self.scroll_to(y=self.cursor_row - visible + 1, animate=False, force=True)
 
-    def update_row_cells(self, key: str, cells: tuple[Text, ...]) -> None:
-        """Live cells (duration, runaway mark) of one row; nothing else moves."""
-        old = self._cells.get(key)
-        if old is None:
+    # -- keys and mouse ------------------------------------------------------------------------
+
+    def action_cursor(self, step: int) -> None:
+        self._move(self.cursor_row + step, announce=False)
+
+    def action_page(self, step: int) -> None:
+        self._move(self.cursor_row + step * max(1, self.size.height - 2), announce=False)
+
+    def action_to_end(self, step: int) -> None:
+        self._move(0 if step < 0 else len(self._order) - 1, announce=False)
+
+    def action_select(self) -> None:
+        if self.current_id is not None:
+            self.post_message(self.Selected(self.current_id))
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y == 0:
+            x = event.x + int(self.scroll_x)
+            for key, _ in COLUMNS:
+                x -= WIDTHS[key] + 2 * PAD
+                if x < 0:
+                    self.post_message(self.HeaderClicked(key))
+                    return
             return
-        for (column, _), before, after in zip(COLUMNS, old, cells, strict=True):
-            if before != after:
-                self.update_cell(key, column, after)
-        self._cells[key] = cells
+        row = int(self.scroll_y) + event.y - 1
+        if 0 <= row < len(self._order):
+            if row == self.cursor_row and event.chain > 1:
+                self.action_select()
+            self._move(row, announce=False)
+
+    # -- painting ------------------------------------------------------------------------------
+
+    def _line(self, cells: tuple[Text, ...], style: Style) -> Strip:
+        line = Text(style=style, no_wrap=True, end="")
+        for (key, _), cell in zip(COLUMNS, cells, strict=True):
+            width = WIDTHS[key]
+            piece = cell.copy()
+            piece.truncate(width, overflow="ellipsis", pad=True)
+            line.append(" " * PAD)
+            line.append_text(piece)
+            line.append(" " * PAD)
+        segments = list(line.render(self.app.console, end=""))
+        return Strip(segments)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        scroll_x = int(self.scroll_x)
+        if y == 0:
+            style = self.get_component_rich_style("executions--header")
+            cells = tuple(Text(label) for _, label in COLUMNS)
+        else:
+            row = int(self.scroll_y) + y - 1
+            if row >= len(self._order):
+                return Strip.blank(width, self.rich_style)
+            if row == self.cursor_row:
+                style = self.get_component_rich_style("executions--cursor")
+            elif row % 2:
+                style = self.get_component_rich_style("executions--odd")
+            else:
+                style = self.rich_style
+            cells = self.cells(self._order[row])
+        strip = self._line(cells, style)
+        return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, style)

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import Footer, Input
 
 from ..api import Execution, RomaError, Status
 from ..monitor.live import PollResult
@@ -84,7 +84,7 @@ class MainScreen(RunActions, Screen[None]):
         yield Input(placeholder="/ filter: words, status:running, profile:fast, since:2h, "
                     "after:2025-11-01 · enter keeps · esc clears", id="filter")
         with Vertical(id="panes"):
-            yield ExecutionsTable(id="executions")
+            yield ExecutionsTable(self.row_cells_for, id="executions")
             yield StatusPane(id="status")
         yield BudgetBar(id="budget")
         yield Footer()
@@ -128,6 +128,13 @@ class MainScreen(RunActions, Screen[None]):
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.app.clock(), tz=UTC)  # type: ignore[attr-defined]
 
+    def row_cells_for(self, execution_id: str) -> tuple[Text, ...]:
+        """The table asks this for the rows it is about to paint (only those)."""
+        execution = self.session.store.get(execution_id)
+        if execution is None:
+            return tuple(Text("") for _ in COLUMNS)
+        return self.cells_for(execution)
+
     def cells_for(self, execution: Execution) -> tuple[Text, ...]:
         status = self.statuses.get(execution.execution_id)
         return row_cells(execution, marked=execution.execution_id in self.marked,
@@ -145,7 +152,7 @@ class MainScreen(RunActions, Screen[None]):
             rows.sort(key=lambda e: sort_value(e, self.sort_column,
                                                self._progress(e.execution_id)),
                       reverse=self.sort_desc)
-        self.table.show([(e.execution_id, self.cells_for(e)) for e in rows])
+        self.table.show([e.execution_id for e in rows])
         self.render_status()
         self.render_budget()
 
@@ -171,11 +178,7 @@ class MainScreen(RunActions, Screen[None]):
         """Once a second: live durations of running rows, the countdown, the status pane."""
         if self.app.screen is not self:
             return
-        store = self.session.store
-        for execution_id in self.table.visible_ids(store.running_ids()):
-            execution = store.get(execution_id)
-            if execution is not None:
-                self.table.update_row_cells(execution_id, self.cells_for(execution))
+        self.table.refresh()  # live durations: cells are built as rows are painted
         self.render_status()
         self.render_budget()
 
@@ -240,10 +243,10 @@ class MainScreen(RunActions, Screen[None]):
 
     # -- cursor, paging, focus -----------------------------------------------------------------
 
-    @on(DataTable.RowHighlighted, "#executions")
-    def row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(ExecutionsTable.Highlighted)
+    def row_highlighted(self, event: ExecutionsTable.Highlighted) -> None:
         self.render_status()
-        if event.cursor_row >= self.table.row_count - PAGE_AHEAD and not self._paging:
+        if event.row >= self.table.row_count - PAGE_AHEAD and not self._paging:
             self.load_more()
         if self._focus_timer is not None:
             self._focus_timer.stop()
@@ -286,7 +289,7 @@ class MainScreen(RunActions, Screen[None]):
             self._paging = False
         self.render_rows()
 
-    @on(DataTable.RowSelected, "#executions")
+    @on(ExecutionsTable.Selected)
     def row_selected(self) -> None:
         self.action_view()
 
@@ -333,9 +336,9 @@ class MainScreen(RunActions, Screen[None]):
     def action_reverse_sort(self) -> None:
         self.set_sort(self.sort_column, desc=not self.sort_desc)
 
-    @on(DataTable.HeaderSelected, "#executions")
-    def header_clicked(self, event: DataTable.HeaderSelected) -> None:
-        column = str(event.column_key.value)
+    @on(ExecutionsTable.HeaderClicked)
+    def header_clicked(self, event: ExecutionsTable.HeaderClicked) -> None:
+        column = event.column
         if column in SORTABLE:
             same = column == self.sort_column
             self.set_sort(column, desc=not self.sort_desc if same else True)

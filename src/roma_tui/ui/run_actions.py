@@ -36,9 +36,7 @@ class RunActions(_Base):
         if current is None:
             return
         self.marked ^= {current.execution_id}
-        self.table.update_row_cells(current.execution_id, self.cells_for(current))
-        if self.table.cursor_row < self.table.row_count - 1:
-            self.table.move_cursor(row=self.table.cursor_row + 1)
+        self.table.move_cursor(row=self.table.cursor_row + 1)  # repaints the mark too
 
     def action_cancel(self) -> None:
         current = self.current()
