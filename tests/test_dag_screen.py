@@ -163,3 +163,47 @@ def test_snapshot_of_a_mid_size_dag(start_sandbox, snap_compare):
         await pilot.pause(0.2)
 
     assert snap_compare(app_for(server.url), terminal_size=SIZE, run_before=open_it)
+
+
+async def test_a_big_and_broken_dag_is_laid_out_off_the_ui_thread():
+    """3,000 nodes with a cycle, a duplicate and an edge to nowhere, from a stand-in server."""
+    import json
+
+    import httpx
+
+    from roma_tui.settings import Connection, Profile
+    from roma_tui.ui.app import RomaApp
+
+    run_id = "exec_big0000000000000"
+    nodes = [{"id": f"n{i:05d}", "type": "executor", "status": "completed",
+              "input": f"\x1b[31mtask {i}\x1b[0m [b]x[/b]"} for i in range(3000)]
+    nodes.append({"id": "n00001", "type": "duplicate"})
+    edges = [{"from": f"n{i // 3:05d}", "to": f"n{i:05d}"} for i in range(1, 3000)]
+    edges += [{"from": "n02999", "to": "n00000"}, {"from": "n00005", "to": "ghost"}]
+    execution = {"execution_id": run_id, "status": "completed", "initial_goal": "big",
+                 "created_at": "2025-11-11T10:30:00Z", "completed_at": "2025-11-11T10:40:00Z"}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/executions"):
+            body = {"data": [execution], "pagination": {"total": 1, "has_more": False}}
+        elif request.url.path.endswith("/status"):
+            body = {"execution_id": run_id, "status": "completed", "progress": 100}
+        else:
+            body = {**execution, "dag": {"nodes": nodes, "edges": edges}}
+        return httpx.Response(200, content=json.dumps(body).encode())
+
+    url = "http://127.0.0.1:8765"
+    app = RomaApp(Connection(Profile(name="t", base_url=url), url, "k", "t", "t"),
+                  remember_choices=False, transport=httpx.MockTransport(answer))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: shown(app) == [run_id])
+        await pilot.press("d")
+        screen = app.screen
+        assert isinstance(screen, DagScreen)
+        await until(pilot, lambda: screen.view.dag_layout is not None, timeout=30)
+        assert screen.view.dag_graph.number_of_nodes() == 3000
+        header = str(screen.query_one("#dag-header").render())
+        assert "duplicate" in header and "unknown nodes" in header and "cycle" in header
+        await pilot.press("j", "l", "enter")
+        assert isinstance(app.screen, NodeInspector)
+        assert "\x1b" not in app.screen.text and "[b]x[/b]" in app.screen.text

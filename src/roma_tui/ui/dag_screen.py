@@ -22,7 +22,7 @@ from ..api import Dag, Execution, RomaError
 from ..dag import GraphReport, build_graph, compute_layout, critical_path, status_counts, subtree
 from ..dag.graph import node_of
 from ..dag.layout import DagLayout
-from ..dag.render import node_label
+from ..dag.render import Painter, node_label
 from ..monitor.planner import OnScreen
 from ..monitor.session import Session
 from ..presentation import status_glyph
@@ -101,13 +101,23 @@ class DagScreen(Screen[None]):
         self.schedule_poll()
 
     def accept(self, dag: Dag) -> None:
+        if len(dag.nodes) > BIG_GRAPH:  # reading a big graph takes a noticeable moment too
+            self.query_one("#dag-loading").display = True
+            self.prepare_in_thread(dag)
+        else:
+            self._accept_graph(*build_graph(dag))
+
+    @work(thread=True, group="dag-prepare", exclusive=True, exit_on_error=False)
+    def prepare_in_thread(self, dag: Dag) -> None:
         graph, report = build_graph(dag)
+        self.app.call_from_thread(self._accept_graph, graph, report)
+
+    def _accept_graph(self, graph: nx.DiGraph, report: GraphReport) -> None:
         signature = (tuple(sorted(graph.nodes)), tuple(sorted(graph.edges)))
         self.full_graph, self.report = graph, report
         if signature == self._signature and self.view.dag_layout is not None:
-            # Same shape: only statuses changed; keep the layout, repaint.
-            self.view.show(self._visible_graph(), self.view.dag_layout, self.hidden)
-            self._header()
+            # Same shape: only statuses changed; keep the layout, repaint the labels.
+            self.relayout(keep=self.view.dag_layout)
             return
         self._signature = signature
         self.relayout()
@@ -118,30 +128,37 @@ class DagScreen(Screen[None]):
             return graph
         return graph.subgraph(n for n in graph if n not in self.hidden).copy()
 
-    def relayout(self) -> None:
+    def relayout(self, keep: DagLayout | None = None) -> None:
+        """Lay out the visible graph (or reuse `keep`); big graphs in a thread worker."""
         graph = self._visible_graph()
-        label: Callable[[str], str] = lambda n: node_label(graph, n, ascii=self.ascii)  # noqa: E731
         if graph.number_of_nodes() > BIG_GRAPH:
             self.query_one("#dag-loading").display = True
-            self._header(f"Laying out {graph.number_of_nodes():,} nodes…")
-            self.layout_in_thread(graph, label)
+            if keep is None:
+                self._header(f"Laying out {graph.number_of_nodes():,} nodes…")
+            self.layout_in_thread(graph, keep)
         else:
-            self.show_layout(graph, compute_layout(graph, label))
+            layout = keep or compute_layout(graph, self._labeller(graph))
+            self.show_layout(graph, layout, Painter(graph, layout, ascii=self.ascii))
+
+    def _labeller(self, graph: nx.DiGraph) -> Callable[[str], str]:
+        return lambda n: node_label(graph, n, ascii=self.ascii)
 
     @work(thread=True, group="dag-layout", exclusive=True, exit_on_error=False)
-    def layout_in_thread(self, graph: nx.DiGraph, label: Callable[[str], str]) -> None:
-        layout = compute_layout(graph, label)
-        self.app.call_from_thread(self.show_layout, graph, layout)
+    def layout_in_thread(self, graph: nx.DiGraph, keep: DagLayout | None) -> None:
+        layout = keep or compute_layout(graph, self._labeller(graph))
+        painter = Painter(graph, layout, ascii=self.ascii)  # indexing 20,000 nodes: ~0.3 s
+        self.app.call_from_thread(self.show_layout, graph, layout, painter)
 
-    def show_layout(self, graph: nx.DiGraph, layout: DagLayout) -> None:
+    def show_layout(self, graph: nx.DiGraph, layout: DagLayout, painter: Painter) -> None:
         self.query_one("#dag-loading").display = False
         view = self.view
         view.display = True
         view.folded = {n: len(subtree(self.full_graph, n)) for n in view.folded
                        if n in graph} if self.full_graph is not None else {}
         view.highlight = set(critical_path(graph)) if self.show_critical else set()
-        view.show(graph, layout, self.hidden)
-        view.focus()
+        view.show(graph, layout, self.hidden, painter)
+        if not view.has_focus and self.query_one("#dag-find").display is False:
+            view.focus()
         self._header()
 
     def schedule_poll(self) -> None:

@@ -58,9 +58,9 @@ class DagView(ScrollView, can_focus=True):
 
     # -- what to show --------------------------------------------------------------------------
 
-    def show(self, graph: nx.DiGraph, layout: DagLayout, hidden: set[str]) -> None:
-        self.dag_graph, self.dag_layout = graph, layout
-        self.painter = Painter(graph, layout, ascii=self.ascii)
+    def show(self, graph: nx.DiGraph, layout: DagLayout, hidden: set[str],
+             painter: Painter) -> None:
+        self.dag_graph, self.dag_layout, self.painter = graph, layout, painter
         self._rebuild_lines(hidden)
         if self.cursor not in graph or self.cursor in hidden:
             first = layout.layers[0][0] if layout.layers else None
