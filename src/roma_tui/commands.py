@@ -96,12 +96,19 @@ def _dump(model: Any) -> Any:
     return model.model_dump(mode="json", by_alias=True)
 
 
-def run_api_command(args: Namespace, io: Io, body: Callable[[RomaClient], Any]) -> int:
-    """Load config, make a client, run `body(client)`; turn every failure into a message."""
+def loaded_config(io: Io) -> Config | None:
+    """The config, or None after saying (with file and line) why it cannot be used."""
     try:
-        config = load_config()
+        return load_config()
     except ConfigError as exc:
         io.warn(f"error: {exc}")
+        return None
+
+
+def run_api_command(args: Namespace, io: Io, body: Callable[[RomaClient], Any]) -> int:
+    """Load config, make a client, run `body(client)`; turn every failure into a message."""
+    config = loaded_config(io)
+    if config is None:
         return USAGE
     connection = _connection(args, config)
     try:

@@ -9,7 +9,16 @@ import json
 from argparse import Namespace
 
 from .api import RomaError
-from .commands import API_ERROR, OK, USAGE, Io, explain, make_client, text_table
+from .commands import (
+    API_ERROR,
+    OK,
+    USAGE,
+    Io,
+    explain,
+    loaded_config,
+    make_client,
+    text_table,
+)
 from .settings import (
     ConfigError,
     Connection,
@@ -66,10 +75,8 @@ def cmd_login(args: Namespace, io: Io) -> int:
 
 
 def cmd_logout(args: Namespace, io: Io) -> int:
-    try:
-        config = load_config()
-    except ConfigError as exc:
-        io.warn(f"error: {exc}")
+    config = loaded_config(io)
+    if config is None:
         return USAGE
     name = args.profile or config.active_profile or "default"
     try:
@@ -84,10 +91,8 @@ def cmd_logout(args: Namespace, io: Io) -> int:
 
 
 def cmd_profiles(args: Namespace, io: Io) -> int:
-    try:
-        config = load_config()
-    except ConfigError as exc:
-        io.warn(f"error: {exc}")
+    config = loaded_config(io)
+    if config is None:
         return USAGE
     if not config.profiles:
         io.say(f"No profiles yet ({config.path}). Run `roma-tui login` to make one.")
