@@ -54,8 +54,13 @@ def test_the_budget_is_spread_evenly_until_the_reset():
     assert plan.reason == "budget" and abs((plan.at - T0) - 8 * 3600 / 750) < 1e-6
     focused = planner.plan(OnScreen(focused_id="exec_x", focused_running=True, dag_open=True,
                                     any_running=True))
-    assert focused.fetch == ("list", "status", "dag")
-    assert abs((focused.at - T0) - 3 * 8 * 3600 / 750) < 1e-6
+    # On a tight budget the focused status rides on the list (its status is in there).
+    assert focused.fetch == ("list", "dag")
+    assert abs((focused.at - T0) - 2 * 8 * 3600 / 750) < 1e-6
+    # With room to spare, the focused run's own status is fetched every round.
+    planner.observe(limit_seen(clock, 100_000, limit=100_000, reset_in=3600))
+    roomy = planner.plan(OnScreen(focused_id="exec_x", focused_running=True, any_running=True))
+    assert roomy.fetch == ("list", "status") and roomy.reason == "interval"
 
 
 def test_a_simulated_day_never_touches_the_reserve():
@@ -91,13 +96,14 @@ def test_when_only_the_reserve_is_left_polling_waits_for_the_reset():
     assert not planner.user_may_spend()
 
 
-def test_a_low_budget_drops_the_dag_before_the_list():
+def test_a_low_budget_keeps_the_list_above_all():
     clock = FakeClock()
     planner = PollPlanner(clock=clock)
+    screen = OnScreen(focused_id="e", focused_running=True, dag_open=True, any_running=True)
     planner.observe(limit_seen(clock, 52, reset_in=3600))  # two above the reserve
-    plan = planner.plan(OnScreen(focused_id="e", focused_running=True, dag_open=True,
-                                 any_running=True))
-    assert plan.fetch == ("list", "status")
+    assert planner.plan(screen).fetch == ("list",)  # the DAG goes, the status rides the list
+    planner.observe(limit_seen(clock, 10_000, limit=10_000, reset_in=3600))  # room to spare
+    assert planner.plan(screen).fetch == ("list", "status", "dag")
 
 
 def test_failures_back_off_exponentially_and_recover():

@@ -161,6 +161,11 @@ class PollPlanner:
                 return PollPlan((LIST,) if screen.list_visible else (), at,
                                 "reserve kept until the reset")
             budget_interval = to_reset * len(fetch) / spendable
+            if budget_interval > interval and LIST in fetch and STATUS in fetch:
+                # Tight budget: the list already carries the focused run's status, so spend
+                # the request on seeing every change sooner instead (progress waits).
+                fetch.remove(STATUS)
+                budget_interval = to_reset * len(fetch) / spendable
             if budget_interval > interval:
                 interval, reason = budget_interval, "budget"
 
