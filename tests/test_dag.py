@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from roma_tui.api import Dag
 from roma_tui.dag import build_graph, compute_layout, critical_path, outline, render_text
-from roma_tui.dag.graph import status_counts, subtree
+from roma_tui.dag.graph import depths, status_counts, subtree
 from roma_tui.dag.layout import BOX_HEIGHT, ROW_PITCH
 from roma_tui.dag.render import Painter, node_label, plain_text
 
@@ -112,6 +112,7 @@ def test_critical_path_by_duration_and_by_length():
     assert critical_path(graph) == ["a", "b"]  # b took ten minutes
     graph, _ = build_graph(dag(["a", "b", "c", "d"], edges))
     assert critical_path(graph) == ["a", "c", "d"]  # no times: the longest chain
+    assert depths(graph) == {"a": 0, "b": 1, "c": 1, "d": 2}
 
 
 def test_fold_hides_only_what_is_reached_through_the_node():

@@ -204,6 +204,8 @@ def test_raw_http_details(sandbox):
             "Origin": "https://example.com", "Access-Control-Request-Method": "POST",
             "Access-Control-Request-Headers": "X-API-Key, Content-Type"})
         assert preflight.headers["access-control-allow-origin"] == "*"
+        nowhere = http.get("/api/v1/nowhere")
+        assert nowhere.status_code == 404 and "X-RateLimit-Remaining" in nowhere.headers
         spec = http.get("/openapi.json").json()
         assert set(spec["paths"]) >= {"/api/v1/executions",
                                       "/api/v1/executions/{execution_id}/dag"}

@@ -233,9 +233,6 @@ class Edge(_Tolerant):
     target: str = Field(alias="to")
     type: Lenient[str] = "depends_on"
 
-    def to_wire(self) -> dict[str, Any]:
-        return {"from": self.source, "to": self.target, "type": self.type}
-
 
 class DagStats(_Tolerant):
     total_nodes: Lenient[int] = None

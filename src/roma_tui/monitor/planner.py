@@ -13,7 +13,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from ..api.ratelimit import RateLimit
 
@@ -190,7 +190,3 @@ class PollPlanner:
             stale_since=self._stale_since,
             anomalies=rl.anomalies if rl else (),
         )
-
-    @staticmethod
-    def wall(at: float) -> datetime:
-        return datetime.fromtimestamp(at, tz=UTC)

@@ -32,7 +32,7 @@ from ..api.errors import InvalidRequestError
 from ..api.validation import check_create, check_execution_id, check_list_params
 from .engine import Engine
 from .openapi import openapi_document
-from .security import FULL, ApiKeys, RateLimiter
+from .security import FULL, Allowance, ApiKeys, RateLimiter
 from .storage import Row
 from .webhooks import WebhookSender
 
@@ -73,15 +73,8 @@ class SandboxApi:
         writes: bool = False,
     ) -> Response:
         request_id = _new_request_id()
-        headers = {"X-Request-ID": request_id}
-        who = self.keys.identify(request.headers.get("x-api-key"))
-        bucket = who[0] if who else "anonymous:" + (request.client.host if request.client else "")
-        allowance = self.limiter.take(bucket)
-        headers |= {
-            "X-RateLimit-Limit": str(allowance.limit),
-            "X-RateLimit-Remaining": str(allowance.remaining),
-            "X-RateLimit-Reset": str(allowance.reset_at),
-        }
+        who, allowance, headers = self.account(request)
+        headers["X-Request-ID"] = request_id
         try:
             if not allowance.allowed:
                 headers["Retry-After"] = str(max(1, allowance.reset_at - int(self.engine.clock())))
@@ -99,6 +92,19 @@ class SandboxApi:
             body.headers.update(headers)
             return body
         return JSONResponse(body, status, headers=headers)
+
+    def account(self, request: Request) -> tuple[tuple[str, str] | None, Allowance,
+                                                 dict[str, str]]:
+        """Who is asking (key digest and role), what it costs them, and the headers saying so."""
+        who = self.keys.identify(request.headers.get("x-api-key"))
+        bucket = who[0] if who else "anonymous:" + (request.client.host if request.client else "")
+        allowance = self.limiter.take(bucket)
+        headers = {
+            "X-RateLimit-Limit": str(allowance.limit),
+            "X-RateLimit-Remaining": str(allowance.remaining),
+            "X-RateLimit-Reset": str(allowance.reset_at),
+        }
+        return who, allowance, headers
 
     # -- endpoints -----------------------------------------------------------------------------
 
@@ -326,8 +332,11 @@ def build_app(api: SandboxApi) -> Starlette:
                  405: ("invalid_request", "Method not allowed on this endpoint.")}
         code, message = codes.get(status, ("internal_error", "Internal server error."))
         request_id = _new_request_id()
+        headers = {"X-Request-ID": request_id}
+        if status < 500:  # a wrong path costs a request like any other
+            headers |= api.account(request)[2]
         return JSONResponse(_error_body(Problem(status, code, message), request_id), status,
-                            headers={"X-Request-ID": request_id})
+                            headers=headers)
 
     async def spec(request: Request) -> Response:
         return JSONResponse(openapi_document())

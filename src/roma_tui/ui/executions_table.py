@@ -90,10 +90,6 @@ class ExecutionsTable(ScrollView, can_focus=True):
             return self._order[self.cursor_row]
         return None
 
-    def visible_ids(self) -> list[str]:
-        top = int(self.scroll_y)
-        return self._order[top: top + max(0, self.size.height - 1)]
-
     # -- writing -------------------------------------------------------------------------------
 
     def show(self, keys: list[str]) -> None:
