@@ -298,7 +298,7 @@ class DagScreen(Screen[None]):
     def action_find(self) -> None:
         box = self.query_one("#dag-find", Input)
         box.display = True
-        box.focus()
+        self.set_focus(box)  # now: what is typed right after `/` is the search
 
     @on(Input.Submitted, "#dag-find")
     def find(self, event: Input.Submitted) -> None:

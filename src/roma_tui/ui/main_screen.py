@@ -296,7 +296,8 @@ class MainScreen(RunActions, Screen[None]):
     # -- filter and sort -----------------------------------------------------------------------
 
     def action_focus_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        # Now, not on the next tick: what is typed right after `/` belongs to the filter.
+        self.set_focus(self.query_one("#filter", Input))
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
