@@ -338,9 +338,12 @@ async def test_a_watched_run_that_finishes_gets_a_toast(start_sandbox):
     server = start_sandbox(time_scale=0.05, rate_limit="100000/hour")
     app = app_for(server.url, poll_interval=0.3)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("n", *"Tell me when you are done", "ctrl+s")
+        await pilot.press("n", *"Tell me [b]when[/b] you are done", "ctrl+s")
         await until(pilot, lambda: any("Run completed" in (n.title or "")
                                        for n in app._notifications), timeout=15)
+        done = next(n for n in app._notifications if n.title == "Run completed")
+        # the goal in the toast is shown as typed: text, never markup
+        assert "[b]when[/b]" in done.message and done.markup is False
 
 
 async def test_a_dead_server_recovers_by_itself(start_sandbox, tmp_path):

@@ -13,6 +13,7 @@ import httpx
 from rich.color import Color, ColorParseError
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from ..monitor.session import Session
@@ -63,6 +64,18 @@ class RomaApp(App[None]):
         self.connect_profile, self.connect_url = connect_profile, connect_url
         self.main_screen: MainScreen | None = None
         self.palette: dict[str, str] = dict(STATUS_DEFAULTS)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Toasts carry goals and server messages: plain text unless a caller says otherwise."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # -- themes --------------------------------------------------------------------------------
 
