@@ -285,10 +285,13 @@ def _free_port() -> int:
 
 
 def _start_process(db, port):
+    # The key comes from the environment, so it is not in the process list.
     process = subprocess.Popen(
         [sys.executable, "-m", "roma_tui", "sandbox", "--db", str(db), "--port", str(port),
-         "--api-key", KEY, "--time-scale", "50", "--fail-rate", "0", "--runaway-rate", "0"],
+         "--api-key-env", "SANDBOX_TEST_KEY", "--time-scale", "50", "--fail-rate", "0",
+         "--runaway-rate", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, "SANDBOX_TEST_KEY": KEY},
     )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:

@@ -103,3 +103,11 @@ def test_without_a_keyring_the_connection_says_why_there_is_no_key():
     keyring.set_keyring(keyring.backends.fail.Keyring())
     connection = resolve_connection(load_config(), env={})
     assert connection.api_key is None and "ROMA_API_KEY" in connection.key_problem
+
+
+def test_an_unusable_profile_name_is_named_with_its_line():
+    path = config_path()
+    path.parent.mkdir(parents=True)
+    path.write_text('[profiles."[bold]x"]\nbase_url = "https://x"\n')
+    with pytest.raises(ConfigError, match=r"line 1: '\[bold\]x' is not a usable profile name"):
+        load_config()

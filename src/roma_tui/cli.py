@@ -110,6 +110,9 @@ def _sandbox_options(parser: argparse.ArgumentParser, *, demo: bool = False) -> 
         return
     parser.add_argument("--api-key", action="append", default=[], metavar="KEY",
                         help="a key with full rights (repeatable; default: a new demo key)")
+    parser.add_argument("--api-key-env", action="append", default=[], metavar="VAR",
+                        help="read a full-rights key from this environment variable (keeps it "
+                        "out of the process list)")
     parser.add_argument("--read-only-key", action="append", default=[], metavar="KEY",
                         help="a key that may read but not create or cancel (repeatable)")
     parser.add_argument("--allow-remote-webhooks", action="store_true",

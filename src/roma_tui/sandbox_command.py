@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from argparse import Namespace
 from pathlib import Path
 
@@ -29,6 +30,11 @@ def settings_from(args: Namespace, api_keys: list[str], read_only: list[str]) ->
 
 def run_sandbox(args: Namespace, io: Io) -> int:
     keys = list(args.api_key)
+    for name in args.api_key_env:
+        if not os.environ.get(name):
+            io.warn(f"error: --api-key-env {name}: that environment variable is empty or unset")
+            return USAGE
+        keys.append(os.environ[name])
     printed_key = None
     if not keys:
         printed_key = new_demo_key()

@@ -113,7 +113,11 @@ def load_config(path: Path | None = None) -> Config:
 
 
 def _profile_from_table(path: Path, text: str, name: str, table: Any) -> Profile:
-    where = f"{path}, line {_line_of(text, f'profiles.{name}') or '?'}"
+    line = _line_of(text, f"profiles.{name}") or _line_of(text, name)  # quoted names too
+    where = f"{path}, line {line or '?'}"
+    if not _PROFILE_NAME.match(name):
+        raise ConfigError(f"{where}: {name[:40]!r} is not a usable profile name "
+                          "(letters, digits, '.', '_' or '-').")
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: profile {name!r} must be a table.")
     values: dict[str, Any] = {}
