@@ -44,3 +44,10 @@ def test_clean_never_lets_an_escape_or_control_through(text):
     out = clean(text)
     assert "\x1b" not in out and "\x9b" not in out
     assert all(ch in "\t\n" or not (ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F) for ch in out)
+
+
+def test_a_status_word_from_the_server_is_cleaned_in_labels():
+    from roma_tui.presentation import status_label
+
+    label = status_label("unknown", "\x1b[2JPAUSED\x07")
+    assert label == "? unknown (PAUSED␇)"

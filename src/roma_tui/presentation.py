@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from .safetext import one_line
+
 _GLYPHS = {
     "running": ("▶", ">"),
     "pending": ("◌", "."),
@@ -27,7 +29,7 @@ def status_label(status: str, raw: str | None = None, *, ascii: bool = False) ->
     """e.g. "✔ completed", or "? unknown (PAUSED)" when the server said something new."""
     label = f"{status_glyph(status, ascii=ascii)} {status}"
     if str(status) == "unknown" and raw:
-        label += f" ({raw[:20]})"
+        label += f" ({one_line(raw, 20)})"  # the server's word is data: cleaned, cut short
     return label
 
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 from rich.text import Text
 
 from ..api import Execution
-from ..presentation import duration, relative, run_seconds, status_glyph
+from ..presentation import duration, relative, run_seconds, status_label
 from ..safetext import one_line
 
 COLUMNS = (
@@ -71,10 +71,8 @@ def row_cells(
     now = now or datetime.now(UTC)
     status = execution.status.value
     runaway = is_runaway(execution, runaway_s, now)
-    label = f"{status_glyph(status, ascii=ascii)} {status}"
-    if status == "unknown" and execution.status_raw:
-        label += f" ({one_line(execution.status_raw, 12)})"
-    status_cell = Text(label, style=status_style(status, palette))
+    status_cell = Text(status_label(status, execution.status_raw, ascii=ascii),
+                       style=status_style(status, palette))
     if runaway:
         status_cell.append("  RUNAWAY" if ascii else "  ⚠ RUNAWAY",
                            style=f"bold {palette.get('runaway', 'red')}")
