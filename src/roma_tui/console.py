@@ -8,7 +8,7 @@ import tempfile
 from argparse import Namespace
 from pathlib import Path
 
-from .api import RomaClient, RomaError
+from .api import RomaError, check_base_url
 from .commands import USAGE, Io
 from .logsetup import setup_logging
 from .settings import ENV_URL, ConfigError, Connection, Profile, load_config, resolve_connection
@@ -16,8 +16,8 @@ from .settings import ENV_URL, ConfigError, Connection, Profile, load_config, re
 
 def _check_url(connection: Connection, io: Io) -> bool:
     try:
-        RomaClient(connection.base_url, connection.api_key,
-                   allow_insecure=connection.profile.allow_insecure)
+        check_base_url(connection.base_url, sends_key=connection.api_key is not None,
+                       allow_insecure=connection.profile.allow_insecure)
     except RomaError as exc:
         io.warn(f"error: {exc}")
         return False

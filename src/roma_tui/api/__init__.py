@@ -1,6 +1,6 @@
 """The wire: models of the ROMA API, the async client, typed errors. No Textual here."""
 
-from .client import InsecureTransportError, RomaClient, is_loopback
+from .client import InsecureTransportError, RomaClient, check_base_url, is_loopback
 from .dialects import Dialect
 from .errors import (
     ApiConnectionError,
@@ -70,5 +70,6 @@ __all__ = [
     "RomaError",
     "ServerError",
     "Status",
+    "check_base_url",
     "is_loopback",
 ]

@@ -60,7 +60,8 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _base_url(url: str, *, sends_key: bool, allow_insecure: bool) -> httpx.URL:
+def check_base_url(url: str, *, sends_key: bool, allow_insecure: bool) -> httpx.URL:
+    """The API root for `url`; raises if it is not a server URL or would leak the key."""
     parsed = httpx.URL(url.strip())
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise InvalidRequestError(
@@ -96,7 +97,8 @@ class RomaClient:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
-        self._url = _base_url(base_url, sends_key=bool(api_key), allow_insecure=allow_insecure)
+        self._url = check_base_url(base_url, sends_key=bool(api_key),
+                                   allow_insecure=allow_insecure)
         self._api_key = api_key
         self.max_retries = max(0, max_retries)
         self.max_retry_wait = max_retry_wait
