@@ -61,7 +61,10 @@ class DagView(ScrollView, can_focus=True):
     def show(self, graph: nx.DiGraph, layout: DagLayout, hidden: set[str],
              painter: Painter) -> None:
         self.dag_graph, self.dag_layout, self.painter = graph, layout, painter
-        self._rebuild_lines(hidden)
+        # The list views' lines are built only while one is shown (20,000 nodes: each update).
+        self.lines = []
+        if self.mode != GRAPH:
+            self._rebuild_lines(hidden)
         if self.cursor not in graph or self.cursor in hidden:
             first = layout.layers[0][0] if layout.layers else None
             self.cursor = first

@@ -71,7 +71,6 @@ class ExecutionsTable(ScrollView, can_focus=True):
         self._order: list[str] = []
         self._index: dict[str, int] = {}
         self.cursor_row = 0
-        self.header = Text()
         self._line_width = sum(WIDTHS.values()) + 2 * PAD * len(WIDTHS)
 
     # -- reading -------------------------------------------------------------------------------
