@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from conftest import KEY
 from roma_tui.api import RomaClient
@@ -34,12 +35,18 @@ async def open_dag(pilot, app, run_id):
     return screen
 
 
-async def test_keys_move_along_the_graph(start_sandbox):
-    server = start_sandbox(time_scale=0.02)
-    run_id = await finished_run(server.url)
+@contextlib.asynccontextmanager
+async def explore(start_sandbox, goal="Explore this DAG with the keyboard", **sandbox):
+    """A finished run on a fresh sandbox, its DAG open in the console: (app, pilot, screen)."""
+    server = start_sandbox(time_scale=0.02, **sandbox)
+    run_id = await finished_run(server.url, goal)
     app = app_for(server.url)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_dag(pilot, app, run_id)
+        yield app, pilot, await open_dag(pilot, app, run_id)
+
+
+async def test_keys_move_along_the_graph(start_sandbox):
+    async with explore(start_sandbox) as (app, pilot, screen):
         view = screen.view
         graph = view.dag_graph
         root = view.cursor
@@ -66,11 +73,7 @@ async def test_keys_move_along_the_graph(start_sandbox):
 
 
 async def test_find_tree_fit_and_critical_path(start_sandbox):
-    server = start_sandbox(time_scale=0.02)
-    run_id = await finished_run(server.url)
-    app = app_for(server.url)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_dag(pilot, app, run_id)
+    async with explore(start_sandbox) as (app, pilot, screen):
         view = screen.view
         target = sorted(view.dag_graph.nodes)[-1]
         await pilot.press("slash", *target, "enter")
@@ -97,11 +100,7 @@ def screen_critical(view):
 
 
 async def test_fold_hides_a_planners_sub_dag(start_sandbox):
-    server = start_sandbox(time_scale=0.02)
-    run_id = await finished_run(server.url)
-    app = app_for(server.url)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_dag(pilot, app, run_id)
+    async with explore(start_sandbox) as (_, pilot, screen):
         view = screen.view
         total = view.dag_graph.number_of_nodes()
         planner = next(n for n in view.dag_layout.layers[1]
@@ -115,11 +114,7 @@ async def test_fold_hides_a_planners_sub_dag(start_sandbox):
 
 
 async def test_failed_and_running_nodes_are_one_key_away(start_sandbox):
-    server = start_sandbox(time_scale=0.02, fail_rate=1.0)
-    run_id = await finished_run(server.url, "This one fails")
-    app = app_for(server.url)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_dag(pilot, app, run_id)
+    async with explore(start_sandbox, "This one fails", fail_rate=1.0) as (_, pilot, screen):
         view = screen.view
         await pilot.press("f")
         assert view.dag_graph.nodes[view.cursor]["node"].status == "failed"
