@@ -6,6 +6,7 @@ Failures never raise out of `poll`: they are returned, and the planner backs off
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from ..api import (
@@ -99,7 +100,7 @@ class LiveMonitor:
     async def _fetch_status(self, execution_id: str) -> Changes:
         status = await self.client.get_status(execution_id)
         if self.cache is not None and status.is_finished:
-            self.cache.put(status=status)
+            await asyncio.to_thread(self.cache.put, status=status)
         return self.store.apply_status(status)
 
     async def _fetch_dag(self, execution_id: str) -> Dag:
@@ -121,7 +122,9 @@ class LiveMonitor:
 
     async def open(self, execution_id: str, *, with_dag: bool) -> tuple[Status, Dag | None]:
         """A run's status (and DAG): from the disk cache when it is finished, else fetched."""
-        execution, status = self.cache.get(execution_id) if self.cache else (None, None)
+        # Cache files can be megabytes (a big DAG): read and write them off the event loop.
+        execution, status = await asyncio.to_thread(self.cache.get, execution_id) \
+            if self.cache else (None, None)
         if status is not None and (not with_dag or execution is not None):
             self.store.focused_status = status
             self.store.focused_dag = execution.dag if execution else None
@@ -136,9 +139,11 @@ class LiveMonitor:
             dag = full.dag or await self.client.get_dag(execution_id)
             self.store.focused_dag = dag
             if self.cache is not None and full.is_finished:
-                self.cache.put(execution=full.model_copy(update={"dag": dag}), status=status)
+                await asyncio.to_thread(self.cache.put,
+                                        execution=full.model_copy(update={"dag": dag}),
+                                        status=status)
         elif self.cache is not None and status.is_finished:
-            self.cache.put(status=status)
+            await asyncio.to_thread(self.cache.put, status=status)
         return status, dag
 
     async def create(self, goal: str, **options: object) -> Execution:
