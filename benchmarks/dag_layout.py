@@ -22,15 +22,22 @@ def random_dag(size: int, seed: int = 1) -> Dag:
     """ROMA-like: layers of growing then shrinking width, edges mostly to the next layer."""
     rng = random.Random(seed)
     layers, made = [], 0
-    depth = max(4, int(size ** 0.5 / 2))
+    depth = max(4, int(size**0.5 / 2))
     while made < size:
         width = max(1, int(rng.uniform(0.5, 1.5) * size / depth))
         width = min(width, size - made)
         layers.append([f"n{made + i:06d}" for i in range(width)])
         made += width
-    nodes = [{"id": n, "type": rng.choice(["planner", "executor", "aggregator"]),
-              "status": rng.choice(["completed", "running", "pending", "failed"]),
-              "input": f"task {n}"} for layer in layers for n in layer]
+    nodes = [
+        {
+            "id": n,
+            "type": rng.choice(["planner", "executor", "aggregator"]),
+            "status": rng.choice(["completed", "running", "pending", "failed"]),
+            "input": f"task {n}",
+        }
+        for layer in layers
+        for n in layer
+    ]
     edges = []
     for index in range(1, len(layers)):
         for node in layers[index]:
@@ -44,8 +51,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[200, 2000, 20000])
     args = parser.parse_args()
-    print(f"{'nodes':>7} {'edges':>7} {'layout':>9} {'crossings before':>17} "
-          f"{'after':>8} {'cut':>5} {'canvas':>13} {'paint 160x48':>13}")
+    print(
+        f"{'nodes':>7} {'edges':>7} {'layout':>9} {'crossings before':>17} "
+        f"{'after':>8} {'cut':>5} {'canvas':>13} {'paint 160x48':>13}"
+    )
     for size in args.sizes:
         dag = random_dag(size)
         graph, _ = build_graph(dag)
@@ -63,9 +72,11 @@ def main() -> None:
             times.append(time.perf_counter() - started)
         before, after = layout.crossings_before, layout.crossings_after
         cut = f"{100 * (1 - after / before):.0f}%" if before else "-"
-        print(f"{size:>7} {graph.number_of_edges():>7} {layout_s:>8.2f}s {before:>17,} "
-              f"{after:>8,} {cut:>5} {layout.canvas_width:>6}x{layout.canvas_height:<6} "
-              f"{1000 * statistics.median(times):>10.1f} ms")
+        print(
+            f"{size:>7} {graph.number_of_edges():>7} {layout_s:>8.2f}s {before:>17,} "
+            f"{after:>8,} {cut:>5} {layout.canvas_width:>6}x{layout.canvas_height:<6} "
+            f"{1000 * statistics.median(times):>10.1f} ms"
+        )
 
 
 if __name__ == "__main__":

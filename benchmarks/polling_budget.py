@@ -59,8 +59,12 @@ class Server:
 
     def headers(self, t: float) -> RateLimit:
         now = datetime.fromtimestamp(t, tz=UTC)
-        return RateLimit(limit=self.limit, remaining=self.remaining,
-                         reset_at=now + timedelta(seconds=RESET - t), observed_at=now)
+        return RateLimit(
+            limit=self.limit,
+            remaining=self.remaining,
+            reset_at=now + timedelta(seconds=RESET - t),
+            observed_at=now,
+        )
 
 
 @dataclass
@@ -86,9 +90,12 @@ class Watcher:
             self.focused = 1  # the user focuses the second run and opens its DAG
         running = any(s == "running" for s in self.shown.values())
         focused_running = self.focused is not None and self.shown.get(self.focused) == "running"
-        return OnScreen(focused_id="run-1" if self.focused is not None else None,
-                        focused_running=focused_running, dag_open=self.focused is not None,
-                        any_running=running)
+        return OnScreen(
+            focused_id="run-1" if self.focused is not None else None,
+            focused_running=focused_running,
+            dag_open=self.focused is not None,
+            any_running=running,
+        )
 
     def delays(self, *, outside_burst: bool = False) -> tuple[list[float], int]:
         delays, missed = [], 0
@@ -165,8 +172,15 @@ def summary(name: str, server: Server, watcher: Watcher) -> list[str]:
     delays, missed = watcher.delays()
     median = f"{statistics.median(delays):.0f} s" if delays else "-"
     worst = f"{max(delays):.0f} s" if delays else "-"
-    return [name, str(server.spent), str(server.remaining), median, worst, str(missed),
-            str(server.throttled)]
+    return [
+        name,
+        str(server.spent),
+        str(server.remaining),
+        median,
+        worst,
+        str(missed),
+        str(server.throttled),
+    ]
 
 
 def main() -> None:
@@ -179,9 +193,12 @@ def main() -> None:
     headers = ["poller", "spent", "left", "median delay", "worst delay", "never seen", "429s"]
     widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
     print(f"8-hour shift, 800 of 1,000 left, reset 16 h after the start, seed {args.seed}")
-    print("runs (start, minutes):",
-          ", ".join(f"{(r.starts - T0) / 3600:.1f} h, {(r.ends - r.starts) / 60:.0f} min"
-                    for r in runs))
+    print(
+        "runs (start, minutes):",
+        ", ".join(
+            f"{(r.starts - T0) / 3600:.1f} h, {(r.ends - r.starts) / 60:.0f} min" for r in runs
+        ),
+    )
     for row in [headers, *rows]:
         print("  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)))
     probe = PollPlanner(clock=lambda: T0)
@@ -199,9 +216,11 @@ def main() -> None:
         calm_worsts.append(max(calm, default=0.0))
         throttled += server.throttled
         lowest_left = min(lowest_left, server.remaining)
-    print(f"planner over {args.seeds} seeds: median of medians {statistics.median(medians):.0f} s,"
-          f" worst {max(worsts):.0f} s (outside the 503 burst: {max(calm_worsts):.0f} s),"
-          f" 429s {throttled}, fewest left {lowest_left}")
+    print(
+        f"planner over {args.seeds} seeds: median of medians {statistics.median(medians):.0f} s,"
+        f" worst {max(worsts):.0f} s (outside the 503 burst: {max(calm_worsts):.0f} s),"
+        f" 429s {throttled}, fewest left {lowest_left}"
+    )
 
 
 if __name__ == "__main__":

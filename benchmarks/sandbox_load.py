@@ -34,13 +34,22 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def client_loop(base: str, kind: str, ids: list[str], deadline: float,
-                      latencies: dict[str, list[float]], errors: list[int]) -> None:
+async def client_loop(
+    base: str,
+    kind: str,
+    ids: list[str],
+    deadline: float,
+    latencies: dict[str, list[float]],
+    errors: list[int],
+) -> None:
     async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": KEY}, timeout=30) as http:
         turn = 0
         while time.perf_counter() < deadline:
-            path = ("/api/v1/executions?limit=20" if kind == "list"
-                    else f"/api/v1/executions/{ids[turn % len(ids)]}/status")
+            path = (
+                "/api/v1/executions?limit=20"
+                if kind == "list"
+                else f"/api/v1/executions/{ids[turn % len(ids)]}/status"
+            )
             started = time.perf_counter()
             response = await http.get(path)
             latencies[kind].append(time.perf_counter() - started)
@@ -57,18 +66,21 @@ async def drive(base: str, clients: int, seconds: float) -> None:
     errors: list[int] = []
     deadline = time.perf_counter() + seconds
     started = time.perf_counter()
-    await asyncio.gather(*[
-        client_loop(base, "list" if i % 2 == 0 else "status", ids, deadline, latencies, errors)
-        for i in range(clients)
-    ])
+    await asyncio.gather(
+        *[
+            client_loop(base, "list" if i % 2 == 0 else "status", ids, deadline, latencies, errors)
+            for i in range(clients)
+        ]
+    )
     elapsed = time.perf_counter() - started
     total = sum(len(v) for v in latencies.values())
     print(f"{clients} clients for {seconds:.0f} s against a sandbox with 200 executions")
     print(f"all: {total} requests, {total / elapsed:.0f} req/s, non-200: {len(errors)}")
     for kind, values in latencies.items():
         p50, p99 = 1000 * statistics.median(values), 1000 * percentile(values, 0.99)
-        print(f"{kind:>6}: {len(values) / elapsed:6.0f} req/s  p50 {p50:6.1f} ms"
-              f"  p99 {p99:6.1f} ms")
+        print(
+            f"{kind:>6}: {len(values) / elapsed:6.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms"
+        )
 
 
 def main() -> int:
@@ -79,10 +91,25 @@ def main() -> int:
     port = free_port()
     with tempfile.TemporaryDirectory() as scratch:
         server = subprocess.Popen(
-            [sys.executable, "-m", "roma_tui", "sandbox", "--port", str(port), "--db",
-             str(Path(scratch) / "load.db"), "--api-key", KEY, "--seed-demo", "200",
-             "--rate-limit", "100000000/day"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            [
+                sys.executable,
+                "-m",
+                "roma_tui",
+                "sandbox",
+                "--port",
+                str(port),
+                "--db",
+                str(Path(scratch) / "load.db"),
+                "--api-key",
+                KEY,
+                "--seed-demo",
+                "200",
+                "--rate-limit",
+                "100000000/day",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             for _ in range(100):

@@ -31,8 +31,9 @@ async def until(pilot, condition, timeout=15.0) -> None:
 
 async def shoot(url: str, theme: str, shots: list[str]) -> None:
     profile = Profile(name="demo", base_url=url, theme=theme)
-    app = RomaApp(Connection(profile, url, KEY, "screenshots", "screenshots"),
-                  remember_choices=False)
+    app = RomaApp(
+        Connection(profile, url, KEY, "screenshots", "screenshots"), remember_choices=False
+    )
     async with app.run_test(size=SIZE) as pilot:
         main = app.main_screen
         await until(pilot, lambda: len(main.table.shown_ids) >= 30)
@@ -45,8 +46,9 @@ async def shoot(url: str, theme: str, shots: list[str]) -> None:
             await pilot.pause(0.3)
             app.save_screenshot("status-failed.svg", path=str(OUT))
         if "cancel" in shots:
-            running = next(i for i in main.table.shown_ids
-                           if main.session.store.get(i).status == "running")
+            running = next(
+                i for i in main.table.shown_ids if main.session.store.get(i).status == "running"
+            )
             main.table.keep_cursor_on(running)
             await pilot.press("c")
             await pilot.pause(0.3)
@@ -60,8 +62,11 @@ async def shoot(url: str, theme: str, shots: list[str]) -> None:
             await pilot.press("escape")
         if "dag" in shots:
             store = main.session.store
-            done = next(i for i in main.table.shown_ids
-                        if store.get(i).status == "completed" and store.get(i).max_depth >= 3)
+            done = next(
+                i
+                for i in main.table.shown_ids
+                if store.get(i).status == "completed" and store.get(i).max_depth >= 3
+            )
             main.table.keep_cursor_on(done)
             await pilot.press("d")
             dag_screen = app.screen
@@ -85,9 +90,13 @@ async def shoot(url: str, theme: str, shots: list[str]) -> None:
 def main() -> int:
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
-        settings = SandboxSettings(db=Path(scratch) / "shots.db", api_keys=[KEY],
-                                   rate_limit="5000/hour", seed_demo=40,
-                                   engine=SandboxConfig(time_scale=3.0, execution_timeout=1800))
+        settings = SandboxSettings(
+            db=Path(scratch) / "shots.db",
+            api_keys=[KEY],
+            rate_limit="5000/hour",
+            seed_demo=40,
+            engine=SandboxConfig(time_scale=3.0, execution_timeout=1800),
+        )
         with RunningSandbox(make_api(settings)) as sandbox:
             asyncio.run(shoot(sandbox.url, "roma-dark", ["failed", "cancel", "new", "dag", "help"]))
             asyncio.run(shoot(sandbox.url, "roma-light", []))

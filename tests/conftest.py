@@ -33,8 +33,12 @@ class MemoryKeyring(KeyringBackend):
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path, monkeypatch):
     """Config, cache, data and logs under tmp_path; no ROMA_* from the outside environment."""
-    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache"),
-                     ("XDG_DATA_HOME", "data"), ("XDG_STATE_HOME", "state")):
+    for var, sub in (
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_STATE_HOME", "state"),
+    ):
         monkeypatch.setenv(var, str(tmp_path / sub))
     monkeypatch.delenv("ROMA_API_KEY", raising=False)
     monkeypatch.delenv("ROMA_BASE_URL", raising=False)
@@ -68,8 +72,11 @@ def start_sandbox(tmp_path):
         engine.setdefault("fail_rate", 0.0)
         engine.setdefault("runaway_rate", 0.0)
         settings = SandboxSettings(
-            db=db or tmp_path / f"sandbox{len(started)}.db", api_keys=[KEY],
-            read_only_keys=[READ_ONLY_KEY], rate_limit=rate_limit, seed_demo=seed_demo,
+            db=db or tmp_path / f"sandbox{len(started)}.db",
+            api_keys=[KEY],
+            read_only_keys=[READ_ONLY_KEY],
+            rate_limit=rate_limit,
+            seed_demo=seed_demo,
             engine=SandboxConfig(**engine),
         )
         server = RunningSandbox(make_api(settings), port=port)

@@ -17,8 +17,16 @@ from roma_tui.commands import Io
 def run(argv, *, answers=(), secret=None, interactive=False):
     out, err = stdio.StringIO(), stdio.StringIO()
     replies = iter(answers)
-    code = main(argv, Io(out=out, err=err, ask=lambda _: next(replies),
-                         ask_secret=lambda _: secret, interactive=interactive))
+    code = main(
+        argv,
+        Io(
+            out=out,
+            err=err,
+            ask=lambda _: next(replies),
+            ask_secret=lambda _: secret,
+            interactive=interactive,
+        ),
+    )
     return code, out.getvalue(), err.getvalue()
 
 
@@ -28,8 +36,9 @@ def env_key(monkeypatch):
 
 
 def test_version_from_the_module_entry_point():
-    result = subprocess.run([sys.executable, "-m", "roma_tui", "--version"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "roma_tui", "--version"], capture_output=True, text=True
+    )
     assert result.returncode == 0 and result.stdout.startswith("roma-tui ")
 
 
@@ -44,8 +53,9 @@ def test_ls_shows_a_table_and_json(start_sandbox, env_key):
     code, out, _ = run(["ls", "--url", server.url, "--all", "--limit", "7", "--json"])
     rows = json.loads(out)
     assert code == 0 and len(rows) == len({r["execution_id"] for r in rows}) >= 25
-    code, out, _ = run(["ls", "--url", server.url, "--status", "completed", "--json",
-                        "--limit", "100"])
+    code, out, _ = run(
+        ["ls", "--url", server.url, "--status", "completed", "--json", "--limit", "100"]
+    )
     assert {r["status"] for r in json.loads(out)} == {"completed"}
 
 
@@ -66,8 +76,9 @@ def test_status_and_cancel(start_sandbox, env_key):
     assert code == 0 and "running" in out and "progress" in out
     code, out, err = run(["cancel", execution_id, "--url", server.url])
     assert code == 2 and "--yes" in err  # no terminal to confirm: nothing sent
-    code, out, _ = run(["cancel", execution_id, "--url", server.url], answers=["n"],
-                       interactive=True)
+    code, out, _ = run(
+        ["cancel", execution_id, "--url", server.url], answers=["n"], interactive=True
+    )
     assert code == 0 and "Nothing was cancelled" in out and "Cancel me from the CLI" in out
     code, out, _ = run(["cancel", execution_id, "--url", server.url, "--yes"])
     assert code == 0 and f"{execution_id}  cancelled" in out
@@ -173,8 +184,9 @@ def test_ls_status_and_dag_against_an_upstream_server(upstream):
     rows = json.loads(out)
     assert rows[0]["execution_id"] == RUN_ID  # newest first: sorted by us
     assert rows[0]["config_profile"] == "general" and rows[0]["status"] == "running"
-    code, out, _ = run(["ls", "--url", upstream.url, "--sort", "created_at", "--order", "asc",
-                        "--json"])
+    code, out, _ = run(
+        ["ls", "--url", upstream.url, "--sort", "created_at", "--order", "asc", "--json"]
+    )
     assert [r["execution_id"] for r in json.loads(out)][-1] == RUN_ID
     code, out, _ = run(["status", RUN_ID, "--url", upstream.url, "--json"])
     status = json.loads(out)

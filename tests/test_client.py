@@ -30,11 +30,20 @@ from roma_tui.api import (
 
 KEY = "sk_live_SECRET_never_shown_0123456789"
 EID = "exec_1a2b3c4d5e6f7g8h"
-EXECUTION = {"execution_id": EID, "status": "running", "initial_goal": "g",
-             "config_profile": "general", "max_depth": 3, "metadata": {},
-             "created_at": "2025-11-11T10:30:00Z", "updated_at": "2025-11-11T10:30:00Z"}
-PAGE = {"data": [EXECUTION], "pagination": {"total": 1, "limit": 20, "offset": 0,
-                                            "has_more": False}}
+EXECUTION = {
+    "execution_id": EID,
+    "status": "running",
+    "initial_goal": "g",
+    "config_profile": "general",
+    "max_depth": 3,
+    "metadata": {},
+    "created_at": "2025-11-11T10:30:00Z",
+    "updated_at": "2025-11-11T10:30:00Z",
+}
+PAGE = {
+    "data": [EXECUTION],
+    "pagination": {"total": 1, "limit": 20, "offset": 0, "has_more": False},
+}
 
 
 class Script:
@@ -64,49 +73,71 @@ def client_for(script, **options):
         sleeps.append(seconds)
 
     options.setdefault("sleep", no_sleep)
-    client = RomaClient("http://127.0.0.1:8765", KEY, transport=httpx.MockTransport(script),
-                        **options)
+    client = RomaClient(
+        "http://127.0.0.1:8765", KEY, transport=httpx.MockTransport(script), **options
+    )
     client.sleeps = sleeps
     return client
 
 
 async def test_every_request_carries_key_agent_and_gzip():
-    script = Script(reply(200, PAGE, {"X-RateLimit-Limit": "1000",
-                                      "X-RateLimit-Remaining": "847",
-                                      "X-RateLimit-Reset": str(int(time.time()) + 3600),
-                                      "X-Request-ID": "req_abc"}))
+    script = Script(
+        reply(
+            200,
+            PAGE,
+            {
+                "X-RateLimit-Limit": "1000",
+                "X-RateLimit-Remaining": "847",
+                "X-RateLimit-Reset": str(int(time.time()) + 3600),
+                "X-Request-ID": "req_abc",
+            },
+        )
+    )
     async with client_for(script) as client:
-        page = await client.list_executions(limit=5, status="running", sort="status",
-                                            order="asc")
+        page = await client.list_executions(limit=5, status="running", sort="status", order="asc")
     sent = script.requests[0]
     assert sent.headers["X-API-Key"] == KEY
     assert sent.headers["User-Agent"].startswith("roma-tui/")
     assert "gzip" in sent.headers["Accept-Encoding"]
     assert sent.url.path == "/api/v1/executions"
-    assert dict(sent.url.params) == {"limit": "5", "status": "running", "sort": "status",
-                                     "order": "asc"}
+    assert dict(sent.url.params) == {
+        "limit": "5",
+        "status": "running",
+        "sort": "status",
+        "order": "asc",
+    }
     assert page.data[0].execution_id == EID
     assert client.rate_limit.limit == 1000 and client.rate_limit.remaining == 847
     assert client.last_request_id == "req_abc"
 
 
 async def test_create_sends_an_idempotency_key_and_reuses_it_on_retry():
-    script = Script(reply(503, {"error": {"code": "service_unavailable", "message": "busy"}}),
-                    reply(202, EXECUTION))
+    script = Script(
+        reply(503, {"error": {"code": "service_unavailable", "message": "busy"}}),
+        reply(202, EXECUTION),
+    )
     async with client_for(script) as client:
-        execution = await client.create_execution("Write a haiku", max_depth=2,
-                                                  config_profile="fast")
+        execution = await client.create_execution(
+            "Write a haiku", max_depth=2, config_profile="fast"
+        )
     first, second = script.requests
     assert first.headers["X-Idempotency-Key"] == second.headers["X-Idempotency-Key"]
     assert first.headers["X-Idempotency-Key"].startswith("roma-tui-")
-    assert json.loads(first.content) == {"goal": "Write a haiku", "max_depth": 2,
-                                         "config_profile": "fast"}
+    assert json.loads(first.content) == {
+        "goal": "Write a haiku",
+        "max_depth": 2,
+        "config_profile": "fast",
+    }
     assert execution.execution_id == EID
 
 
 async def test_cancel_keeps_the_callers_idempotency_key():
-    script = Script(reply(200, {"execution_id": EID, "status": "cancelled",
-                                "cancelled_at": "2025-11-11T10:31:00Z"}))
+    script = Script(
+        reply(
+            200,
+            {"execution_id": EID, "status": "cancelled", "cancelled_at": "2025-11-11T10:31:00Z"},
+        )
+    )
     async with client_for(script) as client:
         result = await client.cancel_execution(EID, idempotency_key="mine-1")
     assert script.requests[0].headers["X-Idempotency-Key"] == "mine-1"
@@ -117,19 +148,47 @@ async def test_cancel_keeps_the_callers_idempotency_key():
 @pytest.mark.parametrize(
     ("status", "body", "error", "words"),
     [
-        (400, {"error": {"code": "invalid_operation",
-                         "message": "Cannot cancel execution in completed state"}},
-         InvalidRequestError, "Cannot cancel execution in completed state"),
-        (401, {"error": {"code": "unauthorized", "message": "Invalid API key"}},
-         AuthenticationError, "API key was refused"),
-        (403, {"error": {"code": "forbidden", "message": "Read-only key"}},
-         PermissionDeniedError, "not allowed"),
-        (404, {"error": {"code": "not_found", "message": "Execution not found"}},
-         NotFoundError, "Execution not found"),
-        (422, {"detail": [{"loc": ["query", "limit"], "msg": "too big", "type": "x"}]},
-         InvalidRequestError, "query.limit: too big"),
-        (500, {"error": "Internal server error", "detail": "boom", "timestamp": "t"},
-         ServerError, "Internal server error: boom"),
+        (
+            400,
+            {
+                "error": {
+                    "code": "invalid_operation",
+                    "message": "Cannot cancel execution in completed state",
+                }
+            },
+            InvalidRequestError,
+            "Cannot cancel execution in completed state",
+        ),
+        (
+            401,
+            {"error": {"code": "unauthorized", "message": "Invalid API key"}},
+            AuthenticationError,
+            "API key was refused",
+        ),
+        (
+            403,
+            {"error": {"code": "forbidden", "message": "Read-only key"}},
+            PermissionDeniedError,
+            "not allowed",
+        ),
+        (
+            404,
+            {"error": {"code": "not_found", "message": "Execution not found"}},
+            NotFoundError,
+            "Execution not found",
+        ),
+        (
+            422,
+            {"detail": [{"loc": ["query", "limit"], "msg": "too big", "type": "x"}]},
+            InvalidRequestError,
+            "query.limit: too big",
+        ),
+        (
+            500,
+            {"error": "Internal server error", "detail": "boom", "timestamp": "t"},
+            ServerError,
+            "Internal server error: boom",
+        ),
     ],
 )
 async def test_status_codes_become_typed_errors_with_request_ids(status, body, error, words):
@@ -159,8 +218,9 @@ async def test_5xx_on_get_is_retried_with_backoff_then_succeeds():
 
 
 async def test_5xx_gives_up_after_max_retries():
-    script = Script(reply(503, {"error": {"code": "service_unavailable",
-                                          "message": "maintenance"}}))
+    script = Script(
+        reply(503, {"error": {"code": "service_unavailable", "message": "maintenance"}})
+    )
     async with client_for(script, max_retries=2) as client:
         with pytest.raises(ServerError, match="maintenance"):
             await client.get_status(EID)
@@ -168,8 +228,9 @@ async def test_5xx_gives_up_after_max_retries():
 
 
 async def test_429_honours_retry_after():
-    script = Script(reply(429, {"error": "Rate limit exceeded"}, {"Retry-After": "3"}),
-                    reply(200, PAGE))
+    script = Script(
+        reply(429, {"error": "Rate limit exceeded"}, {"Retry-After": "3"}), reply(200, PAGE)
+    )
     async with client_for(script) as client:
         await client.list_executions()
     assert client.sleeps == [3.0]
@@ -177,10 +238,24 @@ async def test_429_honours_retry_after():
 
 async def test_429_with_a_distant_reset_raises_at_once():
     reset = int(time.time()) + 6 * 3600
-    body = {"error": {"code": "rate_limit_exceeded", "message": "Daily limit reached",
-                      "details": {"limit": 1000, "remaining": 0, "reset_at": reset}}}
-    script = Script(reply(429, body, {"X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": "0",
-                                      "X-RateLimit-Reset": str(reset)}))
+    body = {
+        "error": {
+            "code": "rate_limit_exceeded",
+            "message": "Daily limit reached",
+            "details": {"limit": 1000, "remaining": 0, "reset_at": reset},
+        }
+    }
+    script = Script(
+        reply(
+            429,
+            body,
+            {
+                "X-RateLimit-Limit": "1000",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset": str(reset),
+            },
+        )
+    )
     async with client_for(script) as client:
         with pytest.raises(RateLimitError) as caught:
             await client.list_executions()
@@ -221,9 +296,14 @@ async def test_timeouts_are_their_own_error():
 
 @pytest.mark.parametrize(
     ("raw", "words"),
-    [(b"<html>oops</html>", "not valid JSON"), (b"", "empty"), (b"[1, 2, 3]", "does not look"),
-     (b'{"data": "x", "pagination": 5}', "does not look"), (b'{"data": [], "pagination": 5}', None),
-     (b"\xff\xfe\x00", "not UTF-8")],
+    [
+        (b"<html>oops</html>", "not valid JSON"),
+        (b"", "empty"),
+        (b"[1, 2, 3]", "does not look"),
+        (b'{"data": "x", "pagination": 5}', "does not look"),
+        (b'{"data": [], "pagination": 5}', None),
+        (b"\xff\xfe\x00", "not UTF-8"),
+    ],
 )
 async def test_malformed_bodies_give_a_readable_error(raw, words):
     script = Script(reply(200, raw=raw, headers={"x-request-id": "req_bad"}))
@@ -265,13 +345,26 @@ async def test_a_missing_dag_is_none_not_an_error():
         assert (await client.get_execution(EID)).dag is None
 
 
-@pytest.mark.parametrize("bad", ["exec_short", "EXEC_1a2b3c4d5e6f7g8h", "exec_1a2b3c4d5e6f7g8!",
-                                 "../admin", "", "exec_1a2b3c4d5e6f7g8h/cancel"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "exec_short",
+        "EXEC_1a2b3c4d5e6f7g8h",
+        "exec_1a2b3c4d5e6f7g8!",
+        "../admin",
+        "",
+        "exec_1a2b3c4d5e6f7g8h/cancel",
+    ],
+)
 async def test_invalid_ids_are_refused_before_any_request(bad):
     script = Script(reply(200, EXECUTION))
     async with client_for(script) as client:
-        for call in (client.get_execution, client.get_status, client.get_dag,
-                     client.cancel_execution):
+        for call in (
+            client.get_execution,
+            client.get_status,
+            client.get_dag,
+            client.cancel_execution,
+        ):
             with pytest.raises(InvalidRequestError, match="not an execution ID"):
                 await call(bad)
     assert script.requests == []
@@ -279,13 +372,17 @@ async def test_invalid_ids_are_refused_before_any_request(bad):
 
 @pytest.mark.parametrize(
     ("kwargs", "words"),
-    [({"goal": "   "}, "must not be empty"), ({"goal": "x" * 10_001}, "limit is 10,000"),
-     ({"goal": "g", "max_depth": 0}, "max_depth"), ({"goal": "g", "max_depth": 11}, "max_depth"),
-     ({"goal": "g", "config_profile": "turbo"}, "Unknown profile"),
-     ({"goal": "g", "config_overrides": {"top_p": 1}}, "Unknown override"),
-     ({"goal": "g", "metadata": {str(i): "v" for i in range(11)}}, "at most 10"),
-     ({"goal": "g", "metadata": {"k" * 51: "v"}}, "keys must be"),
-     ({"goal": "g", "metadata": {"k": "v" * 501}}, "value of")],
+    [
+        ({"goal": "   "}, "must not be empty"),
+        ({"goal": "x" * 10_001}, "limit is 10,000"),
+        ({"goal": "g", "max_depth": 0}, "max_depth"),
+        ({"goal": "g", "max_depth": 11}, "max_depth"),
+        ({"goal": "g", "config_profile": "turbo"}, "Unknown profile"),
+        ({"goal": "g", "config_overrides": {"top_p": 1}}, "Unknown override"),
+        ({"goal": "g", "metadata": {str(i): "v" for i in range(11)}}, "at most 10"),
+        ({"goal": "g", "metadata": {"k" * 51: "v"}}, "keys must be"),
+        ({"goal": "g", "metadata": {"k": "v" * 501}}, "value of"),
+    ],
 )
 async def test_create_is_validated_before_sending(kwargs, words):
     script = Script(reply(202, EXECUTION))
@@ -299,8 +396,15 @@ async def test_create_is_validated_before_sending(kwargs, words):
 async def test_list_parameters_are_validated_before_sending():
     script = Script(reply(200, PAGE))
     async with client_for(script) as client:
-        for kwargs in ({"limit": 0}, {"limit": 101}, {"offset": -1}, {"status": "done"},
-                       {"sort": "goal"}, {"order": "up"}, {"created_after": "last tuesday"}):
+        for kwargs in (
+            {"limit": 0},
+            {"limit": 101},
+            {"offset": -1},
+            {"status": "done"},
+            {"sort": "goal"},
+            {"order": "up"},
+            {"created_after": "last tuesday"},
+        ):
             with pytest.raises(InvalidRequestError):
                 await client.list_executions(**kwargs)
         await client.list_executions(created_after="2025-11-11T10:30:00+02:00")
@@ -318,15 +422,33 @@ def test_plain_http_to_a_remote_host_is_refused_unless_allowed():
 
 
 async def test_upstream_dialect_is_detected_and_its_dag_read_from_checkpoint():
-    upstream_page = {"executions": [{"execution_id": "9b2f5e3c-1d2e-4f5a-8b9c-0d1e2f3a4b5c",
-                                     "status": "RUNNING", "profile": "general",
-                                     "initial_goal": "g",
-                                     "created_at": "2025-11-11T10:30:00"}],
-                     "total": 1, "offset": 0, "limit": 20}
-    checkpoint = {"execution_id": "x", "checkpoint_id": "c", "dag": {
-        "dag_id": "d", "tasks": {"t1": {"task_id": "t1", "status": "COMPLETED", "goal": "g"},
-                                 "t2": {"task_id": "t2", "status": "FAILED", "goal": "h"}},
-        "dependencies": {"t2": ["t1"]}, "subgraphs": {}}}
+    upstream_page = {
+        "executions": [
+            {
+                "execution_id": "9b2f5e3c-1d2e-4f5a-8b9c-0d1e2f3a4b5c",
+                "status": "RUNNING",
+                "profile": "general",
+                "initial_goal": "g",
+                "created_at": "2025-11-11T10:30:00",
+            }
+        ],
+        "total": 1,
+        "offset": 0,
+        "limit": 20,
+    }
+    checkpoint = {
+        "execution_id": "x",
+        "checkpoint_id": "c",
+        "dag": {
+            "dag_id": "d",
+            "tasks": {
+                "t1": {"task_id": "t1", "status": "COMPLETED", "goal": "g"},
+                "t2": {"task_id": "t2", "status": "FAILED", "goal": "h"},
+            },
+            "dependencies": {"t2": ["t1"]},
+            "subgraphs": {},
+        },
+    }
 
     def route(request):
         if request.url.path.endswith("/dag"):
@@ -351,8 +473,16 @@ async def test_auto_dialect_falls_back_to_checkpoint_on_a_bare_404():
         calls.append(request.url.path)
         if request.url.path.endswith("/dag"):
             return reply(404, {"detail": "Not Found"})
-        return reply(200, {"execution_id": EID, "tasks": {}, "root_goal": "",
-                           "status": "unknown", "checkpoints": []})
+        return reply(
+            200,
+            {
+                "execution_id": EID,
+                "tasks": {},
+                "root_goal": "",
+                "status": "unknown",
+                "checkpoints": [],
+            },
+        )
 
     async with client_for(route) as client:
         dag = await client.get_dag(EID)
@@ -370,9 +500,12 @@ async def test_hosted_not_found_on_dag_is_not_mistaken_for_upstream():
 async def test_the_key_never_appears_in_errors_reprs_or_logs(caplog):
     caplog.set_level(logging.DEBUG)
     texts = []
-    for answer in (reply(401, {"error": {"code": "unauthorized", "message": "bad key"}}),
-                   reply(500, raw=b"boom"), httpx.ConnectError("refused"),
-                   reply(200, raw=b"not json")):
+    for answer in (
+        reply(401, {"error": {"code": "unauthorized", "message": "bad key"}}),
+        reply(500, raw=b"boom"),
+        httpx.ConnectError("refused"),
+        reply(200, raw=b"not json"),
+    ):
         async with client_for(Script(answer), max_retries=0) as client:
             texts.append(repr(client))
             try:
@@ -392,8 +525,10 @@ async def test_a_dead_server_is_a_connection_error():
 async def test_a_connection_dropped_mid_body():
     async def handle(reader, writer):
         await reader.readuntil(b"\r\n\r\n")
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: 5000\r\n\r\n{\"data\": [")
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 5000\r\n\r\n{"data": ['
+        )
         await writer.drain()
         writer.close()
 
@@ -410,27 +545,55 @@ async def test_a_server_that_never_answers_times_out():
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    async with server, RomaClient(f"http://127.0.0.1:{port}", KEY, max_retries=0,
-                          timeout=0.3) as client:
+    async with (
+        server,
+        RomaClient(f"http://127.0.0.1:{port}", KEY, max_retries=0, timeout=0.3) as client,
+    ):
         with pytest.raises(ApiTimeoutError):
             await client.get_status(EID)
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
-    lambda c: st.lists(c, max_size=3) | st.dictionaries(
-        st.sampled_from(["data", "pagination", "execution_id", "status", "dag", "nodes",
-                         "edges", "executions", "total", "progress", "error", "detail"]),
-        c, max_size=5),
-    max_leaves=20,
-), st.sampled_from([200, 400, 404, 422, 429, 500]))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
+        lambda c: (
+            st.lists(c, max_size=3)
+            | st.dictionaries(
+                st.sampled_from(
+                    [
+                        "data",
+                        "pagination",
+                        "execution_id",
+                        "status",
+                        "dag",
+                        "nodes",
+                        "edges",
+                        "executions",
+                        "total",
+                        "progress",
+                        "error",
+                        "detail",
+                    ]
+                ),
+                c,
+                max_size=5,
+            )
+        ),
+        max_leaves=20,
+    ),
+    st.sampled_from([200, 400, 404, 422, 429, 500]),
+)
 def test_any_json_answer_gives_a_model_or_a_roma_error(payload, status):
     async def go():
         script = Script(reply(status, raw=json.dumps(payload).encode()))
         async with client_for(script, max_retries=0) as client:
-            for call in (client.list_executions(), client.get_status(EID),
-                         client.get_execution(EID), client.get_dag(EID)):
+            for call in (
+                client.list_executions(),
+                client.get_status(EID),
+                client.get_execution(EID),
+                client.get_dag(EID),
+            ):
                 with contextlib.suppress(RomaError):
                     await call
 

@@ -20,8 +20,7 @@ SIZE = (160, 48)
 
 
 def app_for(url: str, key: str = KEY, **profile: object) -> RomaApp:
-    connection = Connection(Profile(name="test", base_url=url, **profile), url, key, "test",
-                            "test")
+    connection = Connection(Profile(name="test", base_url=url, **profile), url, key, "test", "test")
     return RomaApp(connection, remember_choices=False)
 
 
@@ -81,8 +80,14 @@ async def test_status_filter_goes_to_the_server(start_sandbox):
         await until(pilot, lambda: len(shown(app)) >= 30)
         await pilot.press("4")  # quick filter: failed
         store = app.main_screen.session.store
-        await until(pilot, lambda: store.query.status == "failed" and shown(app)
-                    and all(store.get(i).status == "failed" for i in shown(app)))
+        await until(
+            pilot,
+            lambda: (
+                store.query.status == "failed"
+                and shown(app)
+                and all(store.get(i).status == "failed" for i in shown(app))
+            ),
+        )
         await pilot.press("1")
         await until(pilot, lambda: store.query.status is None and len(shown(app)) >= 30)
 
@@ -110,8 +115,7 @@ async def test_cancel_asks_first_and_n_sends_nothing(start_sandbox):
         await pilot.pause(0.3)
         assert app.main_screen.session.store.get(run_id).status == "running"
         await pilot.press("c", "y")
-        await until(pilot, lambda: app.main_screen.session.store.get(run_id).status
-                    == "cancelled")
+        await until(pilot, lambda: app.main_screen.session.store.get(run_id).status == "cancelled")
         entries = app.main_screen.session.actions.recent()
         assert entries[-1].execution_id == run_id and entries[-1].outcome == "cancelled"
 
@@ -132,8 +136,13 @@ async def test_bulk_cancel_of_marked_runs(start_sandbox):
         assert isinstance(app.screen, ConfirmCancel) and len(app.screen.executions) == 2
         await pilot.press("y")
         store = app.main_screen.session.store
-        await until(pilot, lambda: sorted(store.get(i).status for i in shown(app))
-                    == ["cancelled", "cancelled", "running"])
+        await until(
+            pilot,
+            lambda: (
+                sorted(store.get(i).status for i in shown(app))
+                == ["cancelled", "cancelled", "running"]
+            ),
+        )
 
 
 async def test_read_only_hides_create_and_cancel(start_sandbox):
@@ -280,8 +289,10 @@ async def test_connect_screen_checks_the_key_then_stores_it(sandbox, memory_keyr
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, ConnectScreen)
         await pilot.press(*"wrong-key", "enter")
-        await until(pilot, lambda: "Could not connect" in str(
-            app.screen.query_one("#connect-error").render()))
+        await until(
+            pilot,
+            lambda: "Could not connect" in str(app.screen.query_one("#connect-error").render()),
+        )
         message = str(app.screen.query_one("#connect-error").render())
         assert "API key was refused" in message and "req_" in message
         assert memory_keyring.store == {}
@@ -299,8 +310,9 @@ async def test_the_chosen_theme_is_remembered(sandbox):
     from roma_tui.settings import load_config, save_profile
 
     save_profile(StoredProfile(name="test", base_url=sandbox.url))
-    connection = Connection(StoredProfile(name="test", base_url=sandbox.url), sandbox.url, KEY,
-                            "test", "test")
+    connection = Connection(
+        StoredProfile(name="test", base_url=sandbox.url), sandbox.url, KEY, "test", "test"
+    )
     app = RomaApp(connection)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.2)
@@ -339,8 +351,11 @@ async def test_a_watched_run_that_finishes_gets_a_toast(start_sandbox):
     app = app_for(server.url, poll_interval=0.3)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n", *"Tell me [b]when[/b] you are done", "ctrl+s")
-        await until(pilot, lambda: any("Run completed" in (n.title or "")
-                                       for n in app._notifications), timeout=15)
+        await until(
+            pilot,
+            lambda: any("Run completed" in (n.title or "") for n in app._notifications),
+            timeout=15,
+        )
         done = next(n for n in app._notifications if n.title == "Run completed")
         # the goal in the toast is shown as typed: text, never markup
         assert "[b]when[/b]" in done.message and done.markup is False
@@ -372,11 +387,12 @@ async def test_a_429_says_when_the_budget_resets_and_cancel_still_works(start_sa
         # Polling stops at the reserve (10): what is left is the user's.
         await until(pilot, lambda: planner.view().remaining is not None)
         assert planner.plan(app.main_screen.on_screen()).reason in (
-            "budget", "reserve kept until the reset")
+            "budget",
+            "reserve kept until the reset",
+        )
         await pilot.press("c", "y")
         run_id = shown(app)[0]
-        await until(pilot, lambda: app.main_screen.session.store.get(run_id).status
-                    == "cancelled")
+        await until(pilot, lambda: app.main_screen.session.store.get(run_id).status == "cancelled")
         # Another client on the same key spends the rest: our next request meets a 429.
         from roma_tui.api import RateLimitError
 
@@ -397,8 +413,9 @@ async def test_user_themes_load_and_a_broken_one_is_skipped(start_sandbox, isola
 
     themes = config_dir() / "themes"
     themes.mkdir(parents=True)
-    (themes / "mine.toml").write_text('name = "mine"\nprimary = "#112233"\n'
-                                      '[variables]\nstatus-failed = "#ff00ff"\n')
+    (themes / "mine.toml").write_text(
+        'name = "mine"\nprimary = "#112233"\n[variables]\nstatus-failed = "#ff00ff"\n'
+    )
     (themes / "broken.toml").write_text("name = [unclosed\n")
     server = start_sandbox(seed_demo=3)
     app = app_for(server.url, theme="mine")
@@ -418,8 +435,14 @@ async def test_a_200_kb_result_is_cut_in_the_pane_and_whole_in_the_viewer(start_
         await until(pilot, lambda: app.main_screen.session.planner.view().remaining is not None)
         big = "r" * 200_000
         store = app.main_screen.session.store
-        store.add_created(Execution(execution_id="exec_big0000000000000", status="completed",
-                                    initial_goal="big", result=big))
+        store.add_created(
+            Execution(
+                execution_id="exec_big0000000000000",
+                status="completed",
+                initial_goal="big",
+                result=big,
+            )
+        )
         app.main_screen.render_rows()
         app.main_screen.table.keep_cursor_on("exec_big0000000000000")
         await pilot.pause(0.1)

@@ -15,11 +15,21 @@ from roma_tui.dag.render import Painter, node_label, plain_text
 
 
 def dag(nodes, edges, **node_fields):
-    return Dag.model_validate({
-        "nodes": [{"id": n, "type": "executor", "status": "completed", "input": n,
-                   **node_fields.get(n, {})} for n in nodes],
-        "edges": [{"from": s, "to": t} for s, t in edges],
-    })
+    return Dag.model_validate(
+        {
+            "nodes": [
+                {
+                    "id": n,
+                    "type": "executor",
+                    "status": "completed",
+                    "input": n,
+                    **node_fields.get(n, {}),
+                }
+                for n in nodes
+            ],
+            "edges": [{"from": s, "to": t} for s, t in edges],
+        }
+    )
 
 
 def layout_of(d: Dag):
@@ -28,11 +38,18 @@ def layout_of(d: Dag):
 
 
 def test_bad_server_graphs_are_reported_not_fatal():
-    d = Dag.model_validate({
-        "nodes": [{"id": "a"}, {"id": "b"}, {"id": "c"}, {"id": "a", "type": "dup"}],
-        "edges": [{"from": "a", "to": "b"}, {"from": "b", "to": "c"}, {"from": "c", "to": "a"},
-                  {"from": "b", "to": "b"}, {"from": "a", "to": "nowhere"}],
-    })
+    d = Dag.model_validate(
+        {
+            "nodes": [{"id": "a"}, {"id": "b"}, {"id": "c"}, {"id": "a", "type": "dup"}],
+            "edges": [
+                {"from": "a", "to": "b"},
+                {"from": "b", "to": "c"},
+                {"from": "c", "to": "a"},
+                {"from": "b", "to": "b"},
+                {"from": "a", "to": "nowhere"},
+            ],
+        }
+    )
     _graph, report, layout = layout_of(d)
     assert report.duplicate_ids == ["a"]
     assert report.dangling_edges == [("a", "nowhere")]
@@ -69,9 +86,13 @@ GOLDEN_DIAMOND = """\
 
 
 def test_golden_diamond():
-    d = dag(["a", "b", "c", "d"], [("a", "b"), ("a", "c"), ("b", "d"), ("c", "d")],
-            b={"status": "running"}, c={"status": "failed", "type": "planner"},
-            d={"status": "pending", "type": "aggregator"})
+    d = dag(
+        ["a", "b", "c", "d"],
+        [("a", "b"), ("a", "c"), ("b", "d"), ("c", "d")],
+        b={"status": "running"},
+        c={"status": "failed", "type": "planner"},
+        d={"status": "pending", "type": "aggregator"},
+    )
     graph, _, layout = layout_of(d)
     assert render_text(graph, layout) == GOLDEN_DIAMOND
 
@@ -102,10 +123,12 @@ def test_labels_are_inert():
 
 
 def test_critical_path_by_duration_and_by_length():
-    times = {"a": ("2025-01-01T00:00:00Z", "2025-01-01T00:00:01Z"),
-             "b": ("2025-01-01T00:00:01Z", "2025-01-01T00:10:00Z"),
-             "c": ("2025-01-01T00:00:01Z", "2025-01-01T00:00:02Z"),
-             "d": ("2025-01-01T00:00:02Z", "2025-01-01T00:00:03Z")}
+    times = {
+        "a": ("2025-01-01T00:00:00Z", "2025-01-01T00:00:01Z"),
+        "b": ("2025-01-01T00:00:01Z", "2025-01-01T00:10:00Z"),
+        "c": ("2025-01-01T00:00:01Z", "2025-01-01T00:00:02Z"),
+        "d": ("2025-01-01T00:00:02Z", "2025-01-01T00:00:03Z"),
+    }
     fields = {n: {"started_at": s, "completed_at": e} for n, (s, e) in times.items()}
     edges = [("a", "b"), ("a", "c"), ("c", "d")]
     graph, _ = build_graph(dag(["a", "b", "c", "d"], edges, **fields))
@@ -158,8 +181,9 @@ def test_layout_invariants(d):
     for source, target in graph.edges:  # every edge points down
         assert layout.position[source][1] < layout.position[target][1]
     for layer in layout.layers:  # no two boxes overlap
-        spans = sorted((layout.position[n][0], layout.position[n][0] + layout.width[n])
-                       for n in layer)
+        spans = sorted(
+            (layout.position[n][0], layout.position[n][0] + layout.width[n]) for n in layer
+        )
         assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans))
         assert all(s >= 0 and e <= layout.canvas_width for s, e in spans)
     again = compute_layout(graph, lambda n: node_label(graph, n))

@@ -13,11 +13,13 @@ from roma_tui.ui.inspector import NodeInspector
 from test_console import SIZE, app_for, shown, until
 
 
-async def finished_run(url: str, goal: str = "Explore this DAG with the keyboard",
-                       depth: int = 3) -> str:
+async def finished_run(
+    url: str, goal: str = "Explore this DAG with the keyboard", depth: int = 3
+) -> str:
     async with RomaClient(url, KEY) as client:
-        created = await client.create_execution(goal, max_depth=depth,
-                                                config_profile="high_quality")
+        created = await client.create_execution(
+            goal, max_depth=depth, config_profile="high_quality"
+        )
         for _ in range(400):
             if (await client.get_status(created.execution_id)).is_finished:
                 return created.execution_id
@@ -103,8 +105,11 @@ async def test_fold_hides_a_planners_sub_dag(start_sandbox):
     async with explore(start_sandbox) as (_, pilot, screen):
         view = screen.view
         total = view.dag_graph.number_of_nodes()
-        planner = next(n for n in view.dag_layout.layers[1]
-                       if view.dag_graph.nodes[n]["node"].type == "planner")
+        planner = next(
+            n
+            for n in view.dag_layout.layers[1]
+            if view.dag_graph.nodes[n]["node"].type == "planner"
+        )
         view.cursor = planner
         await pilot.press("z")
         await until(pilot, lambda: view.dag_graph.number_of_nodes() < total)
@@ -120,8 +125,7 @@ async def test_failed_and_running_nodes_are_one_key_away(start_sandbox):
         assert view.dag_graph.nodes[view.cursor]["node"].status == "failed"
         failed = view.cursor
         # A stopped run's DAG stays as it was: nodes running when it failed still say so.
-        running = [n for n in view.dag_graph
-                   if view.dag_graph.nodes[n]["node"].status == "running"]
+        running = [n for n in view.dag_graph if view.dag_graph.nodes[n]["node"].status == "running"]
         await pilot.press("r")
         if running:
             assert view.cursor in running
@@ -170,13 +174,25 @@ async def test_a_big_and_broken_dag_is_laid_out_off_the_ui_thread():
     from roma_tui.ui.app import RomaApp
 
     run_id = "exec_big0000000000000"
-    nodes = [{"id": f"n{i:05d}", "type": "executor", "status": "completed",
-              "input": f"\x1b[31mtask {i}\x1b[0m [b]x[/b]"} for i in range(3000)]
+    nodes = [
+        {
+            "id": f"n{i:05d}",
+            "type": "executor",
+            "status": "completed",
+            "input": f"\x1b[31mtask {i}\x1b[0m [b]x[/b]",
+        }
+        for i in range(3000)
+    ]
     nodes.append({"id": "n00001", "type": "duplicate"})
     edges = [{"from": f"n{i // 3:05d}", "to": f"n{i:05d}"} for i in range(1, 3000)]
     edges += [{"from": "n02999", "to": "n00000"}, {"from": "n00005", "to": "ghost"}]
-    execution = {"execution_id": run_id, "status": "completed", "initial_goal": "big",
-                 "created_at": "2025-11-11T10:30:00Z", "completed_at": "2025-11-11T10:40:00Z"}
+    execution = {
+        "execution_id": run_id,
+        "status": "completed",
+        "initial_goal": "big",
+        "created_at": "2025-11-11T10:30:00Z",
+        "completed_at": "2025-11-11T10:40:00Z",
+    }
 
     def answer(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/executions"):
@@ -188,8 +204,11 @@ async def test_a_big_and_broken_dag_is_laid_out_off_the_ui_thread():
         return httpx.Response(200, content=json.dumps(body).encode())
 
     url = "http://127.0.0.1:8765"
-    app = RomaApp(Connection(Profile(name="t", base_url=url), url, "k", "t", "t"),
-                  remember_choices=False, transport=httpx.MockTransport(answer))
+    app = RomaApp(
+        Connection(Profile(name="t", base_url=url), url, "k", "t", "t"),
+        remember_choices=False,
+        transport=httpx.MockTransport(answer),
+    )
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: shown(app) == [run_id])
         await pilot.press("d")

@@ -82,10 +82,12 @@ def test_wrong_types_lose_the_field_not_the_object():
 
 
 def test_a_bad_row_in_a_page_is_counted_not_fatal():
-    page = ExecutionPage.model_validate({
-        "data": [HOSTED_EXECUTION, {"no_id": True}, "text"],
-        "pagination": {"total": 3, "limit": 20, "offset": 0, "has_more": False},
-    })
+    page = ExecutionPage.model_validate(
+        {
+            "data": [HOSTED_EXECUTION, {"no_id": True}, "text"],
+            "pagination": {"total": 3, "limit": 20, "offset": 0, "has_more": False},
+        }
+    )
     assert [e.execution_id for e in page.data] == [HOSTED_EXECUTION["execution_id"]]
     assert page.unreadable == 2
 
@@ -93,11 +95,20 @@ def test_a_bad_row_in_a_page_is_counted_not_fatal():
 def test_upstream_list_is_normalised():
     payload = {
         "executions": [
-            {"execution_id": "a" * 8, "status": "PENDING", "profile": "fast",
-             "initial_goal": "g", "created_at": "2025-11-11T10:30:00+00:00",
-             "total_tasks": 5, "completed_tasks": 2, "config": None},
+            {
+                "execution_id": "a" * 8,
+                "status": "PENDING",
+                "profile": "fast",
+                "initial_goal": "g",
+                "created_at": "2025-11-11T10:30:00+00:00",
+                "total_tasks": 5,
+                "completed_tasks": 2,
+                "config": None,
+            },
         ],
-        "total": 7, "offset": 0, "limit": 1,
+        "total": 7,
+        "offset": 0,
+        "limit": 1,
     }
     page = ExecutionPage.model_validate(normalise_list(payload, Dialect.AUTO))
     row = page.data[0]
@@ -109,24 +120,44 @@ def test_upstream_list_is_normalised():
 
 def test_upstream_status_progress_becomes_percent():
     payload = {
-        "execution_id": "abc", "status": "running", "progress": 0.42,
-        "current_task_id": "t7", "current_task_goal": None, "completed_tasks": 4,
-        "total_tasks": 10, "estimated_remaining_seconds": 30, "last_updated": "2025-11-11T10:30:00",
+        "execution_id": "abc",
+        "status": "running",
+        "progress": 0.42,
+        "current_task_id": "t7",
+        "current_task_goal": None,
+        "completed_tasks": 4,
+        "total_tasks": 10,
+        "estimated_remaining_seconds": 30,
+        "last_updated": "2025-11-11T10:30:00",
     }
     status = Status.model_validate(normalise_status(payload, Dialect.AUTO))
     assert status.progress == 42.0
     assert status.current_step == "t7"
     assert status.updated_at == datetime(2025, 11, 11, 10, 30, tzinfo=UTC)
     hosted = Status.model_validate(
-        normalise_status({"execution_id": "e", "status": "running", "progress": 1,
-                          "current_step": "x", "updated_at": "2025-11-11T10:30:00Z"},
-                         Dialect.AUTO))
+        normalise_status(
+            {
+                "execution_id": "e",
+                "status": "running",
+                "progress": 1,
+                "current_step": "x",
+                "updated_at": "2025-11-11T10:30:00Z",
+            },
+            Dialect.AUTO,
+        )
+    )
     assert hosted.progress == 1.0  # hosted progress is already a percentage
 
 
 def _task(task_id, status, task_type="EXECUTE", **extra):
-    return {"task_id": task_id, "goal": f"goal of {task_id}", "status": status,
-            "task_type": task_type, "depth": extra.pop("depth", 0), **extra}
+    return {
+        "task_id": task_id,
+        "goal": f"goal of {task_id}",
+        "status": status,
+        "task_type": task_type,
+        "depth": extra.pop("depth", 0),
+        **extra,
+    }
 
 
 def test_upstream_checkpoint_is_flattened_with_parent_edges_and_no_duplicates():
@@ -151,8 +182,7 @@ def test_upstream_checkpoint_is_flattened_with_parent_edges_and_no_duplicates():
     dag = Dag.model_validate(result["dag"])
     assert sorted(n.id for n in dag.nodes) == ["a", "b", "plan"]
     edges = {(e.source, e.target, e.type) for e in dag.edges}
-    assert edges == {("plan", "a", "subtask"), ("plan", "b", "subtask"),
-                     ("a", "b", "depends_on")}
+    assert edges == {("plan", "a", "subtask"), ("plan", "b", "subtask"), ("a", "b", "depends_on")}
     by_id = {n.id: n for n in dag.nodes}
     assert by_id["b"].status is NodeStatus.RUNNING and by_id["b"].status_raw == "EXECUTING"
     assert by_id["a"].parent_id == "plan" and by_id["plan"].type == "plan"
@@ -160,39 +190,77 @@ def test_upstream_checkpoint_is_flattened_with_parent_edges_and_no_duplicates():
 
 
 def test_subgraph_owner_found_from_its_id_when_the_task_does_not_say():
-    root = {"tasks": {"p": _task("p", "PLANNING")},
-            "subgraphs": {"root_sub_p": {"tasks": {"c": _task("c", "PENDING")}}}}
+    root = {
+        "tasks": {"p": _task("p", "PLANNING")},
+        "subgraphs": {"root_sub_p": {"tasks": {"c": _task("c", "PENDING")}}},
+    }
     dag = Dag.model_validate(normalise_checkpoint({"execution_id": "x", "dag": root})["dag"])
     assert [(e.source, e.target) for e in dag.edges] == [("p", "c")]
 
 
 def test_checkpoint_without_a_snapshot_is_an_empty_dag():
-    empty = {"execution_id": "x", "tasks": {}, "root_goal": "", "status": "unknown",
-             "checkpoints": []}
+    empty = {
+        "execution_id": "x",
+        "tasks": {},
+        "root_goal": "",
+        "status": "unknown",
+        "checkpoints": [],
+    }
     dag = Dag.model_validate(normalise_checkpoint(empty)["dag"])
     assert dag.nodes == [] and dag.computed_stats().total_nodes == 0
 
 
 def test_upstream_execution_maps_profile_and_keeps_counts():
-    execution = Execution.model_validate(normalise_execution(
-        {"execution_id": "u1", "status": "running", "profile": "high_quality",
-         "experiment_name": "exp", "total_tasks": 3, "config": {"max_depth": 4},
-         "created_at": "2025-01-01T00:00:00"}, Dialect.AUTO))
+    execution = Execution.model_validate(
+        normalise_execution(
+            {
+                "execution_id": "u1",
+                "status": "running",
+                "profile": "high_quality",
+                "experiment_name": "exp",
+                "total_tasks": 3,
+                "config": {"max_depth": 4},
+                "created_at": "2025-01-01T00:00:00",
+            },
+            Dialect.AUTO,
+        )
+    )
     assert execution.config_profile == "high_quality" and execution.max_depth == 4
     assert execution.created_at.tzinfo is not None
 
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=12), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5)
+    ),
     max_leaves=25,
 )
-field_names = st.sampled_from([
-    "execution_id", "status", "initial_goal", "dag", "nodes", "edges", "tasks", "subgraphs",
-    "dependencies", "progress", "created_at", "metadata", "data", "executions", "pagination",
-    "from", "to", "id", "total", "task_id", "subgraph_id",
-])
+field_names = st.sampled_from(
+    [
+        "execution_id",
+        "status",
+        "initial_goal",
+        "dag",
+        "nodes",
+        "edges",
+        "tasks",
+        "subgraphs",
+        "dependencies",
+        "progress",
+        "created_at",
+        "metadata",
+        "data",
+        "executions",
+        "pagination",
+        "from",
+        "to",
+        "id",
+        "total",
+        "task_id",
+        "subgraph_id",
+    ]
+)
 roma_like = st.recursive(
     json_values,
     lambda children: st.dictionaries(field_names, children, max_size=6),
@@ -207,7 +275,8 @@ def test_arbitrary_json_never_crashes_the_normalisers(payload):
 
     for dialect in (Dialect.AUTO, Dialect.UPSTREAM, Dialect.HOSTED):
         for normalise, model in (
-            (normalise_execution, Execution), (normalise_list, ExecutionPage),
+            (normalise_execution, Execution),
+            (normalise_list, ExecutionPage),
             (normalise_status, Status),
         ):
             # A ValidationError is fine: the client turns it into ApiResponseError.

@@ -26,9 +26,12 @@ class FakeClock:
 
 def limit_seen(clock, remaining, *, limit=1000, reset_in=8 * 3600.0):
     at = datetime.fromtimestamp(clock(), tz=UTC)
-    return RateLimit(limit=limit, remaining=remaining,
-                     reset_at=at + timedelta(seconds=reset_in) if reset_in else None,
-                     observed_at=at)
+    return RateLimit(
+        limit=limit,
+        remaining=remaining,
+        reset_at=at + timedelta(seconds=reset_in) if reset_in else None,
+        observed_at=at,
+    )
 
 
 RUNNING = OnScreen(any_running=True)
@@ -52,8 +55,9 @@ def test_the_budget_is_spread_evenly_until_the_reset():
     plan = planner.plan(RUNNING)
     # 800 left, 50 kept in reserve: 750 list requests over 8 hours.
     assert plan.reason == "budget" and abs((plan.at - T0) - 8 * 3600 / 750) < 1e-6
-    focused = planner.plan(OnScreen(focused_id="exec_x", focused_running=True, dag_open=True,
-                                    any_running=True))
+    focused = planner.plan(
+        OnScreen(focused_id="exec_x", focused_running=True, dag_open=True, any_running=True)
+    )
     # On a tight budget the focused status rides on the list (its status is in there).
     assert focused.fetch == ("list", "dag")
     assert abs((focused.at - T0) - 2 * 8 * 3600 / 750) < 1e-6
@@ -155,15 +159,16 @@ def page(rows, *, total=None, has_more=False):
 
 def test_store_reports_added_changed_and_keeps_rows_that_slid_down():
     store = ExecutionStore()
-    first = store.apply_page(page([execution("a", minutes_ago=1), execution("b", minutes_ago=2)],
-                                  has_more=True), 0)
+    first = store.apply_page(
+        page([execution("a", minutes_ago=1), execution("b", minutes_ago=2)], has_more=True), 0
+    )
     assert first.added == ["a", "b"]
-    more = store.apply_page(page([execution("b", minutes_ago=2), execution("c", minutes_ago=3)]),
-                            2)
+    more = store.apply_page(page([execution("b", minutes_ago=2), execution("c", minutes_ago=3)]), 2)
     assert more.added == ["c"] and [e.execution_id for e in store.rows()] == ["a", "b", "c"]
     # A new run pushes "b" off the first page: it slid down, it did not vanish.
-    refresh = store.apply_page(page([execution("n"), execution("a", "completed", minutes_ago=1)],
-                                    has_more=True), 0)
+    refresh = store.apply_page(
+        page([execution("n"), execution("a", "completed", minutes_ago=1)], has_more=True), 0
+    )
     assert refresh.added == ["n"] and refresh.gone == []
     assert refresh.changed["a"] >= {"status"} and refresh.finished == ["a"]
     assert [e.execution_id for e in store.rows()] == ["n", "a", "b", "c"]
@@ -171,10 +176,19 @@ def test_store_reports_added_changed_and_keeps_rows_that_slid_down():
 
 def test_store_drops_a_row_proven_to_have_left_a_filtered_query():
     store = ExecutionStore(ListQuery(status="running"))
-    store.apply_page(page([execution("a", minutes_ago=1), execution("b", minutes_ago=2),
-                           execution("c", minutes_ago=3)]), 0)
-    changes = store.apply_page(page([execution("a", minutes_ago=1),
-                                     execution("c", minutes_ago=3)]), 0)
+    store.apply_page(
+        page(
+            [
+                execution("a", minutes_ago=1),
+                execution("b", minutes_ago=2),
+                execution("c", minutes_ago=3),
+            ]
+        ),
+        0,
+    )
+    changes = store.apply_page(
+        page([execution("a", minutes_ago=1), execution("c", minutes_ago=3)]), 0
+    )
     assert changes.gone == ["b"] and "b" not in store
 
 
@@ -188,8 +202,9 @@ def test_store_ignores_a_status_going_backwards():
 def test_status_of_the_focused_run_updates_its_row():
     store = ExecutionStore()
     store.apply_page(page([execution("a")]), 0)
-    changes = store.apply_status(Status(execution_id="a", status="failed", progress=40,
-                                        error="boom"))
+    changes = store.apply_status(
+        Status(execution_id="a", status="failed", progress=40, error="boom")
+    )
     assert changes.changed["a"] >= {"status", "error"} and store.get("a").error == "boom"
 
 
@@ -197,8 +212,10 @@ def test_cache_keeps_finished_runs_whole_and_survives_bad_files(tmp_path):
     cache = FinishedCache(tmp_path, "http://server")
     done = execution("exec_0000000000000001", "completed", dag={"nodes": [{"id": "n"}]})
     assert not cache.put(execution=execution("exec_0000000000000002"))  # running: not cached
-    assert cache.put(execution=done, status=Status(execution_id=done.execution_id,
-                                                   status="completed", progress=100))
+    assert cache.put(
+        execution=done,
+        status=Status(execution_id=done.execution_id, status="completed", progress=100),
+    )
     again = FinishedCache(tmp_path, "http://server")  # a restart
     cached, status = again.get(done.execution_id)
     assert cached.dag.nodes[0].id == "n" and status.progress == 100
@@ -211,8 +228,11 @@ def test_cache_keeps_finished_runs_whole_and_survives_bad_files(tmp_path):
 def test_cache_is_bounded(tmp_path):
     cache = FinishedCache(tmp_path, "http://server", max_bytes=3000)
     for i in range(20):
-        cache.put(execution=execution(f"exec_{i:016d}", "completed",
-                                      dag={"nodes": [{"id": "n", "input": "x" * 400}]}))
+        cache.put(
+            execution=execution(
+                f"exec_{i:016d}", "completed", dag={"nodes": [{"id": "n", "input": "x" * 400}]}
+            )
+        )
     sizes = sum(p.stat().st_size for p in cache.folder.glob("*.json"))
     assert sizes <= 3000 and cache.get(f"exec_{19:016d}")[0] is not None
 

@@ -18,8 +18,12 @@ def headers(**values):
 
 def test_plain_headers():
     reset = int((NOW + timedelta(hours=3)).timestamp())
-    rl = parse_rate_limit(headers(x_ratelimit_limit="1000", x_ratelimit_remaining="847",
-                                  x_ratelimit_reset=str(reset)), NOW)
+    rl = parse_rate_limit(
+        headers(
+            x_ratelimit_limit="1000", x_ratelimit_remaining="847", x_ratelimit_reset=str(reset)
+        ),
+        NOW,
+    )
     assert (rl.limit, rl.remaining) == (1000, 847)
     assert rl.reset_at == NOW + timedelta(hours=3) and rl.anomalies == ()
     assert rl.seconds_to_reset(NOW) == 3 * 3600
@@ -31,8 +35,9 @@ def test_missing_headers_are_unknown_not_zero():
 
 
 def test_odd_headers_are_named():
-    rl = parse_rate_limit(headers(x_ratelimit_limit="lots", x_ratelimit_remaining="-3",
-                                  x_ratelimit_reset="soon"), NOW)
+    rl = parse_rate_limit(
+        headers(x_ratelimit_limit="lots", x_ratelimit_remaining="-3", x_ratelimit_reset="soon"), NOW
+    )
     assert rl.limit is None and rl.remaining == 0 and rl.reset_at is None
     assert len(rl.anomalies) == 3
 
@@ -57,8 +62,9 @@ def test_small_reset_is_seconds_from_now():
 def test_server_clock_skew_moves_the_reset_into_our_clock():
     server_now = NOW + timedelta(hours=1)  # the server's clock runs an hour ahead
     reset = int((server_now + timedelta(minutes=10)).timestamp())
-    rl = parse_rate_limit(headers(x_ratelimit_reset=str(reset),
-                                  date=format_datetime(server_now, usegmt=True)), NOW)
+    rl = parse_rate_limit(
+        headers(x_ratelimit_reset=str(reset), date=format_datetime(server_now, usegmt=True)), NOW
+    )
     assert rl.clock_skew == 3600
     assert rl.reset_at == NOW + timedelta(minutes=10)
 

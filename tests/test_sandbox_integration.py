@@ -39,9 +39,9 @@ async def wait_for(predicate, timeout=10.0):
 
 async def test_create_then_watch_a_run_to_completion(sandbox):
     async with RomaClient(sandbox.url, KEY) as client:
-        created = await client.create_execution("Summarise solar power", max_depth=2,
-                                                config_profile="fast",
-                                                metadata={"team": "energy"})
+        created = await client.create_execution(
+            "Summarise solar power", max_depth=2, config_profile="fast", metadata={"team": "energy"}
+        )
         assert created.status == "running" and created.dag is None
         assert created.metadata.user_metadata == {"team": "energy"}
 
@@ -63,8 +63,9 @@ async def test_create_then_watch_a_run_to_completion(sandbox):
 async def test_the_dag_moves_while_the_run_runs(start_sandbox):
     server = start_sandbox(time_scale=0.5)
     async with RomaClient(server.url, KEY) as client:
-        created = await client.create_execution("A goal to decompose into several parts",
-                                                max_depth=3)
+        created = await client.create_execution(
+            "A goal to decompose into several parts", max_depth=3
+        )
         first = await client.get_dag(created.execution_id)
         await asyncio.sleep(1.5)
         later = await client.get_dag(created.execution_id)
@@ -197,18 +198,24 @@ def test_raw_http_details(sandbox):
             assert header in listing.headers
         created = http.post("/api/v1/executions", json={"goal": "g" * 2000})
         assert created.status_code == 202
-        big = http.get(f"/api/v1/executions/{created.json()['execution_id']}",
-                       headers={"Accept-Encoding": "gzip"})
+        big = http.get(
+            f"/api/v1/executions/{created.json()['execution_id']}",
+            headers={"Accept-Encoding": "gzip"},
+        )
         assert big.headers.get("content-encoding") == "gzip"
-        preflight = http.options("/api/v1/executions", headers={
-            "Origin": "https://example.com", "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "X-API-Key, Content-Type"})
+        preflight = http.options(
+            "/api/v1/executions",
+            headers={
+                "Origin": "https://example.com",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "X-API-Key, Content-Type",
+            },
+        )
         assert preflight.headers["access-control-allow-origin"] == "*"
         nowhere = http.get("/api/v1/nowhere")
         assert nowhere.status_code == 404 and "X-RateLimit-Remaining" in nowhere.headers
         spec = http.get("/openapi.json").json()
-        assert set(spec["paths"]) >= {"/api/v1/executions",
-                                      "/api/v1/executions/{execution_id}/dag"}
+        assert set(spec["paths"]) >= {"/api/v1/executions", "/api/v1/executions/{execution_id}/dag"}
 
 
 @pytest.mark.parametrize(
@@ -219,10 +226,18 @@ def test_raw_http_details(sandbox):
         ("POST", "/api/v1/executions", b'{"goal": 5}', "invalid_request"),
         ("POST", "/api/v1/executions", b'{"goal": "a\\u0000b"}', "invalid_request"),
         ("POST", "/api/v1/executions", b'{"goal": "g", "max_depth": "3"}', "invalid_request"),
-        ("POST", "/api/v1/executions", b'{"goal": "g", "extra": 1, "max_depth": 99}',
-         "invalid_request"),
-        ("POST", "/api/v1/executions", b'{"goal": "g", "metadata": {"webhook_url": '
-         b'"http://example.com/hook"}}', "invalid_request"),
+        (
+            "POST",
+            "/api/v1/executions",
+            b'{"goal": "g", "extra": 1, "max_depth": 99}',
+            "invalid_request",
+        ),
+        (
+            "POST",
+            "/api/v1/executions",
+            b'{"goal": "g", "metadata": {"webhook_url": "http://example.com/hook"}}',
+            "invalid_request",
+        ),
         ("POST", "/api/v1/executions", b"x" * (10 * 1024 * 1024), "invalid_request"),
         ("GET", "/api/v1/executions?limit=0", None, "invalid_request"),
         ("GET", "/api/v1/executions?limit=abc", None, "invalid_request"),
@@ -236,8 +251,9 @@ def test_raw_http_details(sandbox):
 )
 def test_bad_input_is_a_documented_400(sandbox, method, path, body, code):
     with httpx.Client(base_url=sandbox.url, headers={"X-API-Key": KEY}, timeout=30) as http:
-        response = http.request(method, path, content=body,
-                                headers={"Content-Type": "application/json"})
+        response = http.request(
+            method, path, content=body, headers={"Content-Type": "application/json"}
+        )
         assert response.status_code in (400, 404)
         error = response.json()
         assert error["error"]["code"] == code and error["error"]["message"]
@@ -264,15 +280,25 @@ def test_webhook_is_delivered_on_completion(sandbox):
     try:
         url = f"http://127.0.0.1:{receiver.server_port}/hook"
         with httpx.Client(base_url=sandbox.url, headers={"X-API-Key": KEY}) as http:
-            created = http.post("/api/v1/executions", json={
-                "goal": "notify me", "metadata": {"webhook_url": url, "webhook_token": "tok"}})
+            created = http.post(
+                "/api/v1/executions",
+                json={
+                    "goal": "notify me",
+                    "metadata": {"webhook_url": url, "webhook_token": "tok"},
+                },
+            )
             assert created.json()["metadata"]["user_metadata"]["webhook_token"] == "***"
             deadline = time.monotonic() + 10
             while not received and time.monotonic() < deadline:
                 time.sleep(0.05)
-        assert received == [{"execution_id": created.json()["execution_id"],
-                             "status": "completed", "result": received[0]["result"],
-                             "metadata": {"webhook_token": "tok"}}]
+        assert received == [
+            {
+                "execution_id": created.json()["execution_id"],
+                "status": "completed",
+                "result": received[0]["result"],
+                "metadata": {"webhook_token": "tok"},
+            }
+        ]
         assert "notify me" in received[0]["result"]
     finally:
         receiver.shutdown()
@@ -287,10 +313,26 @@ def _free_port() -> int:
 def _start_process(db, port):
     # The key comes from the environment, so it is not in the process list.
     process = subprocess.Popen(
-        [sys.executable, "-m", "roma_tui", "sandbox", "--db", str(db), "--port", str(port),
-         "--api-key-env", "SANDBOX_TEST_KEY", "--time-scale", "50", "--fail-rate", "0",
-         "--runaway-rate", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "roma_tui",
+            "sandbox",
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+            "--api-key-env",
+            "SANDBOX_TEST_KEY",
+            "--time-scale",
+            "50",
+            "--fail-rate",
+            "0",
+            "--runaway-rate",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         env={**os.environ, "SANDBOX_TEST_KEY": KEY},
     )
     deadline = time.monotonic() + 20
@@ -310,8 +352,12 @@ def test_every_acknowledged_run_survives_sigkill(tmp_path):
     headers = {"X-API-Key": KEY}
     process = _start_process(db, port)
     try:
-        ids = [httpx.post(f"{url}/executions", json={"goal": f"run {i}"},
-                          headers=headers).json()["execution_id"] for i in range(5)]
+        ids = [
+            httpx.post(f"{url}/executions", json={"goal": f"run {i}"}, headers=headers).json()[
+                "execution_id"
+            ]
+            for i in range(5)
+        ]
     finally:
         os.kill(process.pid, signal.SIGKILL)
         process.wait()

@@ -24,10 +24,19 @@ from roma_tui.settings import (
 def test_profiles_round_trip_and_keep_the_users_comments():
     path = config_path()
     path.parent.mkdir(parents=True)
-    path.write_text("# my settings, keep this\nactive_profile = \"work\"\n\n"
-                    "[profiles.work]\n# the hosted one\nbase_url = \"https://api.izieroma.xyz\"\n")
-    save_profile(Profile(name="local", base_url="http://127.0.0.1:8765", dialect="upstream",
-                         poll_interval=5, read_only=True))
+    path.write_text(
+        '# my settings, keep this\nactive_profile = "work"\n\n'
+        '[profiles.work]\n# the hosted one\nbase_url = "https://api.izieroma.xyz"\n'
+    )
+    save_profile(
+        Profile(
+            name="local",
+            base_url="http://127.0.0.1:8765",
+            dialect="upstream",
+            poll_interval=5,
+            read_only=True,
+        )
+    )
     set_preference("work", "theme", "roma-light")
     text = path.read_text()
     assert "# my settings, keep this" in text and "# the hosted one" in text
@@ -41,7 +50,7 @@ def test_profiles_round_trip_and_keep_the_users_comments():
 def test_a_corrupt_file_names_its_line_and_is_never_overwritten():
     path = config_path()
     path.parent.mkdir(parents=True)
-    broken = "active_profile = \"a\"\n[profiles.a]\nbase_url = https://no-quotes\n"
+    broken = 'active_profile = "a"\n[profiles.a]\nbase_url = https://no-quotes\n'
     path.write_text(broken)
     with pytest.raises(ConfigError) as caught:
         load_config()
@@ -54,7 +63,7 @@ def test_a_corrupt_file_names_its_line_and_is_never_overwritten():
 def test_a_wrong_type_names_the_setting_and_line():
     path = config_path()
     path.parent.mkdir(parents=True)
-    path.write_text("[profiles.a]\nbase_url = \"https://x\"\npoll_interval = \"fast\"\n")
+    path.write_text('[profiles.a]\nbase_url = "https://x"\npoll_interval = "fast"\n')
     with pytest.raises(ConfigError, match=r"line 3: poll_interval of profile 'a' must be"):
         load_config()
 
@@ -76,8 +85,9 @@ def test_no_keyring_backend_is_explained_and_points_to_the_env_var():
 
 
 def test_a_plaintext_backend_is_refused_for_writing(memory_keyring, monkeypatch):
-    monkeypatch.setattr("roma_tui.settings.keystore.backend_name",
-                        lambda: "keyrings.alt.file.PlaintextKeyring")
+    monkeypatch.setattr(
+        "roma_tui.settings.keystore.backend_name", lambda: "keyrings.alt.file.PlaintextKeyring"
+    )
     with pytest.raises(KeyringUnavailable, match="would not keep it safely"):
         store_key("work", "sk_live_abc")
     assert memory_keyring.store == {}
@@ -89,11 +99,17 @@ def test_environment_overrides_the_profile_and_the_source_is_named(memory_keyrin
     config = load_config()
     plain = resolve_connection(config, env={})
     assert (plain.base_url, plain.api_key, plain.key_source) == (
-        "https://a.example", "from-keyring", "keyring")
+        "https://a.example",
+        "from-keyring",
+        "keyring",
+    )
     env = {"ROMA_API_KEY": "from-env", "ROMA_BASE_URL": "https://b.example"}
     over = resolve_connection(config, env=env)
     assert (over.base_url, over.api_key, over.key_source) == (
-        "https://b.example", "from-env", "ROMA_API_KEY")
+        "https://b.example",
+        "from-env",
+        "ROMA_API_KEY",
+    )
     flag = resolve_connection(config, url="http://127.0.0.1:1", env=env)
     assert flag.base_url == "http://127.0.0.1:1" and flag.url_source == "--url"
     assert "from-env" not in repr(over) and "from-keyring" not in repr(plain)

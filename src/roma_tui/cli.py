@@ -26,12 +26,21 @@ def _connection_options() -> argparse.ArgumentParser:
     shared = argparse.ArgumentParser(add_help=False)
     group = shared.add_argument_group("connection")
     group.add_argument("--profile", metavar="NAME", help="profile to use (default: the active one)")
-    group.add_argument("--url", metavar="URL", help="server URL (overrides profile and "
-                       "ROMA_BASE_URL)")
-    group.add_argument("--timeout", type=float, default=15.0, metavar="S",
-                       help="seconds to wait for an answer (default 15)")
-    group.add_argument("--allow-insecure", action="store_true",
-                       help="allow sending the key over plain http:// to a non-loopback host")
+    group.add_argument(
+        "--url", metavar="URL", help="server URL (overrides profile and ROMA_BASE_URL)"
+    )
+    group.add_argument(
+        "--timeout",
+        type=float,
+        default=15.0,
+        metavar="S",
+        help="seconds to wait for an answer (default 15)",
+    )
+    group.add_argument(
+        "--allow-insecure",
+        action="store_true",
+        help="allow sending the key over plain http:// to a non-loopback host",
+    )
     return shared
 
 
@@ -56,8 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     ls = sub.add_parser("ls", parents=[shared], help="list executions")
     ls.add_argument("--status", choices=["running", "completed", "failed", "cancelled"])
-    ls.add_argument("--config-profile", metavar="NAME",
-                    help="only runs of this ROMA profile (general, high_quality, fast, ...)")
+    ls.add_argument(
+        "--config-profile",
+        metavar="NAME",
+        help="only runs of this ROMA profile (general, high_quality, fast, ...)",
+    )
     ls.add_argument("--after", metavar="ISO", help="created after this time (ISO 8601)")
     ls.add_argument("--before", metavar="ISO", help="created before this time (ISO 8601)")
     ls.add_argument("--sort", choices=["created_at", "updated_at", "status"])
@@ -92,31 +104,72 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _sandbox_options(parser: argparse.ArgumentParser, *, demo: bool = False) -> None:
     parser.add_argument("--db", metavar="PATH", help="SQLite file (default: in the data dir)")
-    parser.add_argument("--seed-demo", type=int, default=40 if demo else 0, metavar="N",
-                        help="fill an empty database with N historical executions")
-    parser.add_argument("--rate-limit", default="5000/hour" if demo else "1000/day",
-                        metavar="N/day",
-                        help="requests per key per window: N/day, N/hour, N/min, N/s")
+    parser.add_argument(
+        "--seed-demo",
+        type=int,
+        default=40 if demo else 0,
+        metavar="N",
+        help="fill an empty database with N historical executions",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        default="5000/hour" if demo else "1000/day",
+        metavar="N/day",
+        help="requests per key per window: N/day, N/hour, N/min, N/s",
+    )
     parser.add_argument("--seed", default="roma-sandbox", help="seed of the simulation")
     parser.add_argument("--fail-rate", type=float, default=0.15, metavar="P")
     parser.add_argument("--runaway-rate", type=float, default=0.05, metavar="P")
-    parser.add_argument("--time-scale", type=float, default=1.0, metavar="X",
-                        help="stretch (>1) or squeeze (<1) the simulated durations")
-    parser.add_argument("--timeout", type=float, default=1800.0 if demo else 300.0, metavar="S",
-                        help="seconds before a run times out (the hosted service: 300)")
-    parser.add_argument("--max-running", type=int, default=10, metavar="N",
-                        help="concurrent running executions per key")
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help="stretch (>1) or squeeze (<1) the simulated durations",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=1800.0 if demo else 300.0,
+        metavar="S",
+        help="seconds before a run times out (the hosted service: 300)",
+    )
+    parser.add_argument(
+        "--max-running",
+        type=int,
+        default=10,
+        metavar="N",
+        help="concurrent running executions per key",
+    )
     if demo:
         return
-    parser.add_argument("--api-key", action="append", default=[], metavar="KEY",
-                        help="a key with full rights (repeatable; default: a new demo key)")
-    parser.add_argument("--api-key-env", action="append", default=[], metavar="VAR",
-                        help="read a full-rights key from this environment variable (keeps it "
-                        "out of the process list)")
-    parser.add_argument("--read-only-key", action="append", default=[], metavar="KEY",
-                        help="a key that may read but not create or cancel (repeatable)")
-    parser.add_argument("--allow-remote-webhooks", action="store_true",
-                        help="call webhook URLs that are not loopback")
+    parser.add_argument(
+        "--api-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="a key with full rights (repeatable; default: a new demo key)",
+    )
+    parser.add_argument(
+        "--api-key-env",
+        action="append",
+        default=[],
+        metavar="VAR",
+        help="read a full-rights key from this environment variable (keeps it "
+        "out of the process list)",
+    )
+    parser.add_argument(
+        "--read-only-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="a key that may read but not create or cancel (repeatable)",
+    )
+    parser.add_argument(
+        "--allow-remote-webhooks",
+        action="store_true",
+        help="call webhook URLs that are not loopback",
+    )
 
 
 def main(argv: Sequence[str] | None = None, io: commands.Io | None = None) -> int:

@@ -151,16 +151,22 @@ def _execution_row(execution: Execution, now: datetime) -> list[str]:
 
 def text_table(rows: list[list[str]], headers: list[str]) -> str:
     widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-             for row in [headers, *rows]]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in [headers, *rows]
+    ]
     return "\n".join(lines)
 
 
 def cmd_ls(args: Namespace, io: Io) -> int:
     async def body(client: RomaClient) -> int:
         query = dict(
-            status=args.status, profile=args.config_profile, created_after=args.after,
-            created_before=args.before, sort=args.sort, order=args.order,
+            status=args.status,
+            profile=args.config_profile,
+            created_after=args.after,
+            created_before=args.before,
+            sort=args.sort,
+            order=args.order,
         )
         page = await client.list_executions(limit=args.limit, offset=args.offset, **query)
         rows, unreadable = list(page.data), page.unreadable
@@ -232,8 +238,10 @@ def cmd_cancel(args: Namespace, io: Io) -> int:
             for execution_id in ids:
                 try:
                     execution = await client.get_execution(execution_id)
-                    io.say(f"  {execution_id}  {status_label(execution.status)}  "
-                           f"{one_line(execution.initial_goal, 60)}")
+                    io.say(
+                        f"  {execution_id}  {status_label(execution.status)}  "
+                        f"{one_line(execution.initial_goal, 60)}"
+                    )
                 except RomaError as exc:
                     io.say(f"  {execution_id}  (could not read it: {one_line(exc, 80)})")
             answer = io.ask("Cancel them? [y/N] ").strip().lower()
@@ -282,9 +290,14 @@ def cmd_dag(args: Namespace, io: Io) -> int:
     return run_api_command(args, io, body)
 
 
-_TERMINAL_STYLES = {"edge": "grey50", "status-completed": "green", "status-running": "cyan",
-                    "status-failed": "red", "status-pending": "grey70",
-                    "status-unknown": "magenta"}
+_TERMINAL_STYLES = {
+    "edge": "grey50",
+    "status-completed": "green",
+    "status-running": "cyan",
+    "status-failed": "red",
+    "status-pending": "grey70",
+    "status-unknown": "magenta",
+}
 
 
 def _print_coloured(io: Io, graph: Any, layout: Any, ascii: bool) -> None:
@@ -293,8 +306,9 @@ def _print_coloured(io: Io, graph: Any, layout: Any, ascii: bool) -> None:
 
     from .dag.render import Painter
 
-    rows = Painter(graph, layout, ascii=ascii).paint(0, 0, layout.canvas_width,
-                                                     layout.canvas_height)
+    rows = Painter(graph, layout, ascii=ascii).paint(
+        0, 0, layout.canvas_width, layout.canvas_height
+    )
     console = Console(file=io.out, highlight=False, width=max(80, layout.canvas_width))
     for row in rows:
         line = Text.assemble(*[(text, _TERMINAL_STYLES.get(style, "")) for text, style in row])

@@ -16,8 +16,11 @@ from .settings import ENV_URL, ConfigError, Connection, Profile, load_config, re
 
 def _check_url(connection: Connection, io: Io) -> bool:
     try:
-        check_base_url(connection.base_url, sends_key=connection.api_key is not None,
-                       allow_insecure=connection.profile.allow_insecure)
+        check_base_url(
+            connection.base_url,
+            sends_key=connection.api_key is not None,
+            allow_insecure=connection.profile.allow_insecure,
+        )
     except RomaError as exc:
         io.warn(f"error: {exc}")
         return False
@@ -38,10 +41,18 @@ def run_console(args: Namespace, io: Io) -> int:
         connection.profile.allow_insecure = True
     if connection.api_key is None:
         # No key anywhere: ask for one (and the URL) on the connect screen.
-        url = args.url or os.environ.get(ENV_URL) or (
-            connection.base_url if config.profile(args.profile) else None)
-        app = RomaApp(None, read_only=args.read_only, ascii=args.ascii,
-                      connect_profile=connection.profile.name, connect_url=url)
+        url = (
+            args.url
+            or os.environ.get(ENV_URL)
+            or (connection.base_url if config.profile(args.profile) else None)
+        )
+        app = RomaApp(
+            None,
+            read_only=args.read_only,
+            ascii=args.ascii,
+            connect_profile=connection.profile.name,
+            connect_url=url,
+        )
     else:
         if not _check_url(connection, io):
             return USAGE
@@ -70,8 +81,9 @@ def run_demo(args: Namespace, io: Io) -> int:
     profile = Profile(name="demo", base_url=sandbox.url, poll_interval=2.0)
     connection = Connection(profile, sandbox.url, key, "the demo sandbox", "the demo sandbox")
     try:
-        RomaApp(connection, read_only=args.read_only, ascii=args.ascii,
-                remember_choices=False).run()
+        RomaApp(
+            connection, read_only=args.read_only, ascii=args.ascii, remember_choices=False
+        ).run()
     finally:
         sandbox.stop()
         if scratch is not None:

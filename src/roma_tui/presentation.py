@@ -59,7 +59,7 @@ def run_seconds(
 
 
 def relative(when: datetime | None, now: datetime | None = None) -> str:
-    """"3m ago", "2h ago", "in 5m"; a date past a week."""
+    """ "3m ago", "2h ago", "in 5m"; a date past a week."""
     if when is None:
         return "-"
     now = now or datetime.now(UTC)

@@ -103,10 +103,16 @@ def cmd_profiles(args: Namespace, io: Io) -> int:
             key = "stored" if read_key(name) else "none"
         except KeyringUnavailable:
             key = "no keyring"
-        rows.append([
-            "*" if name == config.active_profile else "", name, profile.base_url, profile.dialect,
-            "yes" if profile.read_only else "no", key,
-        ])
+        rows.append(
+            [
+                "*" if name == config.active_profile else "",
+                name,
+                profile.base_url,
+                profile.dialect,
+                "yes" if profile.read_only else "no",
+                key,
+            ]
+        )
     if args.json:
         keys = ["active", "name", "base_url", "dialect", "read_only", "key"]
         io.say(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], indent=2))

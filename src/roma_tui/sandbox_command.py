@@ -20,8 +20,11 @@ def settings_from(args: Namespace, api_keys: list[str], read_only: list[str]) ->
         rate_limit=args.rate_limit,
         seed_demo=args.seed_demo,
         engine=SandboxConfig(
-            seed=args.seed, fail_rate=args.fail_rate, runaway_rate=args.runaway_rate,
-            time_scale=args.time_scale, execution_timeout=args.timeout,
+            seed=args.seed,
+            fail_rate=args.fail_rate,
+            runaway_rate=args.runaway_rate,
+            time_scale=args.time_scale,
+            execution_timeout=args.timeout,
             max_running_per_key=args.max_running,
             allow_remote_webhooks=getattr(args, "allow_remote_webhooks", False),
         ),
@@ -46,8 +49,10 @@ def run_sandbox(args: Namespace, io: Io) -> int:
         io.warn(f"error: {exc}")
         return USAGE
     if not is_loopback(args.host):
-        io.warn(f"warning: binding {args.host}: the sandbox will be reachable from other "
-                "machines. It is a simulation with demo keys; bind 127.0.0.1 unless you mean it.")
+        io.warn(
+            f"warning: binding {args.host}: the sandbox will be reachable from other "
+            "machines. It is a simulation with demo keys; bind 127.0.0.1 unless you mean it."
+        )
     host = f"[{args.host}]" if ":" in args.host else args.host
     io.say(f"ROMA sandbox (simulated, no language models) at http://{host}:{args.port}")
     io.say(f"  database: {settings.db}")
@@ -55,8 +60,10 @@ def run_sandbox(args: Namespace, io: Io) -> int:
         io.say(f"  demo key: {printed_key}")
     else:
         io.say(f"  keys: {len(keys)} full, {len(args.read_only_key)} read-only (not shown)")
-    io.say(f"  rate limit: {args.rate_limit} per key; try: ROMA_API_KEY=<key> roma-tui ls "
-           f"--url http://{host}:{args.port}")
+    io.say(
+        f"  rate limit: {args.rate_limit} per key; try: ROMA_API_KEY=<key> roma-tui ls "
+        f"--url http://{host}:{args.port}"
+    )
     try:
         serve(api, args.host, args.port)
     except OSError as exc:

@@ -66,7 +66,8 @@ def check_base_url(url: str, *, sends_key: bool, allow_insecure: bool) -> httpx.
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise InvalidRequestError(
             f"{url[:80]!r} is not a server URL: expected http(s)://host[:port]",
-            status_code=400, code="invalid_request",
+            status_code=400,
+            code="invalid_request",
         )
     clear_text = parsed.scheme == "http" and not is_loopback(parsed.host)
     if clear_text and sends_key and not allow_insecure:
@@ -97,8 +98,7 @@ class RomaClient:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
-        self._url = check_base_url(base_url, sends_key=bool(api_key),
-                                   allow_insecure=allow_insecure)
+        self._url = check_base_url(base_url, sends_key=bool(api_key), allow_insecure=allow_insecure)
         self._api_key = api_key
         self.max_retries = max(0, max_retries)
         self.max_retry_wait = max_retry_wait
@@ -175,8 +175,14 @@ class RomaClient:
         order: str | None = None,
     ) -> ExecutionPage:
         params = check_list_params(
-            limit=limit, offset=offset, status=status, profile=profile,
-            created_after=created_after, created_before=created_before, sort=sort, order=order,
+            limit=limit,
+            offset=offset,
+            status=status,
+            profile=profile,
+            created_after=created_after,
+            created_before=created_before,
+            sort=sort,
+            order=order,
             max_limit=1000 if self._dialect is Dialect.UPSTREAM else 100,
         )
         reply = await self._request("GET", "/executions", params=params)
@@ -202,7 +208,8 @@ class RomaClient:
     ) -> CancelResult:
         execution_id = check_execution_id(execution_id, self._dialect)
         reply = await self._request(
-            "POST", f"/executions/{execution_id}/cancel",
+            "POST",
+            f"/executions/{execution_id}/cancel",
             idempotency_key=idempotency_key or _new_key(),
         )
         return self._parse(CancelResult, reply.payload, reply)
@@ -263,7 +270,10 @@ class RomaClient:
         attempt = 0
         while True:
             request = self._http.build_request(
-                method, f"{self._url}{path}", params=params, json=json,
+                method,
+                f"{self._url}{path}",
+                params=params,
+                json=json,
                 headers=headers,
             )
             try:

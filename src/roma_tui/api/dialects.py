@@ -20,8 +20,12 @@ class Dialect(StrEnum):
 
 # Keys only the upstream server sends, per object.
 _UPSTREAM_EXECUTION_KEYS = {"experiment_name", "profile", "total_tasks", "config"}
-_UPSTREAM_STATUS_KEYS = {"current_task_id", "current_task_goal", "last_updated",
-                         "estimated_remaining_seconds"}
+_UPSTREAM_STATUS_KEYS = {
+    "current_task_id",
+    "current_task_goal",
+    "last_updated",
+    "estimated_remaining_seconds",
+}
 
 
 def detect_list(payload: Any) -> Dialect | None:

@@ -84,8 +84,9 @@ async def exchange(
         finally:
             await response.aclose()
     except httpx.TimeoutException as exc:
-        raise ApiTimeoutError(f"{where} did not answer {what} in time ({type(exc).__name__}).")\
-            from None
+        raise ApiTimeoutError(
+            f"{where} did not answer {what} in time ({type(exc).__name__})."
+        ) from None
     except httpx.ConnectError as exc:
         raise ApiConnectionError(
             f"Cannot connect to {where}: {one_line(exc, 160) or 'connection refused'}."
@@ -100,8 +101,9 @@ async def exchange(
             f"The answer to {what} could not be decompressed.",
         ) from None
     except httpx.HTTPError as exc:
-        raise ApiConnectionError(f"The request {what} to {where} failed: {one_line(exc, 160)}.")\
-            from None
+        raise ApiConnectionError(
+            f"The request {what} to {where} failed: {one_line(exc, 160)}."
+        ) from None
 
     now = datetime.now(UTC)
     rate_limit = parse_rate_limit(response.headers, now)
@@ -176,10 +178,16 @@ def status_error(
         if reset_at is None and rate_limit.retry_after is not None:
             reset_at = now + timedelta(seconds=rate_limit.retry_after)
         if reset_at is not None:
-            message = message.rstrip(".") + \
-                f". It resets at {reset_at.astimezone().strftime('%H:%M:%S')}."
+            message = (
+                message.rstrip(".")
+                + f". It resets at {reset_at.astimezone().strftime('%H:%M:%S')}."
+            )
         return RateLimitError(
-            message, reset_at=reset_at, status_code=status_code, code=code or "rate_limit_exceeded",
-            details=details, request_id=request_id,
+            message,
+            reset_at=reset_at,
+            status_code=status_code,
+            code=code or "rate_limit_exceeded",
+            details=details,
+            request_id=request_id,
         )
     return cls(message, status_code=status_code, code=code, details=details, request_id=request_id)

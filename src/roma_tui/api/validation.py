@@ -72,8 +72,10 @@ def check_create(
     if max_depth is not None:
         whole = isinstance(max_depth, int) and not isinstance(max_depth, bool)
         if not whole or not 1 <= max_depth <= 10:
-            raise _refuse(f"max_depth must be a whole number from 1 to 10, not {max_depth!r}.",
-                          field="max_depth")
+            raise _refuse(
+                f"max_depth must be a whole number from 1 to 10, not {max_depth!r}.",
+                field="max_depth",
+            )
         body["max_depth"] = max_depth
     if config_profile is not None:
         if config_profile not in PROFILES:
@@ -144,21 +146,25 @@ def check_list_params(
         params["offset"] = str(offset)
     if status is not None:
         if status not in STATUSES:
-            raise _refuse(f"Unknown status {status[:40]!r}: use one of {', '.join(STATUSES)}.",
-                          field="status")
+            raise _refuse(
+                f"Unknown status {status[:40]!r}: use one of {', '.join(STATUSES)}.", field="status"
+            )
         params["status"] = status
     if profile is not None:
         if profile not in PROFILES:
-            raise _refuse(f"Unknown profile {profile[:40]!r}: use one of {', '.join(PROFILES)}.",
-                          field="profile")
+            raise _refuse(
+                f"Unknown profile {profile[:40]!r}: use one of {', '.join(PROFILES)}.",
+                field="profile",
+            )
         params["profile"] = profile
     for name, value in (("created_after", created_after), ("created_before", created_before)):
         if value is not None:
             params[name] = _iso_timestamp(name, value)
     if sort is not None:
         if sort not in SORT_FIELDS:
-            raise _refuse(f"Cannot sort by {sort[:40]!r}: use one of {', '.join(SORT_FIELDS)}.",
-                          field="sort")
+            raise _refuse(
+                f"Cannot sort by {sort[:40]!r}: use one of {', '.join(SORT_FIELDS)}.", field="sort"
+            )
         params["sort"] = sort
     if order is not None:
         if order not in ORDERS:

@@ -7,5 +7,15 @@ from .graph import GraphReport, build_graph, critical_path, status_counts, subtr
 from .layout import DagLayout, compute_layout
 from .render import Painter, outline, render_text
 
-__all__ = ["DagLayout", "GraphReport", "Painter", "build_graph", "compute_layout",
-           "critical_path", "outline", "render_text", "status_counts", "subtree"]
+__all__ = [
+    "DagLayout",
+    "GraphReport",
+    "Painter",
+    "build_graph",
+    "compute_layout",
+    "critical_path",
+    "outline",
+    "render_text",
+    "status_counts",
+    "subtree",
+]

@@ -14,17 +14,32 @@ from ..safetext import one_line
 from .graph import GraphReport, node_of
 from .layout import DagLayout
 
-_COLOURS = {"completed": "#3FB950", "running": "#4EA8DE", "failed": "#F85149",
-            "pending": "#8B949E", "unknown": "#BC8CFF"}
+_COLOURS = {
+    "completed": "#3FB950",
+    "running": "#4EA8DE",
+    "failed": "#F85149",
+    "pending": "#8B949E",
+    "unknown": "#BC8CFF",
+}
 
 
 def to_json(graph: nx.DiGraph, layout: DagLayout, report: GraphReport, execution_id: str) -> str:
     nodes = [node_of(graph, n).model_dump(mode="json", by_alias=True) for n in graph]
-    edges = [{"from": s, "to": t, "type": d.get("type", "depends_on")}
-             for s, t, d in graph.edges(data=True)]
-    return json.dumps({"execution_id": execution_id, "nodes": nodes, "edges": edges,
-                       "layers": layout.layers, "problems": report.messages()},
-                      indent=2, ensure_ascii=False)
+    edges = [
+        {"from": s, "to": t, "type": d.get("type", "depends_on")}
+        for s, t, d in graph.edges(data=True)
+    ]
+    return json.dumps(
+        {
+            "execution_id": execution_id,
+            "nodes": nodes,
+            "edges": edges,
+            "layers": layout.layers,
+            "problems": report.messages(),
+        },
+        indent=2,
+        ensure_ascii=False,
+    )
 
 
 def _label(graph: nx.DiGraph, node_id: str) -> str:
@@ -37,12 +52,17 @@ def _dot_string(text: str) -> str:
 
 
 def to_dot(graph: nx.DiGraph, execution_id: str) -> str:
-    lines = [f"digraph {_dot_string(execution_id)} {{", "  rankdir=TB;",
-             '  node [shape=box, style="rounded,filled", fontname="monospace"];']
+    lines = [
+        f"digraph {_dot_string(execution_id)} {{",
+        "  rankdir=TB;",
+        '  node [shape=box, style="rounded,filled", fontname="monospace"];',
+    ]
     for node_id in sorted(graph, key=str):
         status = node_of(graph, node_id).status.value
-        lines.append(f"  {_dot_string(node_id)} [label={_dot_string(_label(graph, node_id))}, "
-                     f'fillcolor="{_COLOURS.get(status, "#FFFFFF")}"];')
+        lines.append(
+            f"  {_dot_string(node_id)} [label={_dot_string(_label(graph, node_id))}, "
+            f'fillcolor="{_COLOURS.get(status, "#FFFFFF")}"];'
+        )
     for source, target in sorted(graph.edges, key=lambda e: (str(e[0]), str(e[1]))):
         lines.append(f"  {_dot_string(source)} -> {_dot_string(target)};")
     lines.append("}")
@@ -58,8 +78,10 @@ def to_mermaid(graph: nx.DiGraph) -> str:
     ids = {node_id: f"n{i}" for i, node_id in enumerate(sorted(graph, key=str))}
     lines = ["flowchart TD"]
     for node_id, short in ids.items():
-        lines.append(f'  {short}["{_mermaid_text(_label(graph, node_id))}"]:::'
-                     f"{node_of(graph, node_id).status.value}")
+        lines.append(
+            f'  {short}["{_mermaid_text(_label(graph, node_id))}"]:::'
+            f"{node_of(graph, node_id).status.value}"
+        )
     for source, target in sorted(graph.edges, key=lambda e: (str(e[0]), str(e[1]))):
         lines.append(f"  {ids[source]} --> {ids[target]}")
     for status, colour in _COLOURS.items():

@@ -26,17 +26,24 @@ class GraphReport:
     def messages(self) -> list[str]:
         out = []
         if self.duplicate_ids:
-            out.append(f"{len(self.duplicate_ids)} duplicate node id(s), first kept: "
-                       + ", ".join(self.duplicate_ids[:5]))
+            out.append(
+                f"{len(self.duplicate_ids)} duplicate node id(s), first kept: "
+                + ", ".join(self.duplicate_ids[:5])
+            )
         if self.dangling_edges:
-            out.append(f"{len(self.dangling_edges)} edge(s) to unknown nodes ignored: "
-                       + ", ".join(f"{s}->{t}" for s, t in self.dangling_edges[:5]))
+            out.append(
+                f"{len(self.dangling_edges)} edge(s) to unknown nodes ignored: "
+                + ", ".join(f"{s}->{t}" for s, t in self.dangling_edges[:5])
+            )
         if self.self_loops:
-            out.append(f"{len(self.self_loops)} self-loop(s) ignored: "
-                       + ", ".join(self.self_loops[:5]))
+            out.append(
+                f"{len(self.self_loops)} self-loop(s) ignored: " + ", ".join(self.self_loops[:5])
+            )
         if self.broken_cycle_edges:
-            out.append(f"cycle(s) broken by leaving out {len(self.broken_cycle_edges)} edge(s): "
-                       + ", ".join(f"{s}->{t}" for s, t in self.broken_cycle_edges[:5]))
+            out.append(
+                f"cycle(s) broken by leaving out {len(self.broken_cycle_edges)} edge(s): "
+                + ", ".join(f"{s}->{t}" for s, t in self.broken_cycle_edges[:5])
+            )
         if self.unreadable:
             out.append(f"{self.unreadable} node(s) or edge(s) could not be read")
         return out

@@ -135,9 +135,11 @@ def _median_sort(layer: list[Key], fixed: list[Key], links: dict[Key, list[Key]]
     return result
 
 
-def _transpose(layers: list[list[Key]], up: dict[Key, list[Key]], down: dict[Key, list[Key]],
-               budget: int) -> None:
+def _transpose(
+    layers: list[list[Key]], up: dict[Key, list[Key]], down: dict[Key, list[Key]], budget: int
+) -> None:
     """Swap neighbours while that removes crossings (bounded work on big graphs)."""
+
     def pair_crossings(u: Key, v: Key, links: dict[Key, list[Key]], where: dict[Key, int]) -> int:
         pu = [where[n] for n in links[u] if n in where]
         pv = [where[n] for n in links[v] if n in where]
@@ -148,8 +150,9 @@ def _transpose(layers: list[list[Key]], up: dict[Key, list[Key]], down: dict[Key
         improved, rounds = False, rounds + 1
         for index, layer in enumerate(layers):
             above = {k: i for i, k in enumerate(layers[index - 1])} if index else {}
-            below = {k: i for i, k in enumerate(layers[index + 1])} \
-                if index + 1 < len(layers) else {}
+            below = (
+                {k: i for i, k in enumerate(layers[index + 1])} if index + 1 < len(layers) else {}
+            )
             for i in range(len(layer) - 1):
                 budget -= 1
                 u, v = layer[i], layer[i + 1]
@@ -160,8 +163,9 @@ def _transpose(layers: list[list[Key]], up: dict[Key, list[Key]], down: dict[Key
                     improved = True
 
 
-def _reduce_crossings(layers: list[list[Key]], up: dict[Key, list[Key]],
-                      down: dict[Key, list[Key]], passes: int) -> list[list[Key]]:
+def _reduce_crossings(
+    layers: list[list[Key]], up: dict[Key, list[Key]], down: dict[Key, list[Key]], passes: int
+) -> list[list[Key]]:
     best = [list(layer) for layer in layers]
     best_count = total_crossings(best, down)
     current = [list(layer) for layer in layers]
@@ -182,8 +186,12 @@ def _reduce_crossings(layers: list[list[Key]], up: dict[Key, list[Key]],
     return best
 
 
-def _place(layers: list[list[Key]], widths: dict[Key, int], up: dict[Key, list[Key]],
-           down: dict[Key, list[Key]]) -> dict[Key, int]:
+def _place(
+    layers: list[list[Key]],
+    widths: dict[Key, int],
+    up: dict[Key, list[Key]],
+    down: dict[Key, list[Key]],
+) -> dict[Key, int]:
     """Left edges: packed, then pulled toward the centres of their neighbours, order kept."""
     left: dict[Key, int] = {}
     for layer in layers:
@@ -232,7 +240,8 @@ def compute_layout(
     ordered = _reduce_crossings(layers, up, down, passes)
     widths: dict[Key, int] = {
         k: DUMMY_WIDTH if isinstance(k, Dummy) else _box_width(label(k))
-        for lay in ordered for k in lay
+        for lay in ordered
+        for k in lay
     }
     left = _place(ordered, widths, up, down)
     position, width, x_of = {}, {}, {}
@@ -245,8 +254,10 @@ def compute_layout(
     routes = {}
     for source, target in graph.edges:
         chain = [(x_of[source], layer[source])]
-        chain += [(x_of[Dummy(source, target, i)], layer[source] + 1 + i)
-                  for i in range(layer[target] - layer[source] - 1)]
+        chain += [
+            (x_of[Dummy(source, target, i)], layer[source] + 1 + i)
+            for i in range(layer[target] - layer[source] - 1)
+        ]
         chain.append((x_of[target], layer[target]))
         routes[(source, target)] = chain
     canvas_width = max((left[k] + widths[k] for lay in ordered for k in lay), default=0)

@@ -22,10 +22,23 @@ from .graph import node_of
 from .layout import BOX_HEIGHT, ROW_PITCH, DagLayout
 
 UP, DOWN, LEFT, RIGHT = 1, 2, 4, 8
-_UNICODE = {UP | DOWN: "│", LEFT | RIGHT: "─", DOWN | RIGHT: "┌", DOWN | LEFT: "┐",
-            UP | RIGHT: "└", UP | LEFT: "┘", UP | DOWN | RIGHT: "├", UP | DOWN | LEFT: "┤",
-            LEFT | RIGHT | DOWN: "┬", LEFT | RIGHT | UP: "┴", UP | DOWN | LEFT | RIGHT: "┼",
-            UP: "│", DOWN: "│", LEFT: "─", RIGHT: "─"}
+_UNICODE = {
+    UP | DOWN: "│",
+    LEFT | RIGHT: "─",
+    DOWN | RIGHT: "┌",
+    DOWN | LEFT: "┐",
+    UP | RIGHT: "└",
+    UP | LEFT: "┘",
+    UP | DOWN | RIGHT: "├",
+    UP | DOWN | LEFT: "┤",
+    LEFT | RIGHT | DOWN: "┬",
+    LEFT | RIGHT | UP: "┴",
+    UP | DOWN | LEFT | RIGHT: "┼",
+    UP: "│",
+    DOWN: "│",
+    LEFT: "─",
+    RIGHT: "─",
+}
 _ASCII = {bits: ("|" if ch in "│" else "-" if ch == "─" else "+") for bits, ch in _UNICODE.items()}
 ARROW = {"unicode": "▼", "ascii": "v"}
 
@@ -71,8 +84,7 @@ class Painter:
                 if not last:
                     self._passes.setdefault((layer + 1, x2 // BUCKET), []).append(x2)
             self._exits.setdefault(source, set()).add(chain[0][0])
-        self._lefts = [[self.layout.position[n][0] for n in layer]
-                       for layer in self.layout.layers]
+        self._lefts = [[self.layout.position[n][0] for n in layer] for layer in self.layout.layers]
         if not self.labels:
             self.labels = {n: node_label(self.graph, n, ascii=self.ascii) for n in self.graph}
 
@@ -156,13 +168,32 @@ class Painter:
                 left, top = self.layout.position[node_id]
                 if left >= x0 + width:
                     break
-                self._box(chars, styles, node_id, left - x0, top - y0,
-                          cursor == node_id, node_id in lit, (folded or {}).get(node_id))
-        return [_runs(row_chars, row_styles) for row_chars, row_styles in zip(chars, styles,
-                                                                                strict=True)]
+                self._box(
+                    chars,
+                    styles,
+                    node_id,
+                    left - x0,
+                    top - y0,
+                    cursor == node_id,
+                    node_id in lit,
+                    (folded or {}).get(node_id),
+                )
+        return [
+            _runs(row_chars, row_styles)
+            for row_chars, row_styles in zip(chars, styles, strict=True)
+        ]
 
-    def _box(self, chars: list[list[str]], styles: list[list[str]], node_id: str, x: int,
-             y: int, is_cursor: bool, lit: bool, hidden: int | None) -> None:
+    def _box(
+        self,
+        chars: list[list[str]],
+        styles: list[list[str]],
+        node_id: str,
+        x: int,
+        y: int,
+        is_cursor: bool,
+        lit: bool,
+        hidden: int | None,
+    ) -> None:
         width = self.layout.width[node_id]
         status = node_of(self.graph, node_id).status.value
         style = "cursor" if is_cursor else "critical" if lit else f"status-{status}"
@@ -173,8 +204,9 @@ class Painter:
         padded = f" {label}"
         cut = "~" if self.ascii else "…"
         text = padded[: inner - 1] + cut if len(padded) > inner else padded.ljust(inner)
-        h, v, tl, tr, bl, br = ("-", "|", "+", "+", "+", "+") if self.ascii else \
-            ("─", "│", "┌", "┐", "└", "┘")
+        h, v, tl, tr, bl, br = (
+            ("-", "|", "+", "+", "+", "+") if self.ascii else ("─", "│", "┌", "┐", "└", "┘")
+        )
         bottom = list(bl + h * inner + br)
         for exit_x in self._exits.get(node_id, ()):
             offset = exit_x - self.layout.position[node_id][0]
@@ -212,9 +244,13 @@ def render_text(graph: nx.DiGraph, layout: DagLayout, *, ascii: bool = False) ->
     return plain_text(painter.paint(0, 0, layout.canvas_width, layout.canvas_height))
 
 
-def outline(graph: nx.DiGraph, *, ascii: bool = False,
-            label: Callable[[str], str] | None = None,
-            hidden: set[str] | None = None) -> list[tuple[int, str, str]]:
+def outline(
+    graph: nx.DiGraph,
+    *,
+    ascii: bool = False,
+    label: Callable[[str], str] | None = None,
+    hidden: set[str] | None = None,
+) -> list[tuple[int, str, str]]:
     """One line per node, indented under its first parent: (depth, node id, text).
 
     A node with several parents appears once, under the first; the others name it.
@@ -230,8 +266,13 @@ def outline(graph: nx.DiGraph, *, ascii: bool = False,
         if node_id in hidden:
             continue
         if node_id in placed:
-            lines.append((depth, node_id, f"↳ {node_id} (shown above)" if not ascii
-                          else f"-> {node_id} (shown above)"))
+            lines.append(
+                (
+                    depth,
+                    node_id,
+                    f"↳ {node_id} (shown above)" if not ascii else f"-> {node_id} (shown above)",
+                )
+            )
             continue
         placed.add(node_id)
         lines.append((depth, node_id, label(node_id)))

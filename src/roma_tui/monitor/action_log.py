@@ -27,10 +27,24 @@ class ActionLog:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def record(self, action: str, execution_id: str, outcome: str, request_id: str | None,
-               server: str, message: str | None = None) -> LoggedAction:
-        entry = LoggedAction(datetime.now(UTC).isoformat(timespec="seconds"), action,
-                             execution_id, outcome, request_id, server, message)
+    def record(
+        self,
+        action: str,
+        execution_id: str,
+        outcome: str,
+        request_id: str | None,
+        server: str,
+        message: str | None = None,
+    ) -> LoggedAction:
+        entry = LoggedAction(
+            datetime.now(UTC).isoformat(timespec="seconds"),
+            action,
+            execution_id,
+            outcome,
+            request_id,
+            server,
+            message,
+        )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as handle:

@@ -35,8 +35,9 @@ class FinishedCache:
         path = self._path(execution_id)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            execution = Execution.model_validate(data["execution"]) if data.get(
-                "execution") else None
+            execution = (
+                Execution.model_validate(data["execution"]) if data.get("execution") else None
+            )
             status = Status.model_validate(data["status"]) if data.get("status") else None
         except FileNotFoundError:
             return None, None

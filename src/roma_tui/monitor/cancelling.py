@@ -52,16 +52,25 @@ async def cancel_runs(
     for execution_id in execution_ids:
         error: RomaError | None = None
         try:
-            await client.cancel_execution(execution_id,
-                                          idempotency_key=f"roma-tui-{uuid.uuid4().hex}")
+            await client.cancel_execution(
+                execution_id, idempotency_key=f"roma-tui-{uuid.uuid4().hex}"
+            )
         except RomaError as exc:
             error = exc
         outcome = CancelOutcome(
-            execution_id, outcome_of(error), error.message if error else None,
+            execution_id,
+            outcome_of(error),
+            error.message if error else None,
             error.request_id if error else client.last_request_id,
         )
         if log is not None:
-            log.record("cancel", execution_id, outcome.outcome, outcome.request_id,
-                       client.base_url, outcome.message)
+            log.record(
+                "cancel",
+                execution_id,
+                outcome.outcome,
+                outcome.request_id,
+                client.base_url,
+                outcome.message,
+            )
         outcomes.append(outcome)
     return outcomes

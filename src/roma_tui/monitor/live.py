@@ -93,8 +93,7 @@ class LiveMonitor:
 
     async def _refresh_list(self) -> Changes:
         limit = min(MAX_PAGE, max(self.store.page_size, self.store.loaded))
-        page = await self.client.list_executions(limit=limit, offset=0,
-                                                 **self.store.query.params())
+        page = await self.client.list_executions(limit=limit, offset=0, **self.store.query.params())
         return self.store.apply_page(page, 0)
 
     async def _fetch_status(self, execution_id: str) -> Changes:
@@ -115,16 +114,19 @@ class LiveMonitor:
         if not self.store.has_more:
             return Changes()
         page = await self.client.list_executions(
-            limit=min(MAX_PAGE, self.store.page_size), offset=self.store.loaded,
-            **self.store.query.params())
+            limit=min(MAX_PAGE, self.store.page_size),
+            offset=self.store.loaded,
+            **self.store.query.params(),
+        )
         self.planner.observe(self.client.rate_limit)
         return self.store.apply_page(page, self.store.loaded)
 
     async def open(self, execution_id: str, *, with_dag: bool) -> tuple[Status, Dag | None]:
         """A run's status (and DAG): from the disk cache when it is finished, else fetched."""
         # Cache files can be megabytes (a big DAG): read and write them off the event loop.
-        execution, status = await asyncio.to_thread(self.cache.get, execution_id) \
-            if self.cache else (None, None)
+        execution, status = (
+            await asyncio.to_thread(self.cache.get, execution_id) if self.cache else (None, None)
+        )
         if status is not None and (not with_dag or execution is not None):
             self.store.focused_status = status
             self.store.focused_dag = execution.dag if execution else None
@@ -139,9 +141,9 @@ class LiveMonitor:
             dag = full.dag or await self.client.get_dag(execution_id)
             self.store.focused_dag = dag
             if self.cache is not None and full.is_finished:
-                await asyncio.to_thread(self.cache.put,
-                                        execution=full.model_copy(update={"dag": dag}),
-                                        status=status)
+                await asyncio.to_thread(
+                    self.cache.put, execution=full.model_copy(update={"dag": dag}), status=status
+                )
         elif self.cache is not None and status.is_finished:
             await asyncio.to_thread(self.cache.put, status=status)
         return status, dag

@@ -158,8 +158,9 @@ class PollPlanner:
             to_reset = self._seconds_to_reset(now)
             if not fetch:
                 at = now + min(to_reset, self.max_wait)
-                return PollPlan((LIST,) if screen.list_visible else (), at,
-                                "reserve kept until the reset")
+                return PollPlan(
+                    (LIST,) if screen.list_visible else (), at, "reserve kept until the reset"
+                )
             budget_interval = to_reset * len(fetch) / spendable
             if budget_interval > interval and LIST in fetch and STATUS in fetch:
                 # Tight budget: the list already carries the focused run's status, so spend

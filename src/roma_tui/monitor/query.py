@@ -75,6 +75,12 @@ def parse_filter(
                 problems.append(f"since: {value!r} is not a span (e.g. 30m, 2h, 7d)")
         else:
             words.append(token.lower())
-    server = ListQuery(status=status, profile=profile, created_after=after,
-                       created_before=before, sort=base.sort, order=base.order)
+    server = ListQuery(
+        status=status,
+        profile=profile,
+        created_after=after,
+        created_before=before,
+        sort=base.sort,
+        order=base.order,
+    )
     return ParsedFilter(server, tuple(words), tuple(problems))

@@ -40,16 +40,26 @@ class Session:
     ) -> Session:
         profile = connection.profile
         client = RomaClient(
-            connection.base_url, connection.api_key, timeout=15.0, max_retries=1,
-            max_retry_wait=5.0, dialect=profile.dialect, allow_insecure=profile.allow_insecure,
+            connection.base_url,
+            connection.api_key,
+            timeout=15.0,
+            max_retries=1,
+            max_retry_wait=5.0,
+            dialect=profile.dialect,
+            allow_insecure=profile.allow_insecure,
             transport=transport,
         )
         store = ExecutionStore(page_size=page_size)
         planner = PollPlanner(clock=clock, interval=profile.poll_interval)
         cache = FinishedCache(cache_dir(), connection.base_url)
-        return cls(connection, client, store, planner,
-                   LiveMonitor(client, store, planner, cache),
-                   ActionLog(data_dir() / "actions.jsonl"))
+        return cls(
+            connection,
+            client,
+            store,
+            planner,
+            LiveMonitor(client, store, planner, cache),
+            ActionLog(data_dir() / "actions.jsonl"),
+        )
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -14,8 +14,20 @@ from typing import Any
 from ..api import Dag, Execution, ExecutionPage, Status
 
 # The fields whose change the table shows.
-TRACKED = ("status", "status_raw", "initial_goal", "config_profile", "max_depth", "updated_at",
-           "completed_at", "failed_at", "cancelled_at", "error", "result", "metadata")
+TRACKED = (
+    "status",
+    "status_raw",
+    "initial_goal",
+    "config_profile",
+    "max_depth",
+    "updated_at",
+    "completed_at",
+    "failed_at",
+    "cancelled_at",
+    "error",
+    "result",
+    "metadata",
+)
 
 
 @dataclass(frozen=True)
@@ -30,9 +42,14 @@ class ListQuery:
     order: str = "desc"
 
     def params(self) -> dict[str, Any]:
-        return {"status": self.status, "profile": self.profile,
-                "created_after": self.created_after, "created_before": self.created_before,
-                "sort": self.sort, "order": self.order}
+        return {
+            "status": self.status,
+            "profile": self.profile,
+            "created_after": self.created_after,
+            "created_before": self.created_before,
+            "sort": self.sort,
+            "order": self.order,
+        }
 
 
 @dataclass
@@ -167,8 +184,14 @@ class ExecutionStore:
         if row is None:
             return Changes()
         update: dict[str, Any] = {"status": status.status, "status_raw": status.status_raw}
-        for name in ("updated_at", "completed_at", "failed_at", "cancelled_at", "error",
-                     "metadata"):
+        for name in (
+            "updated_at",
+            "completed_at",
+            "failed_at",
+            "cancelled_at",
+            "error",
+            "metadata",
+        ):
             value = getattr(status, name)
             if value is not None:
                 update[name] = value

@@ -7,5 +7,12 @@ from .engine import Engine, SandboxConfig
 from .security import new_demo_key
 from .server import RunningSandbox, SandboxSettings, make_api, serve
 
-__all__ = ["Engine", "RunningSandbox", "SandboxConfig", "SandboxSettings", "make_api",
-           "new_demo_key", "serve"]
+__all__ = [
+    "Engine",
+    "RunningSandbox",
+    "SandboxConfig",
+    "SandboxSettings",
+    "make_api",
+    "new_demo_key",
+    "serve",
+]

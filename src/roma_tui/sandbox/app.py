@@ -78,8 +78,12 @@ class SandboxApi:
         try:
             if not allowance.allowed:
                 headers["Retry-After"] = str(max(1, allowance.reset_at - int(self.engine.clock())))
-                raise Problem(429, "rate_limit_exceeded", "Rate limit exceeded", {
-                    "limit": allowance.limit, "remaining": 0, "reset_at": allowance.reset_at})
+                raise Problem(
+                    429,
+                    "rate_limit_exceeded",
+                    "Rate limit exceeded",
+                    {"limit": allowance.limit, "remaining": 0, "reset_at": allowance.reset_at},
+                )
             if who is None:
                 raise Problem(401, "unauthorized", "Missing or invalid API key (X-API-Key).")
             if writes and who[1] != FULL:
@@ -93,8 +97,7 @@ class SandboxApi:
             return body
         return JSONResponse(body, status, headers=headers)
 
-    def account(self, request: Request) -> tuple[tuple[str, str] | None, Allowance,
-                                                 dict[str, str]]:
+    def account(self, request: Request) -> tuple[tuple[str, str] | None, Allowance, dict[str, str]]:
         """Who is asking (key digest and role), what it costs them, and the headers saying so."""
         who = self.keys.identify(request.headers.get("x-api-key"))
         bucket = who[0] if who else "anonymous:" + (request.client.host if request.client else "")
@@ -119,21 +122,37 @@ class SandboxApi:
         body = _json_object(raw)
         goal = body.get("goal")
         if isinstance(goal, str) and "\x00" in goal:
-            raise Problem(400, "invalid_request", "The goal must not contain NUL characters.",
-                          {"field": "goal"})
+            raise Problem(
+                400,
+                "invalid_request",
+                "The goal must not contain NUL characters.",
+                {"field": "goal"},
+            )
         try:
-            clean = check_create(goal, body.get("max_depth"), body.get("config_profile"),
-                                 body.get("config_overrides"), body.get("metadata"))
+            clean = check_create(
+                goal,
+                body.get("max_depth"),
+                body.get("config_profile"),
+                body.get("config_overrides"),
+                body.get("metadata"),
+            )
         except InvalidRequestError as exc:
             raise Problem(400, "invalid_request", exc.message, exc.details) from None
         self._check_webhook(clean.get("metadata") or {})
         running = self.engine.storage.count_running(owner)
         limit = self.engine.config.max_running_per_key
         if running >= limit:
-            raise Problem(429, "rate_limit_exceeded",
-                          f"Too many concurrent executions: {running} running (limit {limit}).",
-                          {"limit": limit, "remaining": 0, "reset_at": None,
-                           "concurrent_executions": running})
+            raise Problem(
+                429,
+                "rate_limit_exceeded",
+                f"Too many concurrent executions: {running} running (limit {limit}).",
+                {
+                    "limit": limit,
+                    "remaining": 0,
+                    "reset_at": None,
+                    "concurrent_executions": running,
+                },
+            )
         row = self.engine.create(owner, clean)
         return 202, self.engine.execution_json(row, with_dag=False)
 
@@ -143,39 +162,56 @@ class SandboxApi:
             return
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise Problem(400, "invalid_request", "webhook_url must be an http(s) URL.",
-                          {"field": "metadata.webhook_url"})
+            raise Problem(
+                400,
+                "invalid_request",
+                "webhook_url must be an http(s) URL.",
+                {"field": "metadata.webhook_url"},
+            )
         if not is_loopback(parts.hostname) and not self.engine.config.allow_remote_webhooks:
-            raise Problem(400, "invalid_request",
-                          "The sandbox only calls loopback webhooks (start it with "
-                          "--allow-remote-webhooks to change that).",
-                          {"field": "metadata.webhook_url"})
+            raise Problem(
+                400,
+                "invalid_request",
+                "The sandbox only calls loopback webhooks (start it with "
+                "--allow-remote-webhooks to change that).",
+                {"field": "metadata.webhook_url"},
+            )
 
     async def list(self, request: Request) -> Response:
         async def action(request: Request, owner: str) -> tuple[int, Any]:
             query = request.query_params
             try:
                 params = check_list_params(
-                    limit=_int_param(query, "limit"), offset=_int_param(query, "offset"),
-                    status=query.get("status"), profile=query.get("profile"),
+                    limit=_int_param(query, "limit"),
+                    offset=_int_param(query, "offset"),
+                    status=query.get("status"),
+                    profile=query.get("profile"),
                     created_after=query.get("created_after"),
                     created_before=query.get("created_before"),
-                    sort=query.get("sort"), order=query.get("order"),
+                    sort=query.get("sort"),
+                    order=query.get("order"),
                 )
             except InvalidRequestError as exc:
                 raise Problem(400, "invalid_request", exc.message, exc.details) from None
             limit, offset = int(params.get("limit", 20)), int(params.get("offset", 0))
             rows, total = self.engine.storage.page(
-                limit=limit, offset=offset, status=params.get("status"),
+                limit=limit,
+                offset=offset,
+                status=params.get("status"),
                 profile=params.get("profile"),
                 created_after=_epoch(params.get("created_after")),
                 created_before=_epoch(params.get("created_before")),
-                sort=params.get("sort", "created_at"), order=params.get("order", "desc"),
+                sort=params.get("sort", "created_at"),
+                order=params.get("order", "desc"),
             )
             return 200, {
                 "data": [self.engine.execution_json(r, with_dag=False) for r in rows],
-                "pagination": {"total": total, "limit": limit, "offset": offset,
-                               "has_more": offset + len(rows) < total},
+                "pagination": {
+                    "total": total,
+                    "limit": limit,
+                    "offset": offset,
+                    "has_more": offset + len(rows) < total,
+                },
             }
 
         return await self._serve(request, action)
@@ -220,12 +256,17 @@ class SandboxApi:
         cancelled = self.engine.cancel(row) if row.status == "running" else None
         if cancelled is None:
             current = self.engine.storage.get(row.id) or row
-            raise Problem(400, "invalid_operation",
-                          f"Cannot cancel execution in {current.status} state.",
-                          {"status": current.status})
-        return 200, {"execution_id": cancelled.id, "status": "cancelled",
-                     "cancelled_at": self.engine.execution_json(cancelled, with_dag=False)
-                     ["cancelled_at"]}
+            raise Problem(
+                400,
+                "invalid_operation",
+                f"Cannot cancel execution in {current.status} state.",
+                {"status": current.status},
+            )
+        return 200, {
+            "execution_id": cancelled.id,
+            "status": "cancelled",
+            "cancelled_at": self.engine.execution_json(cancelled, with_dag=False)["cancelled_at"],
+        }
 
     # -- idempotency ---------------------------------------------------------------------------
 
@@ -247,17 +288,27 @@ class SandboxApi:
         if found is not None:
             stored_fingerprint, status, body = found
             if stored_fingerprint != fingerprint:
-                raise Problem(400, "invalid_request",
-                              "This X-Idempotency-Key was used with a different request.")
-            replay = Response(body, status, media_type="application/json",
-                              headers={"Idempotent-Replayed": "true"})
+                raise Problem(
+                    400,
+                    "invalid_request",
+                    "This X-Idempotency-Key was used with a different request.",
+                )
+            replay = Response(
+                body, status, media_type="application/json", headers={"Idempotent-Replayed": "true"}
+            )
             return status, replay
         try:
             status, body = produce()
         except Problem as problem:
             if problem.status in (400, 404):  # a definite answer: the same key gets it again
-                storage.remember_reply(owner, key, fingerprint, problem.status,
-                                       json.dumps(_error_body(problem, "replayed")), now)
+                storage.remember_reply(
+                    owner,
+                    key,
+                    fingerprint,
+                    problem.status,
+                    json.dumps(_error_body(problem, "replayed")),
+                    now,
+                )
             raise
         storage.remember_reply(owner, key, fingerprint, status, json.dumps(body), now)
         return status, body
@@ -328,15 +379,18 @@ def _epoch(value: str | None) -> float | None:
 def build_app(api: SandboxApi) -> Starlette:
     async def not_found(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
-        codes = {404: ("not_found", "No such endpoint."),
-                 405: ("invalid_request", "Method not allowed on this endpoint.")}
+        codes = {
+            404: ("not_found", "No such endpoint."),
+            405: ("invalid_request", "Method not allowed on this endpoint."),
+        }
         code, message = codes.get(status, ("internal_error", "Internal server error."))
         request_id = _new_request_id()
         headers = {"X-Request-ID": request_id}
         if status < 500:  # a wrong path costs a request like any other
             headers |= api.account(request)[2]
-        return JSONResponse(_error_body(Problem(status, code, message), request_id), status,
-                            headers=headers)
+        return JSONResponse(
+            _error_body(Problem(status, code, message), request_id), status, headers=headers
+        )
 
     async def spec(request: Request) -> Response:
         return JSONResponse(openapi_document())
@@ -352,10 +406,19 @@ def build_app(api: SandboxApi) -> Starlette:
         Route("/openapi.json", spec, methods=["GET"]),
     ]
     middleware = [
-        Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
-                   allow_headers=["Content-Type", "X-API-Key", "X-Idempotency-Key"],
-                   expose_headers=["X-Request-ID", "X-RateLimit-Limit", "X-RateLimit-Remaining",
-                                   "X-RateLimit-Reset", "Retry-After"]),
+        Middleware(
+            CORSMiddleware,
+            allow_origins=["*"],
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Content-Type", "X-API-Key", "X-Idempotency-Key"],
+            expose_headers=[
+                "X-Request-ID",
+                "X-RateLimit-Limit",
+                "X-RateLimit-Remaining",
+                "X-RateLimit-Reset",
+                "Retry-After",
+            ],
+        ),
         Middleware(GZipMiddleware, minimum_size=500),
     ]
     return Starlette(

@@ -38,8 +38,11 @@ def seed_demo(engine: Engine, count: int, owner: str = "demo-seed") -> None:
     # With live runs, one of the N is a runaway (added last).
     for index in range(count - (1 if live else 0)):
         goal = GOALS[index % len(GOALS)]
-        body = {"goal": goal, "config_profile": rng.choice(PROFILES),
-                "max_depth": rng.choice((1, 2, 2, 3, 3, 4))}
+        body = {
+            "goal": goal,
+            "config_profile": rng.choice(PROFILES),
+            "max_depth": rng.choice((1, 2, 2, 3, 3, 4)),
+        }
         if index < live:
             created = now - rng.uniform(1, 15)
             row = engine.create(owner, body, created_at=created)
@@ -49,17 +52,27 @@ def seed_demo(engine: Engine, count: int, owner: str = "demo-seed") -> None:
         plan = row.plan
         if rng.random() < 0.1:
             stop = rng.uniform(0.2, 0.8) * min(plan.ends_at, 60.0)
-            engine.storage.finish(row.id, "cancelled", created + stop, stop,
-                                  "Cancelled by the user.", None)
+            engine.storage.finish(
+                row.id, "cancelled", created + stop, stop, "Cancelled by the user.", None
+            )
         elif math.isinf(plan.ends_at):
             timeout = engine.config.execution_timeout or 300.0
-            engine.storage.finish(row.id, "failed", created + timeout, timeout,
-                                  "Execution timed out after 5 minutes.", None)
+            engine.storage.finish(
+                row.id,
+                "failed",
+                created + timeout,
+                timeout,
+                "Execution timed out after 5 minutes.",
+                None,
+            )
         else:
             engine.settle_one(row, now)
     if live:
         # One runaway: started a while ago, still running, never finishing by itself.
-        body = {"goal": "Monitor every exchange for arbitrage forever (runaway)",
-                "config_profile": "crypto_agent", "max_depth": 2}
+        body = {
+            "goal": "Monitor every exchange for arbitrage forever (runaway)",
+            "config_profile": "crypto_agent",
+            "max_depth": 2,
+        }
         age = min(420.0, 0.8 * (engine.config.execution_timeout or 600.0))
         engine.create(owner, body, created_at=now - age, outcome="runaway")

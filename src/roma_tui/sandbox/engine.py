@@ -56,10 +56,13 @@ class Engine:
         count = 0
         for row in self.storage.running():
             frozen = max(0.0, min(last_seen, now) - row.created_at)
-            error = (f"The sandbox server stopped while this execution was running "
-                     f"(last seen {stopped}); it was not resumed.")
-            count += self.storage.finish(row.id, "failed", now, frozen, error,
-                                         self._webhook_state(row))
+            error = (
+                f"The sandbox server stopped while this execution was running "
+                f"(last seen {stopped}); it was not resumed."
+            )
+            count += self.storage.finish(
+                row.id, "failed", now, frozen, error, self._webhook_state(row)
+            )
         self.heartbeat()
         return count
 
@@ -78,16 +81,18 @@ class Engine:
         ends = row.plan.ends_at
         if elapsed >= timeout and timeout <= ends:
             error = f"Execution timed out after {_minutes(timeout)}."
-            self.storage.finish(row.id, "failed", row.created_at + timeout, timeout, error,
-                                self._webhook_state(row))
+            self.storage.finish(
+                row.id, "failed", row.created_at + timeout, timeout, error, self._webhook_state(row)
+            )
         elif elapsed >= ends:
             status, error = "completed", None
             if row.plan.outcome == "fail":
                 failed = next(n for n in row.plan.nodes if n.fails and n.end == ends)
                 status = "failed"
                 error = f"Subtask {failed.id} ({failed.label}) failed (simulated failure)."
-            self.storage.finish(row.id, status, row.created_at + ends, ends, error,
-                                self._webhook_state(row))
+            self.storage.finish(
+                row.id, status, row.created_at + ends, ends, error, self._webhook_state(row)
+            )
 
     def _webhook_state(self, row: Row) -> str | None:
         return "pending" if row.metadata.get("webhook_url") else None
@@ -116,23 +121,48 @@ class Engine:
         profile = body.get("config_profile") or "general"
         depth = body.get("max_depth") or 3
         plan = draw_plan(
-            f"{self.config.seed}:{execution_id}", body["goal"], profile, depth,
-            fail_rate=self.config.fail_rate, runaway_rate=self.config.runaway_rate,
-            time_scale=self.config.time_scale, outcome=outcome,
+            f"{self.config.seed}:{execution_id}",
+            body["goal"],
+            profile,
+            depth,
+            fail_rate=self.config.fail_rate,
+            runaway_rate=self.config.runaway_rate,
+            time_scale=self.config.time_scale,
+            outcome=outcome,
         )
         # Milliseconds, as the API shows them: filters on shown times must be exact.
         now = round(self.clock() if created_at is None else created_at, 3)
-        row = Row(execution_id, owner, body["goal"], profile, depth,
-                  body.get("config_overrides") or {}, body.get("metadata") or {}, "running",
-                  now, now, None, None, None, plan, None)
+        row = Row(
+            execution_id,
+            owner,
+            body["goal"],
+            profile,
+            depth,
+            body.get("config_overrides") or {},
+            body.get("metadata") or {},
+            "running",
+            now,
+            now,
+            None,
+            None,
+            None,
+            plan,
+            None,
+        )
         self.storage.insert(row)
         return row
 
     def cancel(self, row: Row) -> Row | None:
         """Cancel a running execution; None if it had already finished."""
         now = self.clock()
-        if not self.storage.finish(row.id, "cancelled", now, now - row.created_at,
-                                   "Cancelled by the user.", self._webhook_state(row)):
+        if not self.storage.finish(
+            row.id,
+            "cancelled",
+            now,
+            now - row.created_at,
+            "Cancelled by the user.",
+            self._webhook_state(row),
+        ):
             return None
         return self.storage.get(row.id)
 
@@ -158,8 +188,9 @@ class Engine:
         return row.created_at + now_moment.last_event
 
     def _final_times(self, row: Row) -> dict[str, str | None]:
-        key = {"completed": "completed_at", "failed": "failed_at",
-               "cancelled": "cancelled_at"}.get(row.status)
+        key = {"completed": "completed_at", "failed": "failed_at", "cancelled": "cancelled_at"}.get(
+            row.status
+        )
         return {key: iso(row.finished_at)} if key else {}
 
     def execution_json(self, row: Row, *, with_dag: bool) -> dict[str, Any]:
@@ -206,8 +237,12 @@ class Engine:
         for node in row.plan.nodes:
             # A stopped run keeps its DAG as it was at the moment it stopped.
             status = now_moment.statuses[node.id]
-            item: dict[str, Any] = {"id": node.id, "type": node.type, "status": status,
-                                    "input": node.label}
+            item: dict[str, Any] = {
+                "id": node.id,
+                "type": node.type,
+                "status": status,
+                "input": node.label,
+            }
             if status != "pending" and math.isfinite(node.start):
                 item["started_at"] = iso(row.created_at + node.start)
             if status == "completed":
@@ -234,4 +269,3 @@ def _minutes(seconds: float) -> str:
         minutes = int(seconds // 60)
         return f"{minutes} minute" + ("s" if minutes != 1 else "")
     return f"{seconds:g} seconds"
-

@@ -46,8 +46,18 @@ class ApiKeys:
 
 
 _RATE = re.compile(r"^\s*(\d+)\s*(?:/\s*(second|sec|s|minute|min|m|hour|h|day|d))?\s*$", re.I)
-_WINDOWS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600,
-            "hour": 3600, "d": 86400, "day": 86400}
+_WINDOWS = {
+    "s": 1,
+    "sec": 1,
+    "second": 1,
+    "m": 60,
+    "min": 60,
+    "minute": 60,
+    "h": 3600,
+    "hour": 3600,
+    "d": 86400,
+    "day": 86400,
+}
 
 
 def parse_rate(text: str) -> tuple[int, float]:
@@ -83,5 +93,6 @@ class RateLimiter:
             if allowed:
                 used += 1
             self._used[bucket] = (start, used)
-        return Allowance(allowed, self.limit, max(0, self.limit - used),
-                         math.ceil(start + self.window))
+        return Allowance(
+            allowed, self.limit, max(0, self.limit - used), math.ceil(start + self.window)
+        )

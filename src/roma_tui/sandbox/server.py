@@ -35,8 +35,9 @@ def make_api(settings: SandboxSettings) -> SandboxApi:
         seed_demo(engine, settings.seed_demo)
         storage.set_state("seeded", str(settings.seed_demo))
     limit, window = parse_rate(settings.rate_limit)
-    return SandboxApi(engine, ApiKeys(settings.api_keys, settings.read_only_keys),
-                      RateLimiter(limit, window))
+    return SandboxApi(
+        engine, ApiKeys(settings.api_keys, settings.read_only_keys), RateLimiter(limit, window)
+    )
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -51,8 +52,7 @@ def _bind(host: str, port: int) -> socket.socket:
 
 def _server(api: SandboxApi) -> uvicorn.Server:
     # access_log off: nothing about requests (and so nothing near a key) is logged.
-    config = uvicorn.Config(build_app(api), log_level="warning", access_log=False,
-                            lifespan="on")
+    config = uvicorn.Config(build_app(api), log_level="warning", access_log=False, lifespan="on")
     return uvicorn.Server(config)
 
 
@@ -66,7 +66,9 @@ class RunningSandbox:
         self.port = self._socket.getsockname()[1]
         self._server = _server(api)
         self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True,
+            target=self._server.run,
+            kwargs={"sockets": [self._socket]},
+            daemon=True,
             name="roma-sandbox",
         )
         self._thread.start()

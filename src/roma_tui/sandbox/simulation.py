@@ -24,8 +24,18 @@ PROFILE_SHAPES: dict[str, tuple[tuple[int, int], tuple[float, float], int]] = {
 MAX_NODES = 400  # keeps a max_depth=10 request from drawing a million nodes
 
 _VERBS = ("Research", "Analyse", "Compare", "Summarise", "Verify", "Collect", "Outline", "Draft")
-_ASPECTS = ("background", "recent data", "key figures", "competing views", "sources",
-            "risks", "trends", "open questions", "definitions", "examples")
+_ASPECTS = (
+    "background",
+    "recent data",
+    "key figures",
+    "competing views",
+    "sources",
+    "risks",
+    "trends",
+    "open questions",
+    "definitions",
+    "examples",
+)
 
 
 @dataclass
@@ -65,13 +75,21 @@ class Plan:
             self.ends_at = max((n.end for n in self.nodes), default=0.0)
 
     def to_json(self) -> dict[str, Any]:
-        return {"nodes": [n.to_json() for n in self.nodes], "edges": self.edges,
-                "outcome": self.outcome, "result": self.result}
+        return {
+            "nodes": [n.to_json() for n in self.nodes],
+            "edges": self.edges,
+            "outcome": self.outcome,
+            "result": self.result,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Plan:
-        return cls([PlanNode.from_json(r) for r in data["nodes"]],
-                   [tuple(e) for e in data["edges"]], data["outcome"], data["result"])
+        return cls(
+            [PlanNode.from_json(r) for r in data["nodes"]],
+            [tuple(e) for e in data["edges"]],
+            data["outcome"],
+            data["result"],
+        )
 
 
 def draw_plan(
@@ -97,8 +115,9 @@ def draw_plan(
     topic = " ".join(goal.split()[:8]) or "the goal"
 
     def new_node(kind: str, label: str) -> PlanNode:
-        node = PlanNode(f"task_{len(nodes):04d}", kind, label, 0.0, 0.0,
-                        int(tokens * rng.uniform(0.5, 1.5)))
+        node = PlanNode(
+            f"task_{len(nodes):04d}", kind, label, 0.0, 0.0, int(tokens * rng.uniform(0.5, 1.5))
+        )
         nodes.append(node)
         return node
 
@@ -106,8 +125,10 @@ def draw_plan(
         """One recursion of ROMA; returns (entry, exit) nodes of the sub-DAG it drew."""
         atom = new_node("atomizer", label)
         budget_left = MAX_NODES - len(nodes)
-        decompose = depth < max_depth and budget_left > fan_max * 3 and rng.random() < (
-            0.85 if depth == 1 else 0.55
+        decompose = (
+            depth < max_depth
+            and budget_left > fan_max * 3
+            and rng.random() < (0.85 if depth == 1 else 0.55)
         )
         if not decompose:
             leaf = new_node("executor", label)
@@ -134,8 +155,11 @@ def draw_plan(
 
     roll = rng.random()
     if outcome is None:
-        outcome = "runaway" if roll < runaway_rate else (
-            "fail" if roll < runaway_rate + fail_rate else "complete")
+        outcome = (
+            "runaway"
+            if roll < runaway_rate
+            else ("fail" if roll < runaway_rate + fail_rate else "complete")
+        )
     executors = [n for n in nodes if n.type == "executor"] or nodes
     if outcome == "fail":
         rng.choice(executors).fails = True

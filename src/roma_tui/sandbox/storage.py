@@ -88,22 +88,65 @@ class Storage:
             self._db.close()
 
     def _row(self, values: tuple[Any, ...]) -> Row:
-        (id_, owner, goal, profile, depth, overrides, metadata, status, created, updated,
-         finished, frozen, error, plan_json, webhook) = values
+        (
+            id_,
+            owner,
+            goal,
+            profile,
+            depth,
+            overrides,
+            metadata,
+            status,
+            created,
+            updated,
+            finished,
+            frozen,
+            error,
+            plan_json,
+            webhook,
+        ) = values
         plan = self._plans.get(id_)
         if plan is None:
             plan = self._plans[id_] = Plan.from_json(json.loads(plan_json))
-        return Row(id_, owner, goal, profile, depth, json.loads(overrides), json.loads(metadata),
-                   status, created, updated, finished, frozen, error, plan, webhook)
+        return Row(
+            id_,
+            owner,
+            goal,
+            profile,
+            depth,
+            json.loads(overrides),
+            json.loads(metadata),
+            status,
+            created,
+            updated,
+            finished,
+            frozen,
+            error,
+            plan,
+            webhook,
+        )
 
     def insert(self, row: Row) -> None:
         with self._lock:
             self._db.execute(
                 "INSERT INTO executions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (row.id, row.owner, row.goal, row.profile, row.max_depth,
-                 json.dumps(row.overrides), json.dumps(row.metadata), row.status,
-                 row.created_at, row.updated_at, row.finished_at, row.frozen_at, row.error,
-                 json.dumps(row.plan.to_json()), row.webhook),
+                (
+                    row.id,
+                    row.owner,
+                    row.goal,
+                    row.profile,
+                    row.max_depth,
+                    json.dumps(row.overrides),
+                    json.dumps(row.metadata),
+                    row.status,
+                    row.created_at,
+                    row.updated_at,
+                    row.finished_at,
+                    row.frozen_at,
+                    row.error,
+                    json.dumps(row.plan.to_json()),
+                    row.webhook,
+                ),
             )
         self._plans[row.id] = row.plan
 
@@ -115,7 +158,12 @@ class Storage:
         return self._row(found) if found else None
 
     def finish(
-        self, execution_id: str, status: str, at: float, frozen_at: float, error: str | None,
+        self,
+        execution_id: str,
+        status: str,
+        at: float,
+        frozen_at: float,
+        error: str | None,
         webhook: str | None,
     ) -> bool:
         """Move a running execution to a final state; False if it was not running any more."""
@@ -138,9 +186,7 @@ class Storage:
 
     def pending_webhooks(self) -> list[Row]:
         with self._lock:
-            rows = self._db.execute(
-                "SELECT * FROM executions WHERE webhook='pending'"
-            ).fetchall()
+            rows = self._db.execute("SELECT * FROM executions WHERE webhook='pending'").fetchall()
         return [self._row(r) for r in rows]
 
     def count_running(self, owner: str) -> int:
@@ -150,13 +196,24 @@ class Storage:
             ).fetchone()[0]
 
     def page(
-        self, *, limit: int, offset: int, status: str | None, profile: str | None,
-        created_after: float | None, created_before: float | None, sort: str, order: str,
+        self,
+        *,
+        limit: int,
+        offset: int,
+        status: str | None,
+        profile: str | None,
+        created_after: float | None,
+        created_before: float | None,
+        sort: str,
+        order: str,
     ) -> tuple[list[Row], int]:
         where, args = [], []
-        for clause, value in (("status = ?", status), ("profile = ?", profile),
-                              ("created_at > ?", created_after),
-                              ("created_at < ?", created_before)):
+        for clause, value in (
+            ("status = ?", status),
+            ("profile = ?", profile),
+            ("created_at > ?", created_after),
+            ("created_at < ?", created_before),
+        ):
             if value is not None:
                 where.append(clause)
                 args.append(value)

@@ -116,8 +116,10 @@ def _profile_from_table(path: Path, text: str, name: str, table: Any) -> Profile
     line = _line_of(text, f"profiles.{name}") or _line_of(text, name)  # quoted names too
     where = f"{path}, line {line or '?'}"
     if not _PROFILE_NAME.match(name):
-        raise ConfigError(f"{where}: {name[:40]!r} is not a usable profile name "
-                          "(letters, digits, '.', '_' or '-').")
+        raise ConfigError(
+            f"{where}: {name[:40]!r} is not a usable profile name "
+            "(letters, digits, '.', '_' or '-')."
+        )
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: profile {name!r} must be a table.")
     values: dict[str, Any] = {}
@@ -129,8 +131,7 @@ def _profile_from_table(path: Path, text: str, name: str, table: Any) -> Profile
             expected = " or ".join(t.__name__ for t in allowed)
             line = _line_of(text, key) or "?"
             raise ConfigError(
-                f"{path}, line {line}: {key} of profile {name!r} must be {expected}, "
-                f"not {value!r}."
+                f"{path}, line {line}: {key} of profile {name!r} must be {expected}, not {value!r}."
             )
         values[key] = value
     if values.get("dialect", "auto") not in DIALECTS:

@@ -27,14 +27,22 @@ class ActionLogScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f" Actions sent from this machine ({self.path}) · esc closes",
-                         markup=False)
+            yield Static(
+                f" Actions sent from this machine ({self.path}) · esc closes", markup=False
+            )
             table: DataTable = DataTable(cursor_type="row", id="action-log")
-            table.add_columns("When (UTC)", "Action", "Execution", "Outcome", "Request ID",
-                              "Message")
+            table.add_columns(
+                "When (UTC)", "Action", "Execution", "Outcome", "Request ID", "Message"
+            )
             for entry in reversed(self.entries):
-                cells = (entry.at, entry.action, entry.execution_id, entry.outcome,
-                         entry.request_id or "-", one_line(entry.message or "", 60))
+                cells = (
+                    entry.at,
+                    entry.action,
+                    entry.execution_id,
+                    entry.outcome,
+                    entry.request_id or "-",
+                    one_line(entry.message or "", 60),
+                )
                 table.add_row(*(Text(c) for c in cells))  # Text: never parsed as markup
             yield table
 

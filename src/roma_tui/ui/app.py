@@ -121,8 +121,7 @@ class RomaApp(App[None]):
     def on_mount(self) -> None:
         self._load_themes()
         if self.connection is None:
-            self.push_screen(ConnectScreen(self.connect_profile, self.connect_url),
-                             self._connected)
+            self.push_screen(ConnectScreen(self.connect_profile, self.connect_url), self._connected)
         else:
             self.start(self.connection)
 
@@ -140,9 +139,12 @@ class RomaApp(App[None]):
             self.theme = "roma-dark"
         self.palette = self._safe_palette()
         session = Session.open(connection, clock=self.clock, transport=self.transport)
-        screen = MainScreen(session,
-                            read_only=self.force_read_only or profile.read_only,
-                            ascii=self.ascii, bell=profile.bell)
+        screen = MainScreen(
+            session,
+            read_only=self.force_read_only or profile.read_only,
+            ascii=self.ascii,
+            bell=profile.bell,
+        )
         previous = self.main_screen
         self.main_screen = screen
         if previous is None:
@@ -167,28 +169,37 @@ class RomaApp(App[None]):
         self.main_screen.read_only = not self.main_screen.read_only
         self.main_screen.refresh_bindings()
         self.main_screen.render_budget()
-        self.notify("Read-only on: create and cancel are hidden." if self.main_screen.read_only
-                    else "Read-only off.")
+        self.notify(
+            "Read-only on: create and cancel are hidden."
+            if self.main_screen.read_only
+            else "Read-only off."
+        )
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         main = self.main_screen
         if main is None:
             return
-        yield SystemCommand("Refresh now", "Fetch the list (and the focused run) now",
-                            main.action_refresh)
-        yield SystemCommand("Toggle read-only", "Hide or show create and cancel",
-                            self.toggle_read_only)
-        yield SystemCommand("Action log", "Cancels and creates sent from this machine",
-                            main.action_action_log)
+        yield SystemCommand(
+            "Refresh now", "Fetch the list (and the focused run) now", main.action_refresh
+        )
+        yield SystemCommand(
+            "Toggle read-only", "Hide or show create and cancel", self.toggle_read_only
+        )
+        yield SystemCommand(
+            "Action log", "Cancels and creates sent from this machine", main.action_action_log
+        )
         yield SystemCommand("Help", "Every key", main.action_help)
         try:
             profiles = sorted(load_config().profiles)
         except ConfigError:
             profiles = []
         for name in profiles:
-            yield SystemCommand(f"Switch profile: {name}", "Connect with this profile",
-                                _bind(self.switch_profile, name))
+            yield SystemCommand(
+                f"Switch profile: {name}",
+                "Connect with this profile",
+                _bind(self.switch_profile, name),
+            )
 
 
 def _bind(function: Callable[[str], None], value: str) -> Callable[[], None]:

@@ -71,11 +71,13 @@ def row_cells(
     now = now or datetime.now(UTC)
     status = execution.status.value
     runaway = is_runaway(execution, runaway_s, now)
-    status_cell = Text(status_label(status, execution.status_raw, ascii=ascii),
-                       style=status_style(status, palette))
+    status_cell = Text(
+        status_label(status, execution.status_raw, ascii=ascii), style=status_style(status, palette)
+    )
     if runaway:
-        status_cell.append("  RUNAWAY" if ascii else "  ⚠ RUNAWAY",
-                           style=f"bold {palette.get('runaway', 'red')}")
+        status_cell.append(
+            "  RUNAWAY" if ascii else "  ⚠ RUNAWAY", style=f"bold {palette.get('runaway', 'red')}"
+        )
     elapsed = run_seconds(execution.created_at, execution.finished_at, now)
     return (
         Text("*" if ascii and marked else "●" if marked else " ", style="bold"),

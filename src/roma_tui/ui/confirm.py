@@ -37,8 +37,11 @@ class ConfirmCancel(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         count = len(self.executions)
-        title = (f"Cancel execution {self.executions[0].execution_id}?" if count == 1
-                 else f"Cancel {count} executions?")
+        title = (
+            f"Cancel execution {self.executions[0].execution_id}?"
+            if count == 1
+            else f"Cancel {count} executions?"
+        )
         listing = Text()
         for execution in self.executions:
             listing.append(execution.execution_id, style="bold")

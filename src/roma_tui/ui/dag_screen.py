@@ -46,8 +46,9 @@ class DagScreen(Screen[None]):
         Binding("escape,q", "back", "Back"),
     ]
 
-    def __init__(self, session: Session, execution: Execution, *, ascii: bool,
-                 palette: dict[str, str]) -> None:
+    def __init__(
+        self, session: Session, execution: Execution, *, ascii: bool, palette: dict[str, str]
+    ) -> None:
         super().__init__()
         self.session, self.execution = session, execution
         self.ascii, self.palette = ascii, palette
@@ -62,8 +63,9 @@ class DagScreen(Screen[None]):
         yield Static(id="dag-header", markup=False)
         yield LoadingIndicator(id="dag-loading")
         yield DagView(id="dag")
-        yield Input(placeholder="find a node by id or text · enter searches · esc closes",
-                    id="dag-find")
+        yield Input(
+            placeholder="find a node by id or text · enter searches · esc closes", id="dag-find"
+        )
         yield Footer()
 
     @property
@@ -80,8 +82,10 @@ class DagScreen(Screen[None]):
 
     def _styles(self) -> dict[str, Style]:
         palette = self.palette
-        styles = {f"status-{s}": Style(color=palette.get(f"status-{s}"))
-                  for s in ("running", "pending", "completed", "failed", "unknown")}
+        styles = {
+            f"status-{s}": Style(color=palette.get(f"status-{s}"))
+            for s in ("running", "pending", "completed", "failed", "unknown")
+        }
         styles["edge"] = Style(dim=True)
         styles["cursor"] = Style(reverse=True, bold=True)
         styles["critical"] = Style(bold=True, color=palette.get("runaway"))
@@ -153,8 +157,11 @@ class DagScreen(Screen[None]):
         self.query_one("#dag-loading").display = False
         view = self.view
         view.display = True
-        view.folded = {n: len(subtree(self.full_graph, n)) for n in view.folded
-                       if n in graph} if self.full_graph is not None else {}
+        view.folded = (
+            {n: len(subtree(self.full_graph, n)) for n in view.folded if n in graph}
+            if self.full_graph is not None
+            else {}
+        )
         view.highlight = set(critical_path(graph)) if self.show_critical else set()
         view.show(graph, layout, self.hidden, painter)
         if not view.has_focus and self.query_one("#dag-find").display is False:
@@ -169,9 +176,13 @@ class DagScreen(Screen[None]):
         self.set_timer(max(0.5, plan.at - self.app.clock()), self.poll)  # type: ignore[attr-defined]
 
     def _on_screen(self) -> OnScreen:
-        return OnScreen(list_visible=False, focused_id=self.execution.execution_id,
-                        focused_running=not self.execution.is_finished, dag_open=True,
-                        any_running=True)
+        return OnScreen(
+            list_visible=False,
+            focused_id=self.execution.execution_id,
+            focused_running=not self.execution.is_finished,
+            dag_open=True,
+            any_running=True,
+        )
 
     @work(group="dag-poll", exclusive=True, exit_on_error=False)
     async def poll(self) -> None:
@@ -200,12 +211,13 @@ class DagScreen(Screen[None]):
             line.append(f"{graph.number_of_nodes():,} nodes · ")
             for status in ("completed", "running", "pending", "failed", "unknown"):
                 if counts.get(status):
-                    line.append(f"{status_glyph(status, ascii=self.ascii)} {counts[status]} "
-                                f"{status}  ", style=self.palette.get(f"status-{status}", ""))
+                    line.append(
+                        f"{status_glyph(status, ascii=self.ascii)} {counts[status]} {status}  ",
+                        style=self.palette.get(f"status-{status}", ""),
+                    )
         layout = self.view.dag_layout
         if layout is not None:
-            line.append(f"· {self.view.mode} · crossings {layout.crossings_after:,} ",
-                        style="dim")
+            line.append(f"· {self.view.mode} · crossings {layout.crossings_after:,} ", style="dim")
         if self.hidden:
             line.append(f"· {len(self.hidden):,} folded away ", style="dim")
         for problem in self.report.messages():
@@ -227,8 +239,9 @@ class DagScreen(Screen[None]):
             step = {"up": -1, "down": 1}.get(direction, 0)
             view.cursor = ids[max(0, min(len(ids) - 1, index + step))] if ids else None
         elif direction in ("up", "down"):
-            near = list(graph.predecessors(cursor) if direction == "up"
-                        else graph.successors(cursor))
+            near = list(
+                graph.predecessors(cursor) if direction == "up" else graph.successors(cursor)
+            )
             if near:
                 here = layout.centre(cursor)
                 view.cursor = min(near, key=lambda n: (abs(layout.centre(n) - here), str(n)))
@@ -273,8 +286,11 @@ class DagScreen(Screen[None]):
                 self.app.notify("Nothing to fold under this node.", timeout=2)
                 return
             view.folded[cursor] = len(below)
-        self.hidden = set().union(*(subtree(self.full_graph, n) for n in view.folded)) \
-            if view.folded else set()
+        self.hidden = (
+            set().union(*(subtree(self.full_graph, n) for n in view.folded))
+            if view.folded
+            else set()
+        )
         self.relayout()
 
     def action_fit(self) -> None:
@@ -309,8 +325,14 @@ class DagScreen(Screen[None]):
         order = [n for layer in view.dag_layout.layers for n in layer]
         start = order.index(view.cursor) + 1 if view.cursor in order else 0
         rotated = order[start:] + order[:start]
-        hit = next((n for n in rotated if needle in str(n).lower()
-                    or needle in node_label(view.dag_graph, n).lower()), None)
+        hit = next(
+            (
+                n
+                for n in rotated
+                if needle in str(n).lower() or needle in node_label(view.dag_graph, n).lower()
+            ),
+            None,
+        )
         if hit is None:
             self.app.notify(f"No node matches {event.value!r}.", timeout=3)
             return

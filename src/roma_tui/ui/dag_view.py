@@ -58,8 +58,9 @@ class DagView(ScrollView, can_focus=True):
 
     # -- what to show --------------------------------------------------------------------------
 
-    def show(self, graph: nx.DiGraph, layout: DagLayout, hidden: set[str],
-             painter: Painter) -> None:
+    def show(
+        self, graph: nx.DiGraph, layout: DagLayout, hidden: set[str], painter: Painter
+    ) -> None:
         self.dag_graph, self.dag_layout, self.painter = graph, layout, painter
         # The list views' lines are built only while one is shown (20,000 nodes: each update).
         self.lines = []
@@ -76,12 +77,18 @@ class DagView(ScrollView, can_focus=True):
             self.lines = []
             return
         if self.mode == TREE:
-            self.lines = [ListLine(n, text, depth) for depth, n, text in
-                          outline(graph, ascii=self.ascii, hidden=hidden,
-                                  label=self._label)]
+            self.lines = [
+                ListLine(n, text, depth)
+                for depth, n, text in outline(
+                    graph, ascii=self.ascii, hidden=hidden, label=self._label
+                )
+            ]
         else:
-            self.lines = [ListLine(n, f"{index:>3} │ {self._label(n)}", 0)
-                          for index, layer in enumerate(layout.layers) for n in layer]
+            self.lines = [
+                ListLine(n, f"{index:>3} │ {self._label(n)}", 0)
+                for index, layer in enumerate(layout.layers)
+                for n in layer
+            ]
 
     def _label(self, node_id: str) -> str:
         label = node_label(self.dag_graph, node_id, ascii=self.ascii)
@@ -106,8 +113,11 @@ class DagView(ScrollView, can_focus=True):
         self.refresh()
 
     def fits(self) -> bool:
-        return self.dag_layout is not None and self.dag_layout.canvas_width <= self.size.width \
+        return (
+            self.dag_layout is not None
+            and self.dag_layout.canvas_width <= self.size.width
             and self.dag_layout.canvas_height <= self.size.height
+        )
 
     def follow_cursor(self) -> None:
         region = self.cursor_region()
@@ -141,9 +151,15 @@ class DagView(ScrollView, can_focus=True):
             return Strip.blank(width)
         key = (scroll_x, scroll_y, width, self.size.height, self._version)
         if self._window is None or self._window[0] != key:
-            rows = self.painter.paint(scroll_x, scroll_y, width, self.size.height,
-                                      cursor=self.cursor, highlight=self.highlight,
-                                      folded=self.folded)
+            rows = self.painter.paint(
+                scroll_x,
+                scroll_y,
+                width,
+                self.size.height,
+                cursor=self.cursor,
+                highlight=self.highlight,
+                folded=self.folded,
+            )
             self._window = (key, rows)
         rows = self._window[1]
         if y >= len(rows):
@@ -156,7 +172,12 @@ class DagView(ScrollView, can_focus=True):
         line = self.lines[index]
         graph = self.dag_graph
         status = graph.nodes[line.node_id]["node"].status.value if graph else "unknown"
-        style = self._style("cursor" if line.node_id == self.cursor else
-                            "critical" if line.node_id in self.highlight else f"status-{status}")
+        style = self._style(
+            "cursor"
+            if line.node_id == self.cursor
+            else "critical"
+            if line.node_id in self.highlight
+            else f"status-{status}"
+        )
         text = ("  " * line.indent + line.text)[scroll_x:]
         return Strip([Segment(text[:width], style)], width).extend_cell_length(width)

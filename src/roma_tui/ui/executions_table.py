@@ -23,8 +23,17 @@ from textual.strip import Strip
 from .cells import COLUMNS
 
 # Column widths (cells are cut to them; the goal column is the one that gives).
-WIDTHS = {"mark": 1, "id": 21, "status": 22, "goal": 50, "profile": 13, "depth": 5,
-          "created": 11, "duration": 9, "progress": 8}
+WIDTHS = {
+    "mark": 1,
+    "id": 21,
+    "status": 22,
+    "goal": 50,
+    "profile": 13,
+    "depth": 5,
+    "created": 11,
+    "duration": 9,
+    "progress": 8,
+}
 PAD = 1  # columns of space each side of a cell
 
 

@@ -9,8 +9,14 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-_KEY_NAMES = {"question_mark": "?", "slash": "/", "space": "space", "escape": "esc",
-              "enter": "enter", "full_stop": "."}
+_KEY_NAMES = {
+    "question_mark": "?",
+    "slash": "/",
+    "space": "space",
+    "escape": "esc",
+    "enter": "enter",
+    "full_stop": ".",
+}
 
 
 def key_display(key: str) -> str:

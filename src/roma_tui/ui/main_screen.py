@@ -47,8 +47,10 @@ class MainScreen(RunActions, Screen[None]):
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("s", "cycle_sort", "Sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False),
-        *[Binding(k, f"quick_status('{k}')", f"Show {v or 'all'}", show=False)
-          for k, v in QUICK_STATUS.items()],
+        *[
+            Binding(k, f"quick_status('{k}')", f"Show {v or 'all'}", show=False)
+            for k, v in QUICK_STATUS.items()
+        ],
         Binding("space", "mark", "Mark", show=False),
         Binding("c", "cancel", "Cancel"),
         Binding("C", "cancel_marked", "Cancel marked", show=False),
@@ -81,8 +83,11 @@ class MainScreen(RunActions, Screen[None]):
     # -- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="/ filter: words, status:running, profile:fast, since:2h, "
-                    "after:2025-11-01 · enter keeps · esc clears", id="filter")
+        yield Input(
+            placeholder="/ filter: words, status:running, profile:fast, since:2h, "
+            "after:2025-11-01 · enter keeps · esc clears",
+            id="filter",
+        )
         with Vertical(id="panes"):
             yield ExecutionsTable(self.row_cells_for, id="executions")
             yield StatusPane(id="status")
@@ -137,10 +142,15 @@ class MainScreen(RunActions, Screen[None]):
 
     def cells_for(self, execution: Execution) -> tuple[Text, ...]:
         status = self.statuses.get(execution.execution_id)
-        return row_cells(execution, marked=execution.execution_id in self.marked,
-                         palette=self.palette, runaway_s=self.runaway_seconds,
-                         progress=status.progress if status else None, ascii=self.ascii,
-                         now=self.now())
+        return row_cells(
+            execution,
+            marked=execution.execution_id in self.marked,
+            palette=self.palette,
+            runaway_s=self.runaway_seconds,
+            progress=status.progress if status else None,
+            ascii=self.ascii,
+            now=self.now(),
+        )
 
     @property
     def runaway_seconds(self) -> float:
@@ -149,9 +159,10 @@ class MainScreen(RunActions, Screen[None]):
     def render_rows(self) -> None:
         rows = [e for e in self.session.store.rows() if self.filter.matches(e)]
         if self.sort_column not in SERVER_SORT:
-            rows.sort(key=lambda e: sort_value(e, self.sort_column,
-                                               self._progress(e.execution_id)),
-                      reverse=self.sort_desc)
+            rows.sort(
+                key=lambda e: sort_value(e, self.sort_column, self._progress(e.execution_id)),
+                reverse=self.sort_desc,
+            )
         self.table.show([e.execution_id for e in rows])
         self.render_status()
         self.render_budget()
@@ -163,16 +174,30 @@ class MainScreen(RunActions, Screen[None]):
     def render_status(self) -> None:
         current = self.current()
         status = self.statuses.get(current.execution_id) if current else None
-        self.query_one(StatusPane).show(describe(current, status, palette=self.palette,
-                                                 runaway_s=self.runaway_seconds,
-                                                 ascii=self.ascii, now=self.now()))
+        self.query_one(StatusPane).show(
+            describe(
+                current,
+                status,
+                palette=self.palette,
+                runaway_s=self.runaway_seconds,
+                ascii=self.ascii,
+                now=self.now(),
+            )
+        )
 
     def render_budget(self) -> None:
         connection = self.session.connection
-        self.query_one(BudgetBar).update(budget_line(
-            profile=connection.profile.name, url=connection.base_url,
-            view=self.session.planner.view(), error=self.last_error, read_only=self.read_only,
-            palette=self.palette, now=self.app.clock()))  # type: ignore[attr-defined]
+        self.query_one(BudgetBar).update(
+            budget_line(
+                profile=connection.profile.name,
+                url=connection.base_url,
+                view=self.session.planner.view(),
+                error=self.last_error,
+                read_only=self.read_only,
+                palette=self.palette,
+                now=self.app.clock(),
+            )
+        )  # type: ignore[attr-defined]
 
     def tick(self) -> None:
         """Once a second: live durations of running rows, the countdown, the status pane."""
@@ -203,8 +228,10 @@ class MainScreen(RunActions, Screen[None]):
             if not planner.user_may_spend():
                 reset = planner.view().reset_at
                 when = f" at {reset.astimezone().strftime('%H:%M')}" if reset else ""
-                self.app.notify(f"The rate limit is spent until the reset{when}; showing the "
-                                "last data.", severity="warning")
+                self.app.notify(
+                    f"The rate limit is spent until the reset{when}; showing the last data.",
+                    severity="warning",
+                )
                 self.schedule_poll()
                 return
             fetch = (LIST, STATUS) if screen.focused_running else (LIST,)
@@ -236,8 +263,11 @@ class MainScreen(RunActions, Screen[None]):
         if execution is None or execution_id not in self.watched:
             return
         severity = "information" if execution.status == "completed" else "error"
-        self.app.notify(f"{execution_id}: {one_line(execution.initial_goal, 50)}",
-                        title=f"Run {execution.status.value}", severity=severity)
+        self.app.notify(
+            f"{execution_id}: {one_line(execution.initial_goal, 50)}",
+            title=f"Run {execution.status.value}",
+            severity=severity,
+        )
         if self.bell:
             self.app.bell()
 
@@ -324,8 +354,9 @@ class MainScreen(RunActions, Screen[None]):
         self.render_rows()
 
     def action_quick_status(self, key: str) -> None:
-        words = [w for w in self.query_one("#filter", Input).value.split()
-                 if not w.startswith("status:")]
+        words = [
+            w for w in self.query_one("#filter", Input).value.split() if not w.startswith("status:")
+        ]
         if QUICK_STATUS[key]:
             words.append(f"status:{QUICK_STATUS[key]}")
         self.query_one("#filter", Input).value = " ".join(words)
@@ -350,8 +381,11 @@ class MainScreen(RunActions, Screen[None]):
         field = SERVER_SORT.get(column, "created_at")
         order = "desc" if desc or column not in SERVER_SORT else "asc"
         query = ListQuery(**{**store.query.params(), "sort": field, "order": order})
-        self.app.notify(f"Sorted by {column} ({'descending' if desc else 'ascending'}"
-                        f"{', on the server' if column in SERVER_SORT else ''})", timeout=2)
+        self.app.notify(
+            f"Sorted by {column} ({'descending' if desc else 'ascending'}"
+            f"{', on the server' if column in SERVER_SORT else ''})",
+            timeout=2,
+        )
         if query != store.query:
             store.set_query(query)
             self.filter = parse_filter(self.query_one("#filter", Input).value, query)
@@ -368,7 +402,13 @@ class MainScreen(RunActions, Screen[None]):
     def action_help(self) -> None:
         rows = binding_rows(self.BINDINGS, list(self.app.BINDINGS))
         rows.append(("ctrl+p", "Command palette: profiles, themes, jump to a run, read-only"))
-        self.app.push_screen(HelpScreen(rows, extra=(
-            "Filter terms: status:running|completed|failed|cancelled, profile:NAME, "
-            "since:30m|2h|7d, after:DATE, before:DATE; other words match id, goal and profile.\n"
-            "Rows marked ⚠ runaway have run longer than the profile's runaway_minutes.")))
+        self.app.push_screen(
+            HelpScreen(
+                rows,
+                extra=(
+                    "Filter terms: status:running|completed|failed|cancelled, profile:NAME, "
+                    "since:30m|2h|7d, after:DATE, before:DATE; other words match id, goal and profile.\n"
+                    "Rows marked ⚠ runaway have run longer than the profile's runaway_minutes."
+                ),
+            )
+        )

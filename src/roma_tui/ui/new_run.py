@@ -44,24 +44,30 @@ def overrides_from(pairs: dict[str, str]) -> dict[str, Any]:
     return typed
 
 
-def build_request(goal: str, profile: str, depth: str, overrides: str,
-                  metadata: str) -> NewRun:
+def build_request(goal: str, profile: str, depth: str, overrides: str, metadata: str) -> NewRun:
     """The form's fields -> a checked request; raises ValueError with a message for the user."""
     try:
         max_depth = int(depth) if depth.strip() else None
     except ValueError:
-        raise ValueError(
-            f"max depth must be a whole number from 1 to 10, not {depth!r}") from None
+        raise ValueError(f"max depth must be a whole number from 1 to 10, not {depth!r}") from None
     try:
         override_values = overrides_from(parse_pairs(overrides, "overrides"))
     except ValueError as exc:
         raise ValueError(f"overrides: {exc}") from None
-    options = {"max_depth": max_depth, "config_profile": profile or None,
-               "config_overrides": override_values or None,
-               "metadata": parse_pairs(metadata, "metadata") or None}
+    options = {
+        "max_depth": max_depth,
+        "config_profile": profile or None,
+        "config_overrides": override_values or None,
+        "metadata": parse_pairs(metadata, "metadata") or None,
+    }
     try:
-        check_create(goal, options["max_depth"], options["config_profile"],
-                     options["config_overrides"], options["metadata"])
+        check_create(
+            goal,
+            options["max_depth"],
+            options["config_profile"],
+            options["config_overrides"],
+            options["metadata"],
+        )
     except InvalidRequestError as exc:
         raise ValueError(exc.message) from None
     return NewRun(goal, {k: v for k, v in options.items() if v is not None})
@@ -92,8 +98,9 @@ class NewExecutionForm(ModalScreen[NewRun | None]):
             yield Label("Goal (1-10,000 characters)")
             yield TextArea(id="goal")
             yield Label("Profile")
-            yield Select([(p, p) for p in PROFILES], value="general", allow_blank=False,
-                         id="profile")
+            yield Select(
+                [(p, p) for p in PROFILES], value="general", allow_blank=False, id="profile"
+            )
             yield Label("Max depth (1-10, blank: the profile's default)")
             yield Input(placeholder="3", id="depth")
             yield Label("Overrides: temperature=0.5, max_tokens=2000, model=...")
@@ -115,11 +122,13 @@ class NewExecutionForm(ModalScreen[NewRun | None]):
             self.query_one("#depth", Input).value = str(options.get("max_depth") or "")
             for field in ("config_overrides", "metadata"):
                 pairs = options.get(field) or {}
-                box = self.query_one("#overrides" if field == "config_overrides" else "#metadata",
-                                     Input)
+                box = self.query_one(
+                    "#overrides" if field == "config_overrides" else "#metadata", Input
+                )
                 box.value = ", ".join(f"{k}={v}" for k, v in pairs.items())
             self.query_one("#form-error", Static).update(
-                "The last attempt was not created; it is kept here.")
+                "The last attempt was not created; it is kept here."
+            )
         goal.focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

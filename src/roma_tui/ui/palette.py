@@ -35,10 +35,18 @@ class ExecutionsProvider(Provider):
             label = f"{execution.execution_id}  {one_line(execution.initial_goal, 60)}"
             score = matcher.match(label)
             if score > 0:
-                yield Hit(score, highlight_plain(matcher, label),
-                          partial(main.jump_to, execution.execution_id), text=label,
-                          help=f"Jump to this {execution.status.value} run")
+                yield Hit(
+                    score,
+                    highlight_plain(matcher, label),
+                    partial(main.jump_to, execution.execution_id),
+                    text=label,
+                    help=f"Jump to this {execution.status.value} run",
+                )
         candidate = query.strip()
         if EXECUTION_ID.match(candidate) and candidate not in store:
-            yield Hit(1.0, f"Open {candidate}", partial(main.jump_to, candidate),
-                      help="Fetch this execution from the server")
+            yield Hit(
+                1.0,
+                f"Open {candidate}",
+                partial(main.jump_to, candidate),
+                help="Fetch this execution from the server",
+            )

@@ -45,9 +45,10 @@ class RunActions(_Base):
         if current.is_finished:
             self.app.notify(f"{current.execution_id} is already {current.status.value}.")
             return
-        self.app.push_screen(ConfirmCancel([current]),
-                             lambda yes: self.send_cancels([current.execution_id]) if yes
-                             else None)
+        self.app.push_screen(
+            ConfirmCancel([current]),
+            lambda yes: self.send_cancels([current.execution_id]) if yes else None,
+        )
 
     def action_cancel_marked(self) -> None:
         store = self.session.store
@@ -56,8 +57,9 @@ class RunActions(_Base):
             self.app.notify("No marked runs: mark them with space first.")
             return
         ids = [r.execution_id for r in runs]
-        self.app.push_screen(ConfirmCancel(runs),
-                             lambda yes: self.send_cancels(ids) if yes else None)
+        self.app.push_screen(
+            ConfirmCancel(runs), lambda yes: self.send_cancels(ids) if yes else None
+        )
 
     @work(group="cancel", exit_on_error=False)
     async def send_cancels(self, ids: list[str]) -> None:
@@ -66,13 +68,17 @@ class RunActions(_Base):
         for outcome in outcomes:
             log.info("cancel %s: %s", outcome.execution_id, outcome.outcome)
             self.marked.discard(outcome.execution_id)
-        lines = [f"{o.execution_id}: {o.outcome}"
-                 + (f" (request {o.request_id})" if o.outcome not in FINE and o.request_id
-                    else "") for o in outcomes]
-        self.app.notify("\n".join(lines[:10]) + ("\n…" if len(lines) > 10 else ""),
-                        title=f"Cancel: {len(ids)} sent",
-                        severity="information" if all(o.outcome in FINE for o in outcomes)
-                        else "warning", timeout=10)
+        lines = [
+            f"{o.execution_id}: {o.outcome}"
+            + (f" (request {o.request_id})" if o.outcome not in FINE and o.request_id else "")
+            for o in outcomes
+        ]
+        self.app.notify(
+            "\n".join(lines[:10]) + ("\n…" if len(lines) > 10 else ""),
+            title=f"Cancel: {len(ids)} sent",
+            severity="information" if all(o.outcome in FINE for o in outcomes) else "warning",
+            timeout=10,
+        )
         self.poll(manual=True)
 
     def action_new(self) -> None:
@@ -89,12 +95,21 @@ class RunActions(_Base):
             execution = await session.monitor.create(request.goal, **request.options)
         except RomaError as error:
             self.unsent = request  # `n` opens the form with it again
-            self.app.notify(f"{error}\nPress n to try again: the form keeps what you typed.",
-                            title="Not created", severity="error", timeout=10)
+            self.app.notify(
+                f"{error}\nPress n to try again: the form keeps what you typed.",
+                title="Not created",
+                severity="error",
+                timeout=10,
+            )
             return
         self.unsent = None
-        session.actions.record("create", execution.execution_id, "created",
-                               session.client.last_request_id, session.connection.base_url)
+        session.actions.record(
+            "create",
+            execution.execution_id,
+            "created",
+            session.client.last_request_id,
+            session.connection.base_url,
+        )
         self.watched.add(execution.execution_id)
         self.render_rows()
         self.schedule_poll()  # something runs now: an idle poll plan is out of date
@@ -111,8 +126,9 @@ class RunActions(_Base):
     def action_dag(self) -> None:
         current = self.current()
         if current is not None:
-            self.app.push_screen(DagScreen(self.session, current, ascii=self.ascii,
-                                           palette=self.palette))
+            self.app.push_screen(
+                DagScreen(self.session, current, ascii=self.ascii, palette=self.palette)
+            )
 
     @work(group="jump", exclusive=True, exit_on_error=False)
     async def jump_to(self, execution_id: str) -> None:
@@ -131,4 +147,3 @@ class RunActions(_Base):
         self.render_rows()
         self.table.keep_cursor_on(execution_id)
         self.table.focus()
-

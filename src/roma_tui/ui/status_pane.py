@@ -60,18 +60,24 @@ def describe(
     if state == "unknown" and raw:
         text.append(f" (server said {one_line(raw, 30)!r})", style="dim")
     if is_runaway(execution, runaway_s, now):
-        text.append("  RUNAWAY: running for "
-                    f"{duration(run_seconds(execution.created_at, None, now))}",
-                    style=f"bold {palette.get('runaway', 'red')}")
+        text.append(
+            f"  RUNAWAY: running for {duration(run_seconds(execution.created_at, None, now))}",
+            style=f"bold {palette.get('runaway', 'red')}",
+        )
     text.append("\n")
     text.append("Goal  ", style="bold")
     text.append(one_line(execution.initial_goal, 300))
-    text.append(f"\nProfile {one_line(execution.config_profile or '-', 20)} · max depth "
-                f"{execution.max_depth if execution.max_depth is not None else '-'}",
-                style="dim")
+    text.append(
+        f"\nProfile {one_line(execution.config_profile or '-', 20)} · max depth "
+        f"{execution.max_depth if execution.max_depth is not None else '-'}",
+        style="dim",
+    )
 
-    progress = status.progress if status and status.progress is not None else (
-        100.0 if state == "completed" else None)
+    progress = (
+        status.progress
+        if status and status.progress is not None
+        else (100.0 if state == "completed" else None)
+    )
     if progress is not None:
         text.append(f"\n{progress_bar(progress, ascii=ascii)} {progress:5.1f}%")
     step = status.current_step if status else None
@@ -79,8 +85,7 @@ def describe(
         text.append("  Step ", style="bold")
         text.append(one_line(step, 120))
 
-    finished = (status.completed_at or status.failed_at or status.cancelled_at) if status \
-        else None
+    finished = (status.completed_at or status.failed_at or status.cancelled_at) if status else None
     finished = finished or execution.finished_at
     updated = (status.updated_at if status else None) or execution.updated_at
     text.append("\nCreated ", style="bold")
@@ -103,13 +108,14 @@ def describe(
 
     error = (status.error if status else None) or execution.error
     result = (status.result if status else None) or execution.result
-    for title, body, style in (("Error", error, status_style("failed", palette)),
-                               ("Result", result_text(result), "")):
+    for title, body, style in (
+        ("Error", error, status_style("failed", palette)),
+        ("Result", result_text(result), ""),
+    ):
         if body:
             shown, cut = shorten(body, PANE_TEXT_LIMIT)
             text.append(f"\n── {title} ", style=f"bold {style}")
-            text.append(f"({len(body):,} chars{', enter shows all' if cut else ''})\n",
-                        style="dim")
+            text.append(f"({len(body):,} chars{', enter shows all' if cut else ''})\n", style="dim")
             text.append(shown + ("\n…" if cut else ""))
             text.append("\n")
     return text

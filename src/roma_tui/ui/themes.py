@@ -23,8 +23,19 @@ STATUS_DEFAULTS = {
     "status-unknown": "#BC8CFF",
     "runaway": "#FF7B72",
 }
-_COLOURS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel",
-            "success", "warning", "error", "boost")
+_COLOURS = (
+    "primary",
+    "secondary",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "success",
+    "warning",
+    "error",
+    "boost",
+)
 
 
 def shipped_theme_dir() -> Path:
@@ -47,8 +58,12 @@ def load_theme_file(path: Path) -> Theme:
     variables = data.get("variables", {})
     if not isinstance(variables, dict):
         raise ValueError("[variables] must be a table")
-    return Theme(name=data["name"], dark=bool(data.get("dark", True)),
-                 variables={str(k): str(v) for k, v in variables.items()}, **colours)
+    return Theme(
+        name=data["name"],
+        dark=bool(data.get("dark", True)),
+        variables={str(k): str(v) for k, v in variables.items()},
+        **colours,
+    )
 
 
 def load_themes() -> tuple[list[Theme], list[str]]:

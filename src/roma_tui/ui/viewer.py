@@ -28,8 +28,9 @@ class TextViewer(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id=self.container_id):
-            yield Static(f" {self.title_text} · {len(self.text):,} characters · esc closes",
-                         markup=False)
+            yield Static(
+                f" {self.title_text} · {len(self.text):,} characters · esc closes", markup=False
+            )
             yield TextArea(self.text, read_only=True, soft_wrap=True, id="viewer-text")
 
     def on_mount(self) -> None:
