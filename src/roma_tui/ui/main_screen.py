@@ -407,7 +407,8 @@ class MainScreen(RunActions, Screen[None]):
                 rows,
                 extra=(
                     "Filter terms: status:running|completed|failed|cancelled, profile:NAME, "
-                    "since:30m|2h|7d, after:DATE, before:DATE; other words match id, goal and profile.\n"
+                    "since:30m|2h|7d, after:DATE, before:DATE; "
+                    "other words match id, goal and profile.\n"
                     "Rows marked ⚠ runaway have run longer than the profile's runaway_minutes."
                 ),
             )
