@@ -3,13 +3,15 @@
 One JSON file per run under platformdirs' cache dir, in a folder per server. Writes go to a
 temporary file renamed into place, so a crash never leaves half a file; a file that does not
 parse is removed and treated as absent. The cache is bounded: past `max_bytes`, the least
-recently used files go.
+recently used files go. A cache that cannot be used (a full disk, a folder that is a file) is
+"no cache": the failure is logged once and every call answers as if the run were not cached.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -18,6 +20,7 @@ from pydantic import ValidationError
 
 from ..api import Execution, Status
 
+log = logging.getLogger(__name__)
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
 
@@ -26,12 +29,27 @@ class FinishedCache:
         server = hashlib.sha256(server_url.encode()).hexdigest()[:16]
         self.folder = root / "finished" / server
         self.max_bytes = max_bytes
+        self.broken: str | None = None  # why the cache is off, once it failed
+
+    def _off(self, exc: OSError) -> None:
+        if self.broken is None:
+            log.warning("finished-run cache off (%s): %s", self.folder, exc)
+        self.broken = f"{type(exc).__name__}: {exc}"
 
     def _path(self, execution_id: str) -> Path:
         safe = hashlib.sha256(execution_id.encode()).hexdigest()[:32]
         return self.folder / f"{safe}.json"
 
     def get(self, execution_id: str) -> tuple[Execution | None, Status | None]:
+        if self.broken:
+            return None, None
+        try:
+            return self._get(execution_id)
+        except OSError as exc:
+            self._off(exc)
+            return None, None
+
+    def _get(self, execution_id: str) -> tuple[Execution | None, Status | None]:
         path = self._path(execution_id)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -49,6 +67,15 @@ class FinishedCache:
 
     def put(self, execution: Execution | None = None, status: Status | None = None) -> bool:
         """Keep a finished run (with its DAG) and/or its final status. Unfinished: ignored."""
+        if self.broken:
+            return False
+        try:
+            return self._put(execution, status)
+        except OSError as exc:
+            self._off(exc)
+            return False
+
+    def _put(self, execution: Execution | None, status: Status | None) -> bool:
         item = execution or status
         if item is None or not item.is_finished:
             return False

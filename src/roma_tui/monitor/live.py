@@ -7,22 +7,23 @@ Failures never raise out of `poll`: they are returned, and the planner backs off
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 
 from ..api import (
-    ApiConnectionError,
     Dag,
     Execution,
     RateLimitError,
     RomaClient,
     RomaError,
-    ServerError,
     Status,
 )
 from .cache import FinishedCache
+from .failures import Failure, FailureKind, classify
 from .planner import DAG, LIST, STATUS, OnScreen, PollPlan, PollPlanner
 from .store import Changes, ExecutionStore
 
+log = logging.getLogger(__name__)
 MAX_PAGE = 100  # the hosted API's largest page
 
 
@@ -30,6 +31,7 @@ MAX_PAGE = 100  # the hosted API's largest page
 class PollResult:
     changes: Changes = field(default_factory=Changes)
     error: RomaError | None = None
+    failure: Failure | None = None  # what the error means (set with `error`, or alone)
     fetched: list[str] = field(default_factory=list)
 
 
@@ -41,16 +43,6 @@ def _merge(into: Changes, more: Changes) -> None:
         into.changed.setdefault(key, set()).update(names)
 
 
-def failure_reason(error: RomaError) -> str:
-    if isinstance(error, RateLimitError):
-        return "429"
-    if isinstance(error, ServerError):
-        return str(error.status_code)
-    if isinstance(error, ApiConnectionError):
-        return "connection failure"
-    return type(error).__name__
-
-
 class LiveMonitor:
     def __init__(
         self,
@@ -58,8 +50,10 @@ class LiveMonitor:
         store: ExecutionStore,
         planner: PollPlanner,
         cache: FinishedCache | None = None,
+        profile: str = "default",
     ) -> None:
         self.client, self.store, self.planner, self.cache = client, store, planner, cache
+        self.profile = profile
 
     def _retry_at(self, error: RomaError) -> float | None:
         if isinstance(error, RateLimitError):
@@ -70,7 +64,23 @@ class LiveMonitor:
                 return error.reset_at.timestamp()
         return None
 
+    def classify(self, error: BaseException) -> Failure:
+        return classify(error, self.client.base_url.removesuffix("/api/v1"), self.profile)
+
+    def note_failure(self, error: BaseException) -> Failure:
+        """Tell the planner what a failed request means; return it for the screen."""
+        failure = self.classify(error)
+        self.planner.observe(self.client.rate_limit)
+        if failure.kind is FailureKind.AUTH:
+            self.planner.halt(failure.reason)
+        retry_at = self._retry_at(error) if isinstance(error, RomaError) else None
+        self.planner.poll_failed(
+            failure.reason, retry_at=retry_at, not_an_api=failure.kind is FailureKind.NOT_ROMA
+        )
+        return failure
+
     async def poll(self, plan: PollPlan, screen: OnScreen) -> PollResult:
+        """Carry out `plan`. Never raises: a failure is returned and the planner backs off."""
         result = PollResult()
         self.planner.poll_started()
         try:
@@ -83,10 +93,11 @@ class LiveMonitor:
                     await self._fetch_dag(screen.focused_id)
                 result.fetched.append(kind)
                 self.planner.observe(self.client.rate_limit)
-        except RomaError as error:
-            self.planner.observe(self.client.rate_limit)
-            self.planner.poll_failed(failure_reason(error), retry_at=self._retry_at(error))
-            result.error = error
+        except Exception as error:  # the poll loop must survive whatever happened
+            if not isinstance(error, RomaError | OSError):
+                log.exception("poll failed unexpectedly")
+            result.failure = self.note_failure(error)
+            result.error = error if isinstance(error, RomaError) else None
         else:
             self.planner.poll_succeeded()
         return result
@@ -110,8 +121,8 @@ class LiveMonitor:
     # -- the user's own actions (they may use the reserve) -------------------------------------
 
     async def load_more(self) -> Changes:
-        """The next page, when the cursor nears the end of the table."""
-        if not self.store.has_more:
+        """The next page, when the cursor nears the end of the table (within the budget)."""
+        if not self.store.has_more or not self.planner.may_spend_now(user=False):
             return Changes()
         page = await self.client.list_executions(
             limit=min(MAX_PAGE, self.store.page_size),

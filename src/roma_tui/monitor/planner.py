@@ -51,6 +51,8 @@ class BudgetView:
     reason: str
     stale_since: float | None
     anomalies: tuple[str, ...] = ()
+    sent: int = 0  # requests this session has sent (every attempt, retries included)
+    halted: str | None = None  # why polling stopped (a refused key), until the user acts
 
 
 @dataclass
@@ -62,6 +64,7 @@ class PollPlanner:
     reserve_min: int = 10
     max_backoff: float = 120.0
     max_wait: float = 900.0  # never plan further ahead than this without looking again
+    not_an_api_backoff: float = 60.0  # first wait when the URL is not a ROMA API; doubles
 
     rate_limit: RateLimit | None = None
     _failures: int = 0
@@ -71,12 +74,32 @@ class PollPlanner:
     _last_success_at: float | None = None
     _stale_since: float | None = None
     _last_plan: PollPlan | None = field(default=None, repr=False)
+    sent: int = 0
+    _sent_since_seen: int = 0  # sent since the server last told us what remains
+    _halted: str | None = None
 
     # -- what responses tell us ----------------------------------------------------------------
 
     def observe(self, rate_limit: RateLimit | None) -> None:
-        if rate_limit is not None and rate_limit.known:
+        if rate_limit is not None and rate_limit.known and rate_limit is not self.rate_limit:
             self.rate_limit = rate_limit
+            self._sent_since_seen = 0  # the server's count includes them now
+
+    def note_sent(self) -> None:
+        """One request went out (a poll, a page, a retry, a user action): it costs budget."""
+        self.sent += 1
+        self._sent_since_seen += 1
+
+    def halt(self, why: str) -> None:
+        """Stop polling (a refused key will be refused again) until `resume`."""
+        self._halted = why
+
+    def resume(self) -> None:
+        self._halted = None
+
+    @property
+    def halted(self) -> str | None:
+        return self._halted
 
     def poll_started(self) -> None:
         self._last_poll_at = self.clock()
@@ -87,15 +110,24 @@ class PollPlanner:
         self._last_success_at = self.clock()
         self._stale_since = None
 
-    def poll_failed(self, reason: str, *, retry_at: float | None = None) -> None:
-        """A poll failed (`reason` e.g. "503", "connection", "429"). Back off, then recover."""
+    def poll_failed(
+        self, reason: str, *, retry_at: float | None = None, not_an_api: bool = False
+    ) -> None:
+        """A poll failed (`reason` e.g. "503", "connection", "429"). Back off, then recover.
+
+        `not_an_api`: the URL answers, but not as a ROMA API; it will not fix itself soon, so the
+        wait starts at a minute and doubles up to `max_wait`.
+        """
         now = self.clock()
         self._failures += 1
         if self._stale_since is None:
             self._stale_since = self._last_success_at or now
         if retry_at is None:
-            delay = min(self.max_backoff, max(self.interval, 2.0) * 2 ** (self._failures - 1))
-            retry_at = now + delay
+            if not_an_api:
+                first, cap = self.not_an_api_backoff, self.max_wait
+            else:
+                first, cap = max(self.interval, 2.0), self.max_backoff
+            retry_at = now + min(cap, first * 2 ** (self._failures - 1))
         self._backoff_until = min(retry_at, now + self.max_wait)
         self._backoff_reason = f"backoff after {reason}"
 
@@ -111,7 +143,17 @@ class PollPlanner:
         """Requests polling may still spend before the reset; None when the server says nothing."""
         if self.rate_limit is None or self.rate_limit.remaining is None:
             return None
-        return self.rate_limit.remaining - self.reserve()
+        return self.rate_limit.remaining - self._sent_since_seen - self.reserve()
+
+    def may_spend_now(self, *, user: bool) -> bool:
+        """May one more request go out now? Automatic ones (paging, focus fetches) need budget
+        beyond the reserve and no backoff or halt in force; the user's own may use the reserve."""
+        if user:
+            return self.user_may_spend()
+        if self._halted or self._backoff_until > self.clock():
+            return False
+        spendable = self._spendable()
+        return spendable is None or spendable > 0
 
     def _seconds_to_reset(self, now: float) -> float:
         rl = self.rate_limit
@@ -124,7 +166,7 @@ class PollPlanner:
         rl = self.rate_limit
         if rl is None or rl.remaining is None:
             return True
-        if rl.remaining > 0:
+        if rl.remaining - self._sent_since_seen > 0:
             return True
         return rl.reset_at is not None and rl.reset_at.timestamp() <= self.clock()
 
@@ -139,6 +181,8 @@ class PollPlanner:
                 fetch.append(DAG)
         if not fetch:
             return self._remember(PollPlan((), now + self.idle_interval, "nothing on screen"))
+        if self._halted:
+            return self._remember(PollPlan((), now + self.max_wait, "stopped: " + self._halted))
         plan = self._budgeted(screen, fetch, now)
         # A backoff only ever delays: a failing server never gets polled faster than the budget.
         if self._backoff_until > plan.at:
@@ -190,4 +234,6 @@ class PollPlanner:
             reason=plan.reason if plan else "starting",
             stale_since=self._stale_since,
             anomalies=rl.anomalies if rl else (),
+            sent=self.sent,
+            halted=self._halted,
         )

@@ -20,6 +20,21 @@ from .planner import PollPlanner
 from .store import ExecutionStore
 
 
+class CountingTransport(httpx.AsyncBaseTransport):
+    """Tells the planner of every request the client sends: polls, pages, user actions and
+    the client's own retries all spend the same budget."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, on_send: Callable[[], None]) -> None:
+        self._inner, self._on_send = inner, on_send
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self._on_send()
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
 @dataclass
 class Session:
     connection: Connection
@@ -39,6 +54,7 @@ class Session:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> Session:
         profile = connection.profile
+        planner = PollPlanner(clock=clock, interval=profile.poll_interval)
         client = RomaClient(
             connection.base_url,
             connection.api_key,
@@ -47,17 +63,16 @@ class Session:
             max_retry_wait=5.0,
             dialect=profile.dialect,
             allow_insecure=profile.allow_insecure,
-            transport=transport,
+            transport=CountingTransport(transport or httpx.AsyncHTTPTransport(), planner.note_sent),
         )
         store = ExecutionStore(page_size=page_size)
-        planner = PollPlanner(clock=clock, interval=profile.poll_interval)
         cache = FinishedCache(cache_dir(), connection.base_url)
         return cls(
             connection,
             client,
             store,
             planner,
-            LiveMonitor(client, store, planner, cache),
+            LiveMonitor(client, store, planner, cache, profile=profile.name),
             ActionLog(data_dir() / "actions.jsonl"),
         )
 

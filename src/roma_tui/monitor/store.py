@@ -79,6 +79,9 @@ class ExecutionStore:
         self.regressions = 0  # finished runs a server reported as running again (ignored)
         self.focused_status: Status | None = None
         self.focused_dag: Dag | None = None
+        # The latest Status fetched per run (progress, step). A row that moved on since (the
+        # list says finished) makes it stale: it is dropped, so no pane shows an old state.
+        self.statuses: dict[str, Status] = {}
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -97,6 +100,9 @@ class ExecutionStore:
     def running_ids(self) -> list[str]:
         return [i for i in self._order if self._rows[i].status in ("running", "pending")]
 
+    def running_set(self) -> set[str]:
+        return {i for i, row in self._rows.items() if not row.is_finished}
+
     @property
     def loaded(self) -> int:
         return len(self._order)
@@ -113,6 +119,13 @@ class ExecutionStore:
 
     def _put(self, execution: Execution, changes: Changes) -> None:
         old = self._rows.get(execution.execution_id)
+        status = self.statuses.get(execution.execution_id)
+        if (
+            status is not None
+            and status.status != execution.status
+            and not (status.is_finished and not execution.is_finished)
+        ):
+            del self.statuses[execution.execution_id]  # the row is newer than this status
         if old is None:
             self._rows[execution.execution_id] = execution
             changes.added.append(execution.execution_id)
@@ -180,6 +193,7 @@ class ExecutionStore:
     def apply_status(self, status: Status) -> Changes:
         """A focused run's status: fold what the row shows into the row."""
         self.focused_status = status
+        self.statuses[status.execution_id] = status
         row = self._rows.get(status.execution_id)
         if row is None:
             return Changes()

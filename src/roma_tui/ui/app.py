@@ -7,12 +7,14 @@ the app replaces to switch profile.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import httpx
 from rich.color import Color, ColorParseError
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
@@ -76,6 +78,25 @@ class RomaApp(App[None]):
     ) -> None:
         """Toasts carry goals and server messages: plain text unless a caller says otherwise."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    async def run_action(
+        self,
+        action: Any,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        # Keys typed in the same burst as `q` arrive after exit(): opening a screen then would
+        # query widgets that are being torn down.
+        if self._exit:
+            return True
+        return await super().run_action(action, default_namespace, namespaces)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c: say how to quit (Textual's own notice is markup, and toasts here are text)."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(f"Press {key} to quit roma-tui.", title="Do you want to quit?")
+                return
 
     # -- themes --------------------------------------------------------------------------------
 

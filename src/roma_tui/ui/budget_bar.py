@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import Any
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from ..monitor.planner import BudgetView
 from ..safetext import one_line
@@ -30,7 +31,9 @@ def budget_line(
     line = Text()
     line.append(f" {one_line(profile, 20)} ", style="bold reverse")
     line.append(f" {one_line(url, 40)}  ")
-    if view.stale_since is not None:
+    if view.halted:
+        line.append(f"● stopped ({view.halted})", style=f"bold {palette.get('error', 'red')}")
+    elif view.stale_since is not None:
         since = datetime.fromtimestamp(view.stale_since).astimezone().strftime("%H:%M:%S")
         line.append(f"● stale since {since}", style=f"bold {palette.get('warning', 'yellow')}")
     elif error:
@@ -46,6 +49,7 @@ def budget_line(
             line.append(f" · resets {_clock(view.reset_at)}")
     else:
         line.append("no rate-limit headers: fixed interval", style="dim")
+    line.append(f" · {view.sent} sent", style="dim")
     if view.next_poll_at is not None:
         wait = max(0, round(view.next_poll_at - now))
         line.append(f"  │  next poll {wait}s ({view.reason})")
@@ -54,7 +58,21 @@ def budget_line(
     return line
 
 
-class BudgetBar(Static):
+class BudgetBar(Widget):
+    """One line, repainted only when its text changes (no layout pass: it is one line high)."""
+
     DEFAULT_CSS = """
     BudgetBar { height: 1; background: $panel; }
     """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._line = Text()
+
+    def update(self, line: Text) -> None:
+        if line != self._line:
+            self._line = line
+            self.refresh()
+
+    def render(self) -> Text:
+        return self._line

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -98,6 +99,18 @@ class ExecutionsTable(ScrollView, can_focus=True):
             return self._order[self.cursor_row]
         return None
 
+    def visible_ids(self) -> list[str]:
+        top = int(self.scroll_y)
+        return self._order[top : top + max(0, self.size.height - 1)]
+
+    def refresh_ids(self, keys: list[str]) -> None:
+        """Repaint just these rows' lines (when they are on screen)."""
+        top = int(self.scroll_y)
+        for key in keys:
+            row = self._index.get(key)
+            if row is not None and 0 <= row - top < self.size.height - 1:
+                self.refresh(Region(0, row - top + 1, self.size.width, 1))
+
     # -- writing -------------------------------------------------------------------------------
 
     def show(self, keys: list[str]) -> None:
@@ -177,8 +190,14 @@ class ExecutionsTable(ScrollView, can_focus=True):
             line.append(" " * PAD)
             line.append_text(piece)
             line.append(" " * PAD)
-        segments = list(line.render(self.app.console, end=""))
-        return Strip(segments)
+        # Every segment gets a style: Textual's NO_COLOR filter fails on a segment without one.
+        blank = Style()
+        return Strip(
+            [
+                Segment(text, seg_style or blank)
+                for text, seg_style, _ in line.render(self.app.console, end="")
+            ]
+        )
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width

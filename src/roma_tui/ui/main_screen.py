@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import on, work
@@ -19,7 +20,11 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 
+if TYPE_CHECKING:
+    from .app import RomaApp
+
 from ..api import Execution, RomaError, Status
+from ..monitor.failures import Failure
 from ..monitor.live import PollResult
 from ..monitor.planner import LIST, STATUS, OnScreen, PollPlan
 from ..monitor.query import parse_filter
@@ -30,6 +35,7 @@ from .action_log_screen import ActionLogScreen
 from .budget_bar import BudgetBar, budget_line
 from .cells import COLUMNS, SERVER_SORT, row_cells, sort_value
 from .executions_table import ExecutionsTable
+from .flash import FlashLine
 from .help import HelpScreen, binding_rows
 from .new_run import NewRun
 from .run_actions import RunActions
@@ -73,11 +79,11 @@ class MainScreen(RunActions, Screen[None]):
         self.filter = parse_filter("")
         self.marked: set[str] = set()
         self.watched: set[str] = set()  # runs the user created or looked at: toast when done
-        self.statuses: dict[str, Status] = {}
         self.last_error: str | None = None
         self._poll_timer: Timer | None = None
         self._focus_timer: Timer | None = None
         self._paging = False
+        self._painted_minute = -1
         self.unsent: NewRun | None = None  # a new run that failed to be created
 
     # -- layout --------------------------------------------------------------------------------
@@ -91,6 +97,7 @@ class MainScreen(RunActions, Screen[None]):
         with Vertical(id="panes"):
             yield ExecutionsTable(self.row_cells_for, id="executions")
             yield StatusPane(id="status")
+        yield FlashLine(id="flash")
         yield BudgetBar(id="budget")
         yield Footer()
 
@@ -113,8 +120,19 @@ class MainScreen(RunActions, Screen[None]):
     # -- what is on screen ---------------------------------------------------------------------
 
     @property
+    def roma(self) -> RomaApp:
+        return cast("RomaApp", self.app)
+
+    @property
     def palette(self) -> dict[str, str]:
-        return self.app.palette  # type: ignore[attr-defined]
+        return self.roma.palette
+
+    @property
+    def statuses(self) -> dict[str, Status]:
+        return self.session.store.statuses
+
+    def clock(self) -> float:
+        return self.roma.clock()
 
     def current(self) -> Execution | None:
         key = self.table.current_id
@@ -131,7 +149,7 @@ class MainScreen(RunActions, Screen[None]):
         )
 
     def now(self) -> datetime:
-        return datetime.fromtimestamp(self.app.clock(), tz=UTC)  # type: ignore[attr-defined]
+        return datetime.fromtimestamp(self.clock(), tz=UTC)
 
     def row_cells_for(self, execution_id: str) -> tuple[Text, ...]:
         """The table asks this for the rows it is about to paint (only those)."""
@@ -195,16 +213,29 @@ class MainScreen(RunActions, Screen[None]):
                 error=self.last_error,
                 read_only=self.read_only,
                 palette=self.palette,
-                now=self.app.clock(),
+                now=self.clock(),
             )
-        )  # type: ignore[attr-defined]
+        )
 
     def tick(self) -> None:
-        """Once a second: live durations of running rows, the countdown, the status pane."""
+        """Once a second: repaint only what time changes (idle costs next to nothing).
+
+        Durations of running rows on screen, the "created ... ago" column once a minute, the
+        pane of a running run, and the countdown; each is left alone when its text is the same.
+        """
         if self.app.screen is not self:
             return
-        self.table.refresh()  # live durations: cells are built as rows are painted
-        self.render_status()
+        store = self.session.store
+        minute = int(self.clock() // 60)
+        if minute != self._painted_minute:
+            self._painted_minute = minute
+            self.table.refresh()
+        else:
+            running = [k for k in self.table.visible_ids() if k in store.running_set()]
+            self.table.refresh_ids(running)
+        current = self.current()
+        if current is not None and not current.is_finished:
+            self.render_status()
         self.render_budget()
 
     # -- polling -------------------------------------------------------------------------------
@@ -213,50 +244,58 @@ class MainScreen(RunActions, Screen[None]):
         plan = self.session.planner.plan(self.on_screen())
         if self._poll_timer is not None:
             self._poll_timer.stop()
-        wait = plan.at - self.app.clock()  # type: ignore[attr-defined]
+        wait = plan.at - self.clock()
         self._poll_timer = self.set_timer(max(0.05, wait), self.poll)
         self.render_budget()
 
     @work(exclusive=True, group="poll", exit_on_error=False)
     async def poll(self, manual: bool = False) -> None:
+        try:
+            await self._poll_once(manual)
+        finally:
+            self.schedule_poll()  # whatever happened, the next poll is planned
+
+    async def _poll_once(self, manual: bool) -> None:
         if self.app.screen is not self and not manual:
-            self._poll_timer = self.set_timer(1.0, self.poll)  # nothing repaints under a modal
-            return
+            return  # nothing repaints under a modal; the next plan looks again
         screen = self.on_screen()
         planner = self.session.planner
         if manual:
             if not planner.user_may_spend():
                 reset = planner.view().reset_at
                 when = f" at {reset.astimezone().strftime('%H:%M')}" if reset else ""
-                self.app.notify(
-                    f"The rate limit is spent until the reset{when}; showing the last data.",
-                    severity="warning",
-                )
-                self.schedule_poll()
+                self.flash(f"The rate limit is spent until the reset{when}; showing the last data.")
                 return
+            planner.resume()  # the user asked: a stopped poll (refused key) tries once more
             fetch = (LIST, STATUS) if screen.focused_running else (LIST,)
-            plan = PollPlan(fetch, self.app.clock(), "manual")  # type: ignore[attr-defined]
+            plan = PollPlan(fetch, self.clock(), "manual")
         else:
             plan = planner.plan(screen)
+            if not plan.fetch:
+                return
         result = await self.session.monitor.poll(plan, screen)
         self.apply(result)
-        self.schedule_poll()
 
     def apply(self, result: PollResult) -> None:
-        status = self.session.store.focused_status
-        if status is not None:
-            self.statuses[status.execution_id] = status
-        if result.error is not None:
-            message = str(result.error)
-            log.warning("poll failed: %s", message)
-            if message != self.last_error:
-                self.app.notify(message, title="Could not refresh", severity="error", timeout=8)
-            self.last_error = message
+        if result.failure is not None:
+            self.note_failure(result.failure)
         else:
             self.last_error = None
+            self.query_one(FlashLine).clear()
         for execution_id in result.changes.finished:
             self.announce_finished(execution_id)
         self.render_rows()
+
+    def note_failure(self, failure: Failure) -> None:
+        """Say a failure in the one flash line (repeats only count up) and the log."""
+        if failure.message != self.last_error:
+            log.warning("request failed (%s): %s", failure.kind, failure.message)
+        self.last_error = failure.message
+        self.flash(failure.message)
+        self.render_budget()
+
+    def flash(self, message: str) -> None:
+        self.query_one(FlashLine).say(message, style=self.palette.get("error", "red"))
 
     def announce_finished(self, execution_id: str) -> None:
         execution = self.session.store.get(execution_id)
@@ -276,7 +315,10 @@ class MainScreen(RunActions, Screen[None]):
     @on(ExecutionsTable.Highlighted)
     def row_highlighted(self, event: ExecutionsTable.Highlighted) -> None:
         self.render_status()
-        if event.row >= self.table.row_count - PAGE_AHEAD and not self._paging:
+        near_end = event.row >= self.table.row_count - PAGE_AHEAD
+        # Only past a first page that loaded: an empty or failed table must not page (each
+        # repaint of an empty table lands here again).
+        if near_end and not self._paging and self.session.store.loaded and not self.last_error:
             self.load_more()
         if self._focus_timer is not None:
             self._focus_timer.stop()
@@ -287,7 +329,7 @@ class MainScreen(RunActions, Screen[None]):
         if current is None:
             return
         self.watched.add(current.execution_id)
-        if not current.is_finished:
+        if not current.is_finished and self.session.planner.may_spend_now(user=False):
             self.fetch_status(current.execution_id)
             self.schedule_poll()  # the focused run's status joins the next poll
 
@@ -297,11 +339,9 @@ class MainScreen(RunActions, Screen[None]):
         was_running = row is not None and not row.is_finished
         try:
             status, _ = await self.session.monitor.open(execution_id, with_dag=False)
-        except RomaError as error:
-            self.last_error = str(error)
-            self.render_budget()
+        except (RomaError, OSError) as error:
+            self.note_failure(self.session.monitor.note_failure(error))
             return
-        self.statuses[execution_id] = status
         if was_running and status.is_finished:
             self.announce_finished(execution_id)  # this fetch, not a poll, saw it end
         self.render_rows()
@@ -313,8 +353,10 @@ class MainScreen(RunActions, Screen[None]):
         self._paging = True
         try:
             await self.session.monitor.load_more()
-        except RomaError as error:
-            self.app.notify(str(error), title="Could not load more", severity="error")
+        except (RomaError, OSError) as error:
+            # Said once in the flash line; the planner's backoff keeps paging from looping.
+            self.note_failure(self.session.monitor.note_failure(error))
+            return
         finally:
             self._paging = False
         self.render_rows()

@@ -144,9 +144,9 @@ class StatusPane(VerticalScroll):
     def compose(self):
         yield Static(Text("No execution selected.", style="dim"), id="status-body")
 
-    def show(self, text: Text) -> None:
-        self.query_one("#status-body", Static).update(text)
+    _shown: Text | None = None
 
-    @property
-    def body(self) -> Static:
-        return self.query_one("#status-body", Static)
+    def show(self, text: Text) -> None:
+        if text != self._shown:  # a tick that changes nothing repaints nothing
+            self._shown = text
+            self.query_one("#status-body", Static).update(text)
