@@ -38,7 +38,9 @@ class RomaApp(App[None]):
     #filter { height: 3; border: tall $panel; }
     #panes { height: 1fr; }
     #executions { height: 1fr; }
-    #status { height: 16; }
+    /* The pane gives way on small terminals: at 80x24 the table keeps most of the rows. */
+    #status { height: 40%; max-height: 16; min-height: 4; }
+    #status.-hidden { display: none; }
     .title { text-style: bold; margin-bottom: 1; }
     """
     BINDINGS = [Binding("ctrl+p", "command_palette", "Commands")]

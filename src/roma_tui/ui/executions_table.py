@@ -99,16 +99,21 @@ class ExecutionsTable(ScrollView, can_focus=True):
             return self._order[self.cursor_row]
         return None
 
+    @property
+    def rows_on_screen(self) -> int:
+        """Rows that fit under the header, above a horizontal scrollbar if one is shown."""
+        return max(1, self.scrollable_content_region.height - 1)
+
     def visible_ids(self) -> list[str]:
         top = int(self.scroll_y)
-        return self._order[top : top + max(0, self.size.height - 1)]
+        return self._order[top : top + self.rows_on_screen]
 
     def refresh_ids(self, keys: list[str]) -> None:
         """Repaint just these rows' lines (when they are on screen)."""
         top = int(self.scroll_y)
         for key in keys:
             row = self._index.get(key)
-            if row is not None and 0 <= row - top < self.size.height - 1:
+            if row is not None and 0 <= row - top < self.rows_on_screen:
                 self.refresh(Region(0, row - top + 1, self.size.width, 1))
 
     # -- writing -------------------------------------------------------------------------------
@@ -137,12 +142,18 @@ class ExecutionsTable(ScrollView, can_focus=True):
         changed = row != self.cursor_row
         self.cursor_row = row
         self._scroll_to_cursor()
+        # Again once the layout is done: a horizontal scrollbar that appears with new rows
+        # takes a line, and the cursor row must not end up under it.
+        self.call_after_refresh(self._scroll_to_cursor)
         self.refresh()
         if announce or changed:
             self.post_message(self.Highlighted(self.current_id, row))
 
+    def on_resize(self) -> None:
+        self._scroll_to_cursor()
+
     def _scroll_to_cursor(self) -> None:
-        visible = max(1, self.size.height - 1)  # minus the header
+        visible = self.rows_on_screen
         top = int(self.scroll_y)
         if self.cursor_row < top:
             self.scroll_to(y=self.cursor_row, animate=False, force=True)
@@ -155,7 +166,7 @@ class ExecutionsTable(ScrollView, can_focus=True):
         self._move(self.cursor_row + step, announce=False)
 
     def action_page(self, step: int) -> None:
-        self._move(self.cursor_row + step * max(1, self.size.height - 2), announce=False)
+        self._move(self.cursor_row + step * max(1, self.rows_on_screen - 1), announce=False)
 
     def action_to_end(self, step: int) -> None:
         self._move(0 if step < 0 else len(self._order) - 1, announce=False)

@@ -64,6 +64,7 @@ class MainScreen(RunActions, Screen[None]):
         Binding("enter", "view", "Whole result", show=False),
         Binding("d", "dag", "DAG"),
         Binding("L", "action_log", "Action log", show=False),
+        Binding("p", "toggle_pane", "Pane", show=False),
         Binding("ctrl+r", "refresh", "Refresh"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "app.quit", "Quit"),
@@ -433,6 +434,10 @@ class MainScreen(RunActions, Screen[None]):
             self.filter = parse_filter(self.query_one("#filter", Input).value, query)
             self.poll(manual=True)
         self.render_rows()
+
+    def action_toggle_pane(self) -> None:
+        """Hide or show the status pane (small terminals: more rows for the table)."""
+        self.query_one(StatusPane).toggle_class("-hidden")
 
     def action_action_log(self) -> None:
         actions = self.session.actions
