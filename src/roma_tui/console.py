@@ -6,12 +6,21 @@ import os
 import shutil
 import tempfile
 from argparse import Namespace
+from collections.abc import Callable
 from pathlib import Path
 
 from .api import RomaError, check_base_url
 from .commands import USAGE, Io
 from .logsetup import setup_logging
-from .settings import ENV_URL, ConfigError, Connection, Profile, load_config, resolve_connection
+from .settings import (
+    ENV_URL,
+    ConfigError,
+    Connection,
+    Profile,
+    load_config,
+    read_key,
+    resolve_connection,
+)
 
 
 def _check_url(connection: Connection, io: Io) -> bool:
@@ -36,11 +45,23 @@ def run_console(args: Namespace, io: Io) -> int:
     except ConfigError as exc:
         io.warn(f"error: {exc}")
         return USAGE
-    connection = resolve_connection(config, profile_name=args.profile, url=args.url)
-    if args.allow_insecure:
-        connection.profile.allow_insecure = True
+
+    def connection_from(read_stored_key: Callable[[str], str | None]) -> Connection:
+        connection = resolve_connection(
+            config, profile_name=args.profile, url=args.url, read_stored_key=read_stored_key
+        )
+        if args.allow_insecure:
+            connection.profile.allow_insecure = True
+        return connection
+
+    try:
+        # Flags and ROMA_API_KEY first: the keyring may block (an unlock prompt), so it is read
+        # by the app in a thread while the screen says what it waits for.
+        connection = connection_from(lambda _profile: None)
+    except ConfigError as exc:
+        io.warn(f"error: {exc}")
+        return USAGE
     if connection.api_key is None:
-        # No key anywhere: ask for one (and the URL) on the connect screen.
         url = (
             args.url
             or os.environ.get(ENV_URL)
@@ -52,6 +73,7 @@ def run_console(args: Namespace, io: Io) -> int:
             ascii=args.ascii,
             connect_profile=connection.profile.name,
             connect_url=url,
+            read_connection=lambda: connection_from(read_key),
         )
     else:
         if not _check_url(connection, io):

@@ -6,6 +6,8 @@ the app replaces to switch profile.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -18,6 +20,7 @@ from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from ..api import RomaError, check_base_url
 from ..monitor.session import Session
 from ..settings import (
     ConfigError,
@@ -55,6 +58,7 @@ class RomaApp(App[None]):
         remember_choices: bool = True,
         connect_profile: str = "default",
         connect_url: str | None = None,
+        read_connection: Callable[[], Connection] | None = None,
         clock: Callable[[], float] = time.time,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -66,7 +70,11 @@ class RomaApp(App[None]):
         self.ascii = ascii
         self.remember_choices = remember_choices  # the demo leaves the user's config alone
         self.connect_profile, self.connect_url = connect_profile, connect_url
+        # Reads the key from the OS keyring: may block for seconds (a desktop unlock prompt),
+        # so it runs in a thread while the connect screen says what it waits for.
+        self.read_connection = read_connection
         self.main_screen: MainScreen | None = None
+        self.connect_screen: ConnectScreen | None = None
         self.palette: dict[str, str] = dict(STATUS_DEFAULTS)
 
     def notify(
@@ -143,12 +151,56 @@ class RomaApp(App[None]):
 
     def on_mount(self) -> None:
         self._load_themes()
-        if self.connection is None:
-            self.push_screen(ConnectScreen(self.connect_profile, self.connect_url), self._connected)
-        else:
+        if self.connection is not None:
             self.start(self.connection)
+            return
+        note = ""
+        if self.read_connection is not None:
+            note = (
+                f"Waiting for the OS keyring to give the key of profile {self.connect_profile} "
+                "(it may be asking to be unlocked). Type the key below to use it now, or quit "
+                "(ctrl+q) and set ROMA_API_KEY."
+            )
+            self.in_thread(self.read_connection, self._keyring_answered)
+        screen = ConnectScreen(self.connect_profile, self.connect_url, note=note)
+        self.connect_screen = screen
+        self.push_screen(screen, self._connected)
+
+    def in_thread(
+        self, work: Callable[[], Connection], done: Callable[[Connection | Exception], None]
+    ) -> None:
+        """Run `work` in a daemon thread (a keyring read may never return: it must not keep the
+        app from quitting), then `done` with its result on the UI thread."""
+
+        def run() -> None:
+            result: Connection | Exception
+            try:
+                result = work()
+            except Exception as exc:  # handed to `done`, which says it
+                result = exc
+            with contextlib.suppress(RuntimeError):  # the app has quit meanwhile
+                self.call_from_thread(done, result)
+
+        threading.Thread(target=run, name="roma-tui keyring", daemon=True).start()
+
+    def _keyring_answered(self, result: Connection | Exception) -> None:
+        screen = self.connect_screen
+        if screen is None or not screen.is_attached or self.main_screen is not None:
+            return  # the user connected by hand meanwhile
+        if isinstance(result, Exception):
+            screen.explain(f"{result} Type the key below, or set ROMA_API_KEY.")
+            return
+        if result.api_key is None:
+            screen.explain(f"{result.key_problem or 'No API key.'} Type the key below.")
+            return
+        problem = url_problem(result)
+        if problem:
+            screen.explain(problem)
+            return
+        screen.dismiss(Connected(result, f"Key of profile {result.profile.name} from the keyring."))
 
     def _connected(self, result: Connected | None) -> None:
+        self.connect_screen = None
         if result is not None:
             self.notify(result.note, timeout=8)
             self.start(result.connection)
@@ -178,13 +230,24 @@ class RomaApp(App[None]):
             self.notify(connection.key_problem, severity="warning", timeout=10)
 
     def switch_profile(self, name: str) -> None:
-        try:
-            connection = resolve_connection(load_config(), profile_name=name)
-        except ConfigError as exc:
-            self.notify(str(exc), severity="error")
+        """Read the profile's key off the UI thread (the keyring may block), then switch."""
+        self.notify(f"Profile {name}: reading its key…", timeout=3)
+
+        def read() -> Connection:
+            return resolve_connection(load_config(), profile_name=name)
+
+        self.in_thread(read, self._profile_read)
+
+    def _profile_read(self, result: Connection | Exception) -> None:
+        if isinstance(result, Exception):
+            self.notify(str(result), title="Profile not switched", severity="error")
             return
-        self.start(connection)
-        self.notify(f"Profile {name}: {connection.describe()}")
+        problem = url_problem(result)
+        if problem:
+            self.notify(problem, title="Profile not switched", severity="error")
+            return
+        self.start(result)
+        self.notify(f"Profile {result.profile.name}: {result.describe()}")
 
     def toggle_read_only(self) -> None:
         if self.main_screen is None:
@@ -223,6 +286,19 @@ class RomaApp(App[None]):
                 "Connect with this profile",
                 _bind(self.switch_profile, name),
             )
+
+
+def url_problem(connection: Connection) -> str | None:
+    """Why this connection must not be used (a key over plain http to a remote host), or None."""
+    try:
+        check_base_url(
+            connection.base_url,
+            sends_key=connection.api_key is not None,
+            allow_insecure=connection.profile.allow_insecure,
+        )
+    except RomaError as exc:
+        return str(exc)
+    return None
 
 
 def _bind(function: Callable[[str], None], value: str) -> Callable[[], None]:

@@ -42,17 +42,26 @@ class ConnectScreen(Screen[Connected]):
     ConnectScreen > Vertical { width: 90; max-width: 95%; height: auto; border: thick $primary;
         background: $surface; padding: 1 2; }
     ConnectScreen #connect-error { color: $error; height: auto; margin-top: 1; }
+    ConnectScreen #connect-note { color: $warning; height: auto; margin-bottom: 1; }
     ConnectScreen Horizontal { height: auto; margin-top: 1; }
     """
     BINDINGS = [Binding("ctrl+q", "app.quit", "Quit")]
 
-    def __init__(self, profile_name: str = "default", url: str | None = None) -> None:
+    def __init__(
+        self,
+        profile_name: str = "default",
+        url: str | None = None,
+        *,
+        note: str = "",
+    ) -> None:
         super().__init__()
         self.profile_name, self.url = profile_name, url
+        self.note = note  # why this screen is shown: waiting for the keyring, no key, ...
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("Connect to a ROMA server", classes="title")
+            yield Static(self.note, id="connect-note", markup=False)
             yield Label("Server URL")
             yield Input(self.url or HOSTED_URL, id="url")
             yield Label("API key (stored in the OS keyring, never in a file)")
@@ -75,6 +84,11 @@ class ConnectScreen(Screen[Connected]):
 
     def say(self, message: str) -> None:
         self.query_one("#connect-error", Static).update(message)
+
+    def explain(self, note: str) -> None:
+        """Why there is no key yet (the keyring is locked, missing, has none for the profile)."""
+        self.note = note
+        self.query_one("#connect-note", Static).update(note)
 
     @work(exclusive=True, exit_on_error=False)
     async def attempt(self) -> None:
