@@ -29,6 +29,10 @@ async def loopback_server(handle: Handler) -> AsyncIterator[str]:
             await handle(reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass  # the client hung up: that is the client's business
+        except asyncio.CancelledError:
+            # Our own teardown. End normally: Python 3.11's stream callback would log a
+            # cancelled handler task as an error.
+            pass
         finally:
             writer.close()
 
