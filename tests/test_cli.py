@@ -169,9 +169,12 @@ def asyncio_run(coroutine):
 
 @pytest.fixture
 def upstream():
+    from roma_tui.settings import Profile, save_profile
     from upstream_server import UpstreamServer
 
     server = UpstreamServer()
+    # The upstream server has no auth: a profile of its dialect may go without a key.
+    save_profile(Profile(name="up", base_url=server.url, dialect="upstream"), activate=True)
     yield server
     server.stop()
 

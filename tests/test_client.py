@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from loopback import loopback_server
 from roma_tui.api import (
     ApiConnectionError,
     ApiResponseError,
@@ -532,22 +533,21 @@ async def test_a_connection_dropped_mid_body():
         await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    async with server, RomaClient(f"http://127.0.0.1:{port}", KEY, max_retries=0) as client:
+    async with (
+        loopback_server(handle) as url,
+        RomaClient(url, KEY, max_retries=0) as client,
+    ):
         with pytest.raises(ApiConnectionError, match="dropped"):
             await client.list_executions()
 
 
 async def test_a_server_that_never_answers_times_out():
     async def handle(reader, writer):
-        await asyncio.sleep(5)
+        await asyncio.sleep(5)  # never answers; the server's teardown ends it
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
     async with (
-        server,
-        RomaClient(f"http://127.0.0.1:{port}", KEY, max_retries=0, timeout=0.3) as client,
+        loopback_server(handle) as url,
+        RomaClient(url, KEY, max_retries=0, timeout=0.3) as client,
     ):
         with pytest.raises(ApiTimeoutError):
             await client.get_status(EID)

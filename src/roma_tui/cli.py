@@ -1,15 +1,22 @@
 """The `roma-tui` entry point: parses arguments and wires the layers together.
 
-Exit codes: 0 ok, 1 API or network error, 2 usage error (argparse's own errors are 2 as well).
+Exit codes: 0 ok, 1 API or network error, 2 usage error (argparse's own errors are 2 as well),
+130 interrupted (ctrl+c), 141 when the reader of our output went away (`| head`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
+import os
 import sys
 from collections.abc import Sequence
 
 from . import __version__, commands, profile_commands
+from .settings import ConfigError
+
+BROKEN_PIPE = 128 + 13  # what a shell reports for a process ended by SIGPIPE
 
 _COMPANIONS = {
     "login": profile_commands.cmd_login,
@@ -22,35 +29,64 @@ _COMPANIONS = {
 }
 
 
-def _connection_options() -> argparse.ArgumentParser:
+def seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, not {text!r}")
+    return value
+
+
+def _connection_options(*, top_level: bool) -> argparse.ArgumentParser:
+    """The connection flags, accepted before the command and after it.
+
+    After the command their default is SUPPRESS: a subcommand's defaults would otherwise
+    overwrite what was given before it (`roma-tui --timeout 1 ls`).
+    """
+
+    def default(value: object) -> object:
+        return value if top_level else argparse.SUPPRESS
+
     shared = argparse.ArgumentParser(add_help=False)
     group = shared.add_argument_group("connection")
-    group.add_argument("--profile", metavar="NAME", help="profile to use (default: the active one)")
     group.add_argument(
-        "--url", metavar="URL", help="server URL (overrides profile and ROMA_BASE_URL)"
+        "--profile",
+        metavar="NAME",
+        default=default(None),
+        help="profile to use (default: the active one)",
+    )
+    group.add_argument(
+        "--url",
+        metavar="URL",
+        default=default(None),
+        help="server URL (overrides profile and ROMA_BASE_URL)",
     )
     group.add_argument(
         "--timeout",
-        type=float,
-        default=15.0,
+        type=seconds,
+        default=default(15.0),
         metavar="S",
-        help="seconds to wait for an answer (default 15)",
+        help="seconds a request may take in all, retries included (default 15)",
     )
     group.add_argument(
         "--allow-insecure",
         action="store_true",
+        default=default(False),
         help="allow sending the key over plain http:// to a non-loopback host",
     )
     return shared
 
 
 def build_parser() -> argparse.ArgumentParser:
-    shared = _connection_options()
+    shared = _connection_options(top_level=False)
     parser = argparse.ArgumentParser(
         prog="roma-tui",
         description="A keyboard-driven console for ROMA executions. Without a command, opens "
         "the console on the active profile.",
-        parents=[shared],
+        parents=[_connection_options(top_level=True)],
     )
     parser.add_argument("--version", action="version", version=f"roma-tui {__version__}")
     parser.add_argument("--read-only", action="store_true", help="hide create and cancel")
@@ -176,6 +212,36 @@ def main(argv: Sequence[str] | None = None, io: commands.Io | None = None) -> in
     parser = build_parser()
     args = parser.parse_args(argv)
     io = io or commands.Io()
+    try:
+        code = _dispatch(args, io)
+        io.out.flush()  # a closed pipe shows here when the output fitted in the buffer
+        return code
+    except BrokenPipeError:
+        _discard_stdout()
+        return BROKEN_PIPE
+    except KeyboardInterrupt:
+        _say_quietly(io, "interrupted")
+        return commands.INTERRUPTED
+    except ConfigError as exc:  # e.g. a profile that does not exist, a config we cannot write
+        _say_quietly(io, f"error: {exc}")
+        return commands.USAGE
+
+
+def _discard_stdout() -> None:
+    """After the reader hung up: send what is left to /dev/null, so the interpreter's own
+    flush at exit does not print a second BrokenPipeError."""
+    # stdout may have no file descriptor (tests): then nothing flushes it at exit either.
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _say_quietly(io: commands.Io, text: str) -> None:
+    with contextlib.suppress(OSError):  # stderr is gone too: the exit code says it
+        io.warn(text)
+
+
+def _dispatch(args: argparse.Namespace, io: commands.Io) -> int:
     handler = _COMPANIONS.get(args.command)
     if handler is not None:
         return handler(args, io)

@@ -30,6 +30,7 @@ from .monitor.cancelling import FINE, cancel_runs
 from .presentation import clock, duration, relative, run_seconds, status_label
 from .safetext import clean, one_line
 from .settings import (
+    ENV_KEY,
     Config,
     ConfigError,
     Connection,
@@ -39,6 +40,7 @@ from .settings import (
 )
 
 OK, API_ERROR, USAGE = 0, 1, 2
+INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
 
 
 class Io:
@@ -105,12 +107,39 @@ def loaded_config(io: Io) -> Config | None:
         return None
 
 
+def missing_key(connection: Connection) -> str | None:
+    """Why a request must not be sent without a key, or None when it may be sent.
+
+    Only a profile whose dialect is "upstream" may go keyless: the upstream ROMA server
+    usually has no auth; the hosted service and the sandbox always want a key.
+    """
+    if connection.api_key or connection.profile.dialect == "upstream":
+        return None
+    reason = connection.key_problem or (
+        f"No API key for profile {connection.profile.name!r}: run `roma-tui login` or set "
+        f"{ENV_KEY}."
+    )
+    return (
+        f"error: no API key, so nothing was sent to {connection.base_url}.\n  {reason}\n"
+        '  (A server without keys, like the upstream ROMA server: set dialect = "upstream" '
+        "in its profile.)"
+    )
+
+
 def run_api_command(args: Namespace, io: Io, body: Callable[[RomaClient], Any]) -> int:
     """Load config, make a client, run `body(client)`; turn every failure into a message."""
     config = loaded_config(io)
     if config is None:
         return USAGE
-    connection = _connection(args, config)
+    try:
+        connection = _connection(args, config)
+    except ConfigError as exc:  # e.g. a profile name the config does not have
+        io.warn(f"error: {exc}")
+        return USAGE
+    problem = missing_key(connection)
+    if problem is not None:
+        io.warn(problem)
+        return USAGE
     try:
         client = make_client(args, connection)
     except RomaError as exc:
@@ -131,7 +160,7 @@ def run_api_command(args: Namespace, io: Io, body: Callable[[RomaClient], Any]) 
         return API_ERROR
     except KeyboardInterrupt:
         io.warn("interrupted")
-        return 130
+        return INTERRUPTED
 
 
 # -- ls, status, cancel ---------------------------------------------------------------------

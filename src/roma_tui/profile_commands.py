@@ -11,6 +11,7 @@ from argparse import Namespace
 from .api import RomaError
 from .commands import (
     API_ERROR,
+    INTERRUPTED,
     OK,
     USAGE,
     Io,
@@ -22,6 +23,7 @@ from .commands import (
 from .settings import (
     ConfigError,
     Connection,
+    KeyringLocked,
     KeyringUnavailable,
     Profile,
     check_profile_name,
@@ -44,7 +46,13 @@ def cmd_login(args: Namespace, io: Io) -> int:
     profile = config.profiles.get(name) or Profile(name=name)
     if args.url:
         profile.base_url = args.url
-    key = io.ask_secret(f"API key for profile {name} ({profile.base_url}): ").strip()
+    try:
+        key = io.ask_secret(f"API key for profile {name} ({profile.base_url}): ").strip()
+    except EOFError:
+        key = ""
+    except KeyboardInterrupt:
+        io.warn("\ninterrupted; nothing was stored")
+        return INTERRUPTED
     if not key:
         io.warn("error: no key given; nothing was stored")
         return USAGE
@@ -85,7 +93,11 @@ def cmd_logout(args: Namespace, io: Io) -> int:
         io.warn(f"error: {exc}")
         return API_ERROR
     if args.forget:
-        remove_profile(name)
+        try:
+            remove_profile(name)
+        except ConfigError as exc:
+            io.warn(f"error: {exc}")
+            return USAGE
     io.say(f"Removed the key of profile {name}." if removed else f"Profile {name} had no key.")
     return OK
 
@@ -101,6 +113,8 @@ def cmd_profiles(args: Namespace, io: Io) -> int:
     for name, profile in sorted(config.profiles.items()):
         try:
             key = "stored" if read_key(name) else "none"
+        except KeyringLocked:
+            key = "keyring locked"
         except KeyringUnavailable:
             key = "no keyring"
         rows.append(

@@ -1,6 +1,6 @@
 """The wire: models of the ROMA API, the async client, typed errors. No Textual here."""
 
-from .client import InsecureTransportError, RomaClient, check_base_url, is_loopback
+from .client import RomaClient
 from .dialects import Dialect
 from .errors import (
     ApiConnectionError,
@@ -33,6 +33,7 @@ from .models import (
     Status,
 )
 from .ratelimit import RateLimit
+from .urls import InsecureTransportError, check_base_url, is_loopback
 from .validation import EXECUTION_ID, PROFILES, SORT_FIELDS, STATUSES
 
 __all__ = [

@@ -9,12 +9,14 @@ rate-limit state it saw in `rate_limit`.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
+import functools
 import random
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -32,7 +34,7 @@ from .dialects import (
 from .errors import (
     ApiConnectionError,
     ApiResponseError,
-    InvalidRequestError,
+    ApiTimeoutError,
     NotFoundError,
     RateLimitError,
     RomaError,
@@ -41,44 +43,59 @@ from .errors import (
 from .models import CancelResult, Dag, DagResult, Execution, ExecutionPage, Status
 from .ratelimit import RateLimit
 from .transport import DEFAULT_MAX_RESPONSE_BYTES, Reply, exchange
+from .urls import API_PREFIX, InsecureTransportError, check_base_url, is_loopback
 from .validation import check_create, check_execution_id, check_list_params
 
+# Re-exported for callers that imported them from here before they moved to .urls.
+__all__ = ["API_PREFIX", "InsecureTransportError", "RomaClient", "check_base_url", "is_loopback"]
+
+
+@dataclass
+class _Call:
+    """One public call in flight: its client, deadline (loop time) and the request it is on."""
+
+    client: RomaClient
+    deadline: float
+    what: str = ""
+
+
+# Set by `_within_deadline` for the task running a public call; each task has its own copy,
+# so concurrent calls on one client keep their own deadlines.
+_CURRENT_CALL: ContextVar[_Call | None] = ContextVar("roma_tui_current_call", default=None)
+
+
+def _within_deadline(
+    method: Callable[Concatenate[RomaClient, P], Awaitable[T]],
+) -> Callable[Concatenate[RomaClient, P], Coroutine[Any, Any, T]]:
+    """Bound the whole public call (every attempt, backoff sleep and body read) by `timeout`."""
+
+    async def bounded(self: RomaClient, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        outer = _CURRENT_CALL.get()
+        if outer is not None and outer.client is self:
+            return await method(self, *args, **kwargs)  # already inside one of our calls
+        loop = asyncio.get_running_loop()
+        call = _Call(self, loop.time() + self.timeout)
+        token = _CURRENT_CALL.set(call)
+        try:
+            async with asyncio.timeout_at(call.deadline) as scope:
+                return await method(self, *args, **kwargs)
+        except TimeoutError:
+            if not scope.expired():
+                raise
+            raise ApiTimeoutError(
+                f"{self._where} did not answer {call.what or 'the request'} "
+                f"within {self.timeout:g} s."
+            ) from None
+        finally:
+            _CURRENT_CALL.reset(token)
+
+    functools.update_wrapper(bounded, method)
+    return bounded
+
+
 M = TypeVar("M", bound=BaseModel)
-API_PREFIX = "/api/v1"
-
-
-class InsecureTransportError(RomaError):
-    """Refused to send an API key in clear text over the network."""
-
-
-def is_loopback(host: str) -> bool:
-    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def check_base_url(url: str, *, sends_key: bool, allow_insecure: bool) -> httpx.URL:
-    """The API root for `url`; raises if it is not a server URL or would leak the key."""
-    parsed = httpx.URL(url.strip())
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise InvalidRequestError(
-            f"{url[:80]!r} is not a server URL: expected http(s)://host[:port]",
-            status_code=400,
-            code="invalid_request",
-        )
-    clear_text = parsed.scheme == "http" and not is_loopback(parsed.host)
-    if clear_text and sends_key and not allow_insecure:
-        raise InsecureTransportError(
-            f"Refusing to send the API key over plain http:// to {parsed.host}: use https://, "
-            "or allow it explicitly (allow_insecure=True / --allow-insecure)."
-        )
-    path = parsed.path.rstrip("/")
-    if path.endswith(API_PREFIX):
-        path = path[: -len(API_PREFIX)]
-    return parsed.copy_with(path=path + API_PREFIX, query=None, fragment=None)
+T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class RomaClient:
@@ -97,8 +114,17 @@ class RomaClient:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        on_send: Callable[[str, str], None] | None = None,
     ) -> None:
+        """`timeout` (seconds) is the deadline of each public call as a whole: all its attempts,
+        the waits between them and the reading of the answer. `on_send(method, path)` is called
+        right before every attempt goes out, retries included (an error it raises stops the
+        call before that attempt is sent)."""
+        if not timeout > 0 or timeout == float("inf"):
+            raise ValueError(f"timeout must be a number of seconds above 0, not {timeout!r}")
         self._url = check_base_url(base_url, sends_key=bool(api_key), allow_insecure=allow_insecure)
+        self.timeout = float(timeout)
+        self._on_send = on_send
         self._api_key = api_key
         self.max_retries = max(0, max_retries)
         self.max_retry_wait = max_retry_wait
@@ -117,7 +143,9 @@ class RomaClient:
             headers["X-API-Key"] = api_key
         self._http = httpx.AsyncClient(
             headers=headers,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            # The call's deadline (see _within_deadline) bounds everything; httpx's own read
+            # timeout is only a backstop, set past it so the deadline's message is the one seen.
+            timeout=httpx.Timeout(timeout + 1.0, connect=min(timeout, 10.0)),
             transport=transport,
             follow_redirects=False,  # a redirect must not carry the key to another host
         )
@@ -129,6 +157,11 @@ class RomaClient:
     @property
     def base_url(self) -> str:
         return str(self._url)
+
+    @property
+    def _where(self) -> str:
+        port = self._url.port
+        return f"{self._url.host}:{port}" if port else self._url.host
 
     @property
     def dialect(self) -> Dialect:
@@ -146,6 +179,7 @@ class RomaClient:
 
     # -- the six endpoints -------------------------------------------------------------------
 
+    @_within_deadline
     async def create_execution(
         self,
         goal: str,
@@ -162,6 +196,7 @@ class RomaClient:
         )
         return self._parse(Execution, normalise_execution(reply.payload, self._dialect), reply)
 
+    @_within_deadline
     async def list_executions(
         self,
         *,
@@ -192,17 +227,20 @@ class RomaClient:
             _sort_page(page, sort or "created_at", order or "desc")
         return page
 
+    @_within_deadline
     async def get_execution(self, execution_id: str) -> Execution:
         execution_id = check_execution_id(execution_id, self._dialect)
         reply = await self._request("GET", f"/executions/{execution_id}")
         return self._parse(Execution, normalise_execution(reply.payload, self._dialect), reply)
 
+    @_within_deadline
     async def get_status(self, execution_id: str) -> Status:
         execution_id = check_execution_id(execution_id, self._dialect)
         reply = await self._request("GET", f"/executions/{execution_id}/status")
         self._learn(detect_status(reply.payload))
         return self._parse(Status, normalise_status(reply.payload, self._dialect), reply)
 
+    @_within_deadline
     async def cancel_execution(
         self, execution_id: str, *, idempotency_key: str | None = None
     ) -> CancelResult:
@@ -214,6 +252,7 @@ class RomaClient:
         )
         return self._parse(CancelResult, reply.payload, reply)
 
+    @_within_deadline
     async def get_dag(self, execution_id: str) -> Dag:
         """The execution's DAG; from `/dag` (hosted) or `/checkpoint` (upstream), flattened."""
         execution_id = check_execution_id(execution_id, self._dialect)
@@ -247,7 +286,8 @@ class RomaClient:
         try:
             return model.model_validate(payload)
         except ValidationError as exc:
-            first = exc.errors()[0] if exc.errors() else {}
+            errors = exc.errors()
+            first: dict[str, Any] = dict(errors[0]) if errors else {}
             where = ".".join(str(p) for p in first.get("loc", ())) or "the body"
             raise ApiResponseError(
                 f"The server's answer does not look like a ROMA {model.__name__} "
@@ -267,6 +307,8 @@ class RomaClient:
     ) -> Reply:
         headers = {"X-Idempotency-Key": idempotency_key} if idempotency_key else {}
         retryable = method == "GET" or idempotency_key is not None
+        call = _CURRENT_CALL.get()
+        loop = asyncio.get_running_loop()
         attempt = 0
         while True:
             request = self._http.build_request(
@@ -276,6 +318,10 @@ class RomaClient:
                 json=json,
                 headers=headers,
             )
+            if call is not None:
+                call.what = f"{method} {request.url.path}"
+            if self._on_send is not None:
+                self._on_send(method, request.url.path)
             try:
                 reply = await exchange(
                     self._http, request, max_response_bytes=self._max_response_bytes
@@ -285,6 +331,8 @@ class RomaClient:
                 wait = self._retry_wait(exc, attempt)
                 if not retryable or attempt >= self.max_retries or wait is None:
                     raise
+                if call is not None and loop.time() + wait >= call.deadline:
+                    raise  # the next try could not finish in time: say what went wrong now
                 attempt += 1
                 await self._sleep(wait)
                 continue
@@ -303,9 +351,9 @@ class RomaClient:
 
     def _retry_wait(self, exc: RomaError, attempt: int) -> float | None:
         """Seconds to wait before the next try, or None when waiting is pointless."""
-        backoff = min(8.0, 0.5 * 2**attempt) * (0.5 + random.random() / 2)
+        backoff = min(8.0, 0.5 * 2.0**attempt) * (0.5 + random.random() / 2)
         if isinstance(exc, RateLimitError):
-            told = None
+            told: float | None = None
             if self.rate_limit is not None and self.rate_limit.retry_after is not None:
                 told = self.rate_limit.retry_after
             elif exc.reset_at is not None:
@@ -315,7 +363,7 @@ class RomaClient:
             # hours away).
             return wait if wait <= self.max_retry_wait else None
         if isinstance(exc, ServerError) and self.rate_limit and self.rate_limit.retry_after:
-            return min(self.rate_limit.retry_after, self.max_retry_wait)
+            return float(min(self.rate_limit.retry_after, self.max_retry_wait))
         return backoff
 
 

@@ -26,6 +26,13 @@ from .errors import (
 from .models import parse_timestamp
 from .ratelimit import RateLimit, parse_rate_limit
 
+# Words for httpx's timeouts: a message may be cut for display, a class name must not be.
+_TIMEOUT_WORDS: dict[type[httpx.TimeoutException], str] = {
+    httpx.ConnectTimeout: "connecting took too long",
+    httpx.ReadTimeout: "no answer",
+    httpx.WriteTimeout: "sending took too long",
+    httpx.PoolTimeout: "no free connection",
+}
 REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
@@ -85,7 +92,7 @@ async def exchange(
             await response.aclose()
     except httpx.TimeoutException as exc:
         raise ApiTimeoutError(
-            f"{where} did not answer {what} in time ({type(exc).__name__})."
+            f"{where} did not answer {what} in time ({_TIMEOUT_WORDS.get(type(exc), 'timed out')})."
         ) from None
     except httpx.ConnectError as exc:
         raise ApiConnectionError(
@@ -111,6 +118,12 @@ async def exchange(
     payload, decode_problem = _decode(bytes(body))
     request_id = _request_id_from_body(payload) or header_request_id
 
+    if 300 <= response.status_code < 400:
+        raise ApiResponseError(
+            _redirect_message(request, response),
+            status_code=response.status_code,
+            request_id=request_id,
+        )
     if response.status_code >= 400:
         error = status_error(response.status_code, payload, request_id, rate_limit, now)
         error.rate_limit = rate_limit
@@ -124,15 +137,35 @@ async def exchange(
     return Reply(payload, response.status_code, request_id, rate_limit)
 
 
+def _redirect_message(request: httpx.Request, response: httpx.Response) -> str:
+    what = f"{request.method} {request.url.path}"
+    location = response.headers.get("location")
+    if not location:
+        return (
+            f"The server answered {what} with a redirect (HTTP {response.status_code}) "
+            "without saying where to; not followed (check the URL)."
+        )
+    try:
+        target = request.url.join(location)
+        shown = f"{target.host}{target.path}" if target.host else target.path
+    except httpx.InvalidURL:
+        shown = location
+    return f"The server redirected {what} to {one_line(shown, 120)}; not followed (check the URL)."
+
+
 def _decode(body: bytes) -> tuple[Any, str | None]:
     if not body.strip():
         return None, "the body is empty"
     try:
         return json.loads(body), None
-    except UnicodeDecodeError:
+    except UnicodeDecodeError:  # a ValueError too: caught before the generic case below
         return None, "the body is not UTF-8 text"
-    except (json.JSONDecodeError, RecursionError) as exc:
+    except json.JSONDecodeError as exc:
         return None, one_line(exc, 100)
+    except RecursionError:
+        return None, "it is nested too deeply"
+    except ValueError:  # int() refuses a number of more than 4,300 digits
+        return None, "it holds a number too large to read"
 
 
 def _error_fields(payload: Any) -> tuple[str | None, str | None, Any]:

@@ -71,7 +71,7 @@ def check_create(
     body: dict[str, Any] = {"goal": goal}
     if max_depth is not None:
         whole = isinstance(max_depth, int) and not isinstance(max_depth, bool)
-        if not whole or not 1 <= max_depth <= 10:
+        if not isinstance(max_depth, int) or not whole or not 1 <= max_depth <= 10:
             raise _refuse(
                 f"max_depth must be a whole number from 1 to 10, not {max_depth!r}.",
                 field="max_depth",

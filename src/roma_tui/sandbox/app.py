@@ -26,9 +26,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..api.client import is_loopback
 from ..api.dialects import Dialect
 from ..api.errors import InvalidRequestError
+from ..api.urls import is_loopback
 from ..api.validation import check_create, check_execution_id, check_list_params
 from .engine import Engine
 from .openapi import openapi_document

@@ -4,14 +4,23 @@ from .config import (
     Config,
     ConfigError,
     Profile,
+    ProfileNotFound,
     check_profile_name,
     load_config,
     remove_profile,
     save_profile,
     set_preference,
 )
-from .connection import ENV_KEY, ENV_URL, Connection, resolve_connection
-from .keystore import KeyringUnavailable, backend_name, delete_key, read_key, store_key
+from .connection import ENV_KEY, ENV_URL, Connection, resolve_connection, select_profile
+from .keystore import (
+    KeyringLocked,
+    KeyringUnavailable,
+    backend_name,
+    delete_key,
+    read_key,
+    read_key_with_timeout,
+    store_key,
+)
 from .paths import cache_dir, config_dir, config_path, data_dir, log_dir
 
 __all__ = [
@@ -20,8 +29,10 @@ __all__ = [
     "Config",
     "ConfigError",
     "Connection",
+    "KeyringLocked",
     "KeyringUnavailable",
     "Profile",
+    "ProfileNotFound",
     "backend_name",
     "cache_dir",
     "check_profile_name",
@@ -32,9 +43,11 @@ __all__ = [
     "load_config",
     "log_dir",
     "read_key",
+    "read_key_with_timeout",
     "remove_profile",
     "resolve_connection",
     "save_profile",
+    "select_profile",
     "set_preference",
     "store_key",
 ]

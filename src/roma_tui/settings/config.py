@@ -6,6 +6,7 @@ does not parse is reported with its path and line, and is never overwritten.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
+import tomlkit.exceptions
 
 from .paths import config_path
 
@@ -25,6 +27,17 @@ _PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 class ConfigError(Exception):
     """The config file cannot be used; the message names the file (and line, when known)."""
+
+
+class ProfileNotFound(ConfigError):
+    """A profile was asked for by name (--profile, or the file's active_profile) but no such
+    profile is in the config. `name`, `known` (the names that exist) and `path` say which."""
+
+    def __init__(self, message: str, *, name: str, known: list[str], path: Path) -> None:
+        super().__init__(message)
+        self.name = name
+        self.known = known
+        self.path = path
 
 
 @dataclass
@@ -91,13 +104,23 @@ def load_config(path: Path | None = None) -> Config:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return Config(path=path)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Cannot read {path}: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"Cannot read {path}: it is not UTF-8 text. Fix or remove it.") from None
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot read {path}: {exc.strerror or type(exc).__name__}. Check that it is a "
+            "readable file and that the directories above it are directories."
+        ) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         # The message ends with "(at line L, column C)"; that is the line to show.
         raise ConfigError(f"{path} is not valid TOML: {exc}. Fix or remove it.") from None
+    except RecursionError:
+        raise ConfigError(
+            f"{path} is nested too deeply to read (arrays or tables inside each other "
+            "thousands of times). Fix or remove it."
+        ) from None
 
     active = raw.get("active_profile")
     if active is not None and not isinstance(active, str):
@@ -129,9 +152,9 @@ def _profile_from_table(path: Path, text: str, name: str, table: Any) -> Profile
         allowed = _FIELD_TYPES[key]
         if (isinstance(value, bool) and bool not in allowed) or not isinstance(value, allowed):
             expected = " or ".join(t.__name__ for t in allowed)
-            line = _line_of(text, key) or "?"
+            at = _line_of(text, key) or "?"
             raise ConfigError(
-                f"{path}, line {line}: {key} of profile {name!r} must be {expected}, not {value!r}."
+                f"{path}, line {at}: {key} of profile {name!r} must be {expected}, not {value!r}."
             )
         values[key] = value
     if values.get("dialect", "auto") not in DIALECTS:
@@ -147,18 +170,37 @@ def _load_document(path: Path) -> tomlkit.TOMLDocument:
         return tomlkit.parse(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return tomlkit.document()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Cannot read {path}: {exc}") from None
+    except (tomlkit.exceptions.TOMLKitError, RecursionError) as exc:
+        raise ConfigError(
+            f"{path} cannot be edited safely ({type(exc).__name__}); it was left as it is. "
+            "Fix or remove it."
+        ) from None
 
 
 def _write_document(path: Path, document: tomlkit.TOMLDocument) -> None:
     """Write atomically: a crash leaves the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config.", suffix=".tmp")
+    tmp: str | None = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(tomlkit.dumps(document))
         os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                Path(tmp).unlink(missing_ok=True)
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(
+            f"Cannot write {path}: {reason}. Nothing was changed. Check that {path.parent} "
+            f"exists, is a directory you may write to and has space, and that {path.name} "
+            "is a writable file (not a directory, not made immutable)."
+        ) from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
 
 

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from .config import Config, Profile
+from .config import Config, Profile, ProfileNotFound
 from .keystore import KeyringUnavailable, read_key
 
 ENV_KEY = "ROMA_API_KEY"
@@ -30,6 +30,38 @@ class Connection:
         return f"{self.base_url} (key from {self.key_source}; URL from {self.url_source})"
 
 
+def select_profile(config: Config, profile_name: str | None = None) -> Profile:
+    """The profile to use: `profile_name`, else the file's active one, else the only one, else
+    the default profile (hosted URL). A name that is asked for but not in the config raises
+    ProfileNotFound, rather than quietly using the default URL."""
+    known = sorted(config.profiles)
+    listing = f"the profiles in {config.path} are: {', '.join(known)}" if known else ""
+    if profile_name is not None:
+        if profile_name in config.profiles:
+            return config.profiles[profile_name]
+        if profile_name == "default" and not known:
+            return Profile(name="default")  # no config yet: the default profile
+        where = listing or f"there are no profiles in {config.path} yet"
+        raise ProfileNotFound(
+            f"There is no profile named {profile_name[:64]!r}; {where}. Create it with "
+            f"`roma-tui login --profile {profile_name[:64]}`, or use one that exists.",
+            name=profile_name,
+            known=known,
+            path=config.path,
+        )
+    active = config.active_profile
+    if active is not None and active not in config.profiles:
+        where = listing or "it has no profiles"
+        raise ProfileNotFound(
+            f"{config.path} sets active_profile = {active[:64]!r}, but there is no such "
+            f"profile ({where}). Fix active_profile in that file, or pass --profile NAME.",
+            name=active,
+            known=known,
+            path=config.path,
+        )
+    return config.profile() or Profile(name="default")
+
+
 def resolve_connection(
     config: Config,
     *,
@@ -38,13 +70,11 @@ def resolve_connection(
     env: Mapping[str, str] | None = None,
     read_stored_key: Callable[[str], str | None] = read_key,
 ) -> Connection:
+    """Raises ProfileNotFound (a ConfigError) for a profile name the config does not have."""
     env = os.environ if env is None else env
-    profile = config.profile(profile_name)
-    if profile is None:
-        profile = Profile(name=profile_name or config.active_profile or "default")
-        url_source = "the default URL"
-    else:
-        url_source = f"profile {profile.name}"
+    profile = select_profile(config, profile_name)
+    known = profile.name in config.profiles
+    url_source = f"profile {profile.name}" if known else "the default URL"
 
     base_url = profile.base_url
     if env.get(ENV_URL):
