@@ -78,7 +78,7 @@ async def test_no_key_in_the_keyring_is_said_on_the_connect_screen(start_sandbox
                 in str(app.screen.query_one("#connect-note").render())
             ),
         )
-        assert app.main_screen is None
+        assert app.main_screen is None  # nothing to connect with
 
 
 async def test_switching_profile_reads_the_keyring_off_the_ui_thread(start_sandbox, memory_keyring):

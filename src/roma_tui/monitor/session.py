@@ -20,21 +20,6 @@ from .planner import PollPlanner
 from .store import ExecutionStore
 
 
-class CountingTransport(httpx.AsyncBaseTransport):
-    """Tells the planner of every request the client sends: polls, pages, user actions and
-    the client's own retries all spend the same budget."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport, on_send: Callable[[], None]) -> None:
-        self._inner, self._on_send = inner, on_send
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self._on_send()
-        return await self._inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
 @dataclass
 class Session:
     connection: Connection
@@ -63,7 +48,9 @@ class Session:
             max_retry_wait=5.0,
             dialect=profile.dialect,
             allow_insecure=profile.allow_insecure,
-            transport=CountingTransport(transport or httpx.AsyncHTTPTransport(), planner.note_sent),
+            transport=transport,
+            # Every attempt spends budget: polls, pages, user actions and retries alike.
+            on_send=lambda _method, _path: planner.note_sent(),
         )
         store = ExecutionStore(page_size=page_size)
         cache = FinishedCache(cache_dir(), connection.base_url)

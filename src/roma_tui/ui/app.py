@@ -185,8 +185,11 @@ class RomaApp(App[None]):
 
     def _keyring_answered(self, result: Connection | Exception) -> None:
         screen = self.connect_screen
-        if screen is None or not screen.is_attached or self.main_screen is not None:
+        if screen is None or self.main_screen is not None:
             return  # the user connected by hand meanwhile
+        if not screen.is_mounted:  # a keyring that answers at once: the screen is on its way
+            self.set_timer(0.05, lambda: self._keyring_answered(result))
+            return
         if isinstance(result, Exception):
             screen.explain(f"{result} Type the key below, or set ROMA_API_KEY.")
             return

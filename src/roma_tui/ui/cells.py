@@ -53,9 +53,9 @@ def progress_text(execution: Execution, progress: float | None) -> str:
         return "100%"
     if progress is not None:
         return f"{progress:.0f}%"
-    if execution.total_tasks:
-        return f"{100 * (execution.completed_tasks or 0) / execution.total_tasks:.0f}%"
-    return "-"
+    if execution.total_tasks and execution.completed_tasks is not None:
+        return f"{execution.completed_tasks}/{execution.total_tasks}"
+    return "-"  # unknown is said as unknown, never as 0%
 
 
 def row_cells(

@@ -38,6 +38,16 @@ def progress_bar(percent: float, *, ascii: bool) -> str:
     return full * filled + empty * (BAR_WIDTH - filled)
 
 
+def task_counts(execution: Execution, status: Status | None) -> tuple[int, int] | None:
+    """(done, total) tasks when the server told both and total is not zero, else None."""
+    for source in (status, execution):
+        total = getattr(source, "total_tasks", None) if source is not None else None
+        done = getattr(source, "completed_tasks", None) if source is not None else None
+        if isinstance(total, int) and total > 0 and isinstance(done, int):
+            return done, total
+    return None
+
+
 def describe(
     execution: Execution | None,
     status: Status | None,
@@ -78,8 +88,16 @@ def describe(
         if status and status.progress is not None
         else (100.0 if state == "completed" else None)
     )
+    counts = task_counts(execution, status)
     if progress is not None:
         text.append(f"\n{progress_bar(progress, ascii=ascii)} {progress:5.1f}%")
+        if counts:
+            text.append(f"  {counts[0]} of {counts[1]} tasks", style="dim")
+    elif counts:
+        text.append(f"\n{counts[0]} of {counts[1]} tasks done")
+    elif state in ("running", "pending"):
+        # Never a 0% the server did not mean: some servers report nothing while a run runs.
+        text.append("\nProgress unknown (the server does not report it yet)", style="dim")
     step = status.current_step if status else None
     if step and state == "running":
         text.append("  Step ", style="bold")
