@@ -116,7 +116,7 @@ def parse_rate_limit(headers: Mapping[str, str], now: datetime | None = None) ->
             except (OverflowError, OSError, ValueError):
                 server_reset = None
             if server_reset is None:
-                anomalies.append(f"X-RateLimit-Reset is {raw_reset[:20]!r}")
+                anomalies.append(f"X-RateLimit-Reset is {str(raw_reset)[:20]!r}")
             else:
                 # The reset is in the server's clock: move it into ours.
                 reset_at = server_reset - timedelta(seconds=skew)

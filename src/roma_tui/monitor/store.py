@@ -7,6 +7,7 @@ page we have not re-read). A finished run never goes back to running.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -171,18 +172,16 @@ class ExecutionStore:
             self.has_more = page.pagination.has_more
         return changes
 
-    def _covered_span(self, fresh: list[Execution]):
+    def _covered_span(self, fresh: list[Execution]) -> Callable[[Execution], bool]:
         """Does a row sort within the span of `fresh` (by the query's sort field)?"""
-        sort = self.query.sort
-        values = [getattr(e, sort, None) for e in fresh]
-        values = [v for v in values if v is not None]
+        if self.query.sort != "created_at":
+            # Other sort keys move as runs progress: never infer absence from them.
+            return lambda execution: False
+        values = [e.created_at for e in fresh if e.created_at is not None]
         if not values:
             return lambda execution: False
-        low, high = min(values), max(values)
-        if sort == "created_at":  # immutable: its span is exact
-            return lambda e: e.created_at is not None and low <= e.created_at <= high
-        # Other sort keys move as runs progress: never infer absence from them.
-        return lambda execution: False
+        low, high = min(values), max(values)  # created_at is immutable: the span is exact
+        return lambda e: e.created_at is not None and low <= e.created_at <= high
 
     def apply_execution(self, execution: Execution) -> Changes:
         changes = Changes()

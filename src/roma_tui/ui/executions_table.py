@@ -10,6 +10,7 @@ are always current. The cursor follows its run's key, never a row number.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -75,7 +76,7 @@ class ExecutionsTable(ScrollView, can_focus=True):
             super().__init__()
             self.column = column
 
-    def __init__(self, cells: Callable[[str], tuple[Text, ...]], **kwargs: object) -> None:
+    def __init__(self, cells: Callable[[str], tuple[Text, ...]], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.cells = cells  # key -> the row's cells, asked only for rows on screen
         self._order: list[str] = []

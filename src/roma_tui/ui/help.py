@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rich.table import Table
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -23,7 +25,7 @@ def key_display(key: str) -> str:
     return _KEY_NAMES.get(key, key)
 
 
-def binding_rows(*sources: list[Binding]) -> list[tuple[str, str]]:
+def binding_rows(*sources: Iterable[BindingType]) -> list[tuple[str, str]]:
     rows, seen = [], set()
     for bindings in sources:
         for binding in bindings:

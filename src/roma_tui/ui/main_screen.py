@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
+from textual.notifications import SeverityLevel
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 
@@ -47,7 +47,7 @@ SORTABLE = [key for key, _ in COLUMNS if key != "mark"]
 PAGE_AHEAD = 5  # rows from the end at which the next page loads
 
 
-class MainScreen(RunActions, Screen[None]):
+class MainScreen(RunActions):
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
@@ -302,7 +302,7 @@ class MainScreen(RunActions, Screen[None]):
         execution = self.session.store.get(execution_id)
         if execution is None or execution_id not in self.watched:
             return
-        severity = "information" if execution.status == "completed" else "error"
+        severity: SeverityLevel = "information" if execution.status == "completed" else "error"
         self.app.notify(
             f"{execution_id}: {one_line(execution.initial_goal, 50)}",
             title=f"Run {execution.status.value}",

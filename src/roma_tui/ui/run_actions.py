@@ -10,6 +10,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from textual import work
+from textual.screen import Screen
 from textual.widgets import Input
 
 from ..api import RomaError
@@ -21,16 +22,35 @@ from .status_pane import whole_text
 from .viewer import TextViewer
 
 if TYPE_CHECKING:
-    from .main_screen import MainScreen
-
-    _Base = MainScreen
-else:
-    _Base = object
+    from ..api import Execution, Status
+    from ..monitor.session import Session
+    from .executions_table import ExecutionsTable
 
 log = logging.getLogger(__name__)
 
 
-class RunActions(_Base):
+class RunActions(Screen[None]):
+    """Mixed into MainScreen, which provides what is declared here."""
+
+    if TYPE_CHECKING:
+        session: Session
+        marked: set[str]
+        watched: set[str]
+        unsent: NewRun | None
+        ascii: bool
+
+        @property
+        def table(self) -> ExecutionsTable: ...
+        @property
+        def palette(self) -> dict[str, str]: ...
+        @property
+        def statuses(self) -> dict[str, Status]: ...
+        def current(self) -> Execution | None: ...
+        def render_rows(self) -> None: ...
+        def schedule_poll(self) -> None: ...
+        def apply_filter(self, text: str) -> None: ...
+        def poll(self, manual: bool = False) -> object: ...
+
     def action_mark(self) -> None:
         current = self.current()
         if current is None:
@@ -45,21 +65,21 @@ class RunActions(_Base):
         if current.is_finished:
             self.app.notify(f"{current.execution_id} is already {current.status.value}.")
             return
-        self.app.push_screen(
-            ConfirmCancel([current]),
-            lambda yes: self.send_cancels([current.execution_id]) if yes else None,
-        )
+        ids = [current.execution_id]
+        self.app.push_screen(ConfirmCancel([current]), lambda yes: self._confirmed(yes, ids))
 
     def action_cancel_marked(self) -> None:
         store = self.session.store
-        runs = [store.get(i) for i in sorted(self.marked) if store.get(i) is not None]
+        runs = [run for i in sorted(self.marked) if (run := store.get(i)) is not None]
         if not runs:
             self.app.notify("No marked runs: mark them with space first.")
             return
         ids = [r.execution_id for r in runs]
-        self.app.push_screen(
-            ConfirmCancel(runs), lambda yes: self.send_cancels(ids) if yes else None
-        )
+        self.app.push_screen(ConfirmCancel(runs), lambda yes: self._confirmed(yes, ids))
+
+    def _confirmed(self, yes: bool | None, ids: list[str]) -> None:
+        if yes:
+            self.send_cancels(ids)
 
     @work(group="cancel", exit_on_error=False)
     async def send_cancels(self, ids: list[str]) -> None:
