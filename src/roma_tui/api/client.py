@@ -263,10 +263,6 @@ class RomaClient:
             return await self._status_from_execution(execution_id)
         return self._parse(Status, normalise_status(reply.payload, self._dialect), reply)
 
-    async def _status_from_execution(self, execution_id: str) -> Status:
-        reply = await self._request("GET", f"/executions/{execution_id}")
-        return self._parse(Status, status_from_execution(reply.payload), reply)
-
     async def cancel_execution(
         self, execution_id: str, *, idempotency_key: str | None = None
     ) -> CancelResult:
@@ -303,6 +299,10 @@ class RomaClient:
         reply = await self._request("GET", f"/executions/{execution_id}/checkpoint")
         self._learn(Dialect.UPSTREAM)
         return self._parse(DagResult, normalise_checkpoint(reply.payload), reply).dag
+
+    async def _status_from_execution(self, execution_id: str) -> Status:
+        reply = await self._request("GET", f"/executions/{execution_id}")
+        return self._parse(Status, status_from_execution(reply.payload), reply)
 
     # -- beyond the six: health, tokens and cost -------------------------------------------
 
