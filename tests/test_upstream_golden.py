@@ -400,6 +400,9 @@ async def test_time_filters_the_server_ignores_are_applied_here():
     assert {e.execution_id for e in today.data} >= {NOCKPT, RUNNING, FAILED, COMPLETED}
     assert all(e.created_at < datetime(2026, 11, 1, tzinfo=UTC) for e in before.data)
     assert len(before.data) == before.pagination.total >= 1
+    async with client_for(Recorded(), Dialect.UPSTREAM) as client:
+        strictly = await client.list_executions(created_after="2026-11-29T06:59:39.245493Z")
+    assert [e.execution_id for e in strictly.data] == [NOCKPT]  # RUNNING was created then
 
 
 @checks("list_status_running", "list_status_RUNNING")

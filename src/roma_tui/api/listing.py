@@ -89,7 +89,8 @@ def _within(created: datetime | None, after: datetime | None, before: datetime |
         return True
     if created is None:  # cannot say it matches: leave it out of a filtered list
         return False
-    return (after is None or created >= after) and (before is None or created <= before)
+    # Strictly after / before, as the hosted service (and our sandbox) filter.
+    return (after is None or created > after) and (before is None or created < before)
 
 
 def sort_executions(rows: list[Execution], field_name: str, order: str) -> list[Execution]:
