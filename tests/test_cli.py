@@ -83,7 +83,7 @@ def test_status_and_cancel(start_sandbox, env_key):
     code, out, _ = run(["cancel", execution_id, "--url", server.url, "--yes"])
     assert code == 0 and f"{execution_id}  cancelled" in out
     code, out, _ = run(["cancel", execution_id, "--url", server.url, "--yes", "--json"])
-    assert code == 0 and json.loads(out)[0]["outcome"] == "already finished"
+    assert code == 0 and json.loads(out)[0]["outcome"] == "already cancelled"
 
 
 def test_exit_codes_for_usage_and_api_errors(sandbox, env_key, monkeypatch):
@@ -191,12 +191,9 @@ def test_ls_status_and_dag_against_an_upstream_server(upstream):
         ["ls", "--url", upstream.url, "--sort", "created_at", "--order", "asc", "--json"]
     )
     assert [r["execution_id"] for r in json.loads(out)][-1] == RUN_ID
-    code, out, _ = run(["status", RUN_ID, "--url", upstream.url, "--json"])
-    status = json.loads(out)
-    assert code == 0 and status["progress"] == 25.0 and status["current_step"] == "step two"
+    # `status` reads GET /executions/{id} upstream, which this stand-in lacks: it is checked
+    # against the recorded answers in test_upstream_golden.py.
     code, out, err = run(["dag", RUN_ID, "--url", upstream.url, "--format", "json"])
     assert code == 0, err
     data = json.loads(out)
     assert data["layers"] == [["t0"], ["t1"], ["t2"]]
-    code, _, err = run(["status", "0c1d2e3f-0000-0000-0000-000000000000", "--url", upstream.url])
-    assert code == 1 and "Execution not found" in err

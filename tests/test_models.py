@@ -292,3 +292,42 @@ def test_offsets_other_than_utc_are_converted():
         {**HOSTED_EXECUTION, "created_at": datetime(2025, 1, 1, 5, tzinfo=tz).isoformat()}
     ).created_at
     assert parsed == datetime(2025, 1, 1, 10, tzinfo=UTC)
+
+
+def test_a_nested_subgraph_without_an_owning_task_is_owned_by_its_last_id_part():
+    # `{dag}_sub_{p}_sub_{q}` belongs to q (not to "p_sub_q"), the innermost planner.
+    inner = {"tasks": {"c": _task("c", "PENDING", depth=2)}}
+    middle = {
+        "tasks": {"q": _task("q", "PLAN_DONE", depth=1), "c": _task("c", "PENDING", depth=2)},
+        "subgraphs": {"d_sub_p_sub_q": inner},
+    }
+    root = {
+        "tasks": {
+            "p": _task("p", "PLAN_DONE"),
+            "q": _task("q", "PLAN_DONE", depth=1),
+            "c": _task("c", "PENDING", depth=2),
+        },
+        "subgraphs": {"d_sub_p": middle},
+    }
+    dag = Dag.model_validate(normalise_checkpoint({"execution_id": "x", "dag": root})["dag"])
+    parents = {n.id: n.parent_id for n in dag.nodes}
+    assert parents == {"p": None, "q": "p", "c": "q"}
+    edges = [(e.source, e.target, e.type) for e in dag.edges]
+    assert edges == [("p", "q", "subtask"), ("q", "c", "subtask")]  # no p -> c
+
+
+def test_task_words_are_readable_and_unknown_types_are_kept():
+    from roma_tui.api.dialects import task_word
+
+    assert task_word("CODE_INTERPRET") == "code" and task_word("IMAGE_GENERATION") == "image"
+    assert task_word("think") == "think" and task_word("NEW_KIND") == "new kind"
+    assert task_word(None) == "task" and task_word(7) == "task"
+
+
+def test_settled_leaves_a_hosted_dag_of_a_finished_run_without_running_nodes():
+    dag = Dag.model_validate(
+        {"nodes": [{"id": "a", "status": "running"}, {"id": "b", "status": "completed"}]}
+    )
+    settled = dag.settled(ExecutionStatus.CANCELLED)
+    assert [n.status for n in settled.nodes] == [NodeStatus.UNKNOWN, NodeStatus.COMPLETED]
+    assert settled.nodes[0].status_raw == "running" and dag.nodes[0].status is NodeStatus.RUNNING

@@ -269,3 +269,81 @@ async def test_live_monitor_returns_errors_and_backs_off():
         result = await monitor.poll(planner.plan(RUNNING), RUNNING)
     assert "Cannot connect" in str(result.error)
     assert planner.plan(RUNNING).reason == "backoff after connection failure"
+
+
+# -- cancelling: outcomes that say what happened to the cancel, not to the run -----------------
+
+
+def _cancel_server(cancel_status, cancel_body, detail=None):
+    """A hosted-shape server: POST .../cancel answers as told; GET .../{id} with `detail`."""
+    import httpx
+
+    sent = []
+
+    def handle(request):
+        sent.append(f"{request.method} {request.url.path}")
+        if request.method == "POST":
+            return httpx.Response(
+                cancel_status, json=cancel_body, headers={"x-request-id": "req_cancel1"}
+            )
+        if detail is None:
+            return httpx.Response(503, json={"error": {"code": "unavailable", "message": "down"}})
+        return httpx.Response(200, json=detail)
+
+    client = RomaClient(
+        "http://127.0.0.1:8765", KEY, transport=httpx.MockTransport(handle), max_retries=0
+    )
+    return client, sent
+
+
+RUN = "exec_0123456789abcdef"
+
+
+def _hosted_execution(status):
+    return {"execution_id": RUN, "status": status, "initial_goal": "g", "config_profile": "fast"}
+
+
+async def test_a_failed_cancel_reads_as_a_failed_cancel_not_a_failed_run(tmp_path):
+    from roma_tui.monitor.action_log import ActionLog
+    from roma_tui.monitor.cancelling import cancel_runs
+
+    client, sent = _cancel_server(501, {})
+    log = ActionLog(tmp_path / "actions.jsonl")
+    async with client:
+        (outcome,) = await cancel_runs(client, [RUN], log)
+    assert outcome.outcome == "cancel failed" and not outcome.ok
+    assert outcome.summary() == "cancel failed: The server answered HTTP 501 (request req_cancel1)"
+    assert sent == [f"POST /api/v1/executions/{RUN}/cancel"]  # no re-read after a 5xx
+    assert '"outcome": "cancel failed"' in (tmp_path / "actions.jsonl").read_text()
+
+
+async def test_an_invalid_operation_is_settled_by_reading_the_run_again():
+    from roma_tui.monitor.cancelling import cancel_runs
+
+    refusal = {"error": {"code": "invalid_operation", "message": "Cannot cancel it now"}}
+    client, sent = _cancel_server(400, refusal, _hosted_execution("failed"))
+    async with client:
+        (finished,) = await cancel_runs(client, [RUN])
+    assert finished.outcome == "already failed" and finished.ok
+    assert sent[-1] == f"GET /api/v1/executions/{RUN}"
+    client, _ = _cancel_server(400, refusal, _hosted_execution("running"))
+    async with client:
+        (running,) = await cancel_runs(client, [RUN])
+    assert running.outcome == "refused" and not running.ok
+    assert running.message == "Cannot cancel it now; the run is still running"
+    client, _ = _cancel_server(400, refusal, None)  # the re-read fails: refused, and why
+    async with client:
+        (unread,) = await cancel_runs(client, [RUN])
+    assert unread.outcome == "refused"
+    assert unread.summary().startswith("cancel refused: Cannot cancel it now; the run could not")
+
+
+async def test_a_read_only_key_is_not_permitted_to_cancel():
+    from roma_tui.monitor.cancelling import cancel_runs
+
+    denied = {"error": {"code": "forbidden", "message": "read-only key"}}
+    client, sent = _cancel_server(403, denied)
+    async with client:
+        (outcome,) = await cancel_runs(client, [RUN])
+    assert outcome.outcome == "not permitted" and len(sent) == 1
+    assert outcome.summary().startswith("cancel not permitted: read-only key")

@@ -19,14 +19,17 @@ from typing import Any, TextIO
 from .api import (
     ApiConnectionError,
     AuthenticationError,
+    Dialect,
     Execution,
     InvalidRequestError,
     RomaClient,
     RomaError,
+    Status,
 )
+from .api.extras import RunCost, cost_from_metadata
 from .api.validation import check_execution_id
 from .monitor.action_log import ActionLog
-from .monitor.cancelling import FINE, cancel_runs
+from .monitor.cancelling import cancel_runs
 from .presentation import clock, duration, relative, run_seconds, status_label
 from .safetext import clean, one_line
 from .settings import (
@@ -226,70 +229,132 @@ def cmd_ls(args: Namespace, io: Io) -> int:
 def cmd_status(args: Namespace, io: Io) -> int:
     async def body(client: RomaClient) -> int:
         status = await client.get_status(args.execution_id)
+        cost = await _run_cost(client, status, io)
         if args.json:
-            io.say(json.dumps(_dump(status), indent=2, ensure_ascii=False))
+            shown = {**_dump(status), "cost": _dump(cost) if cost is not None else None}
+            io.say(json.dumps(shown, indent=2, ensure_ascii=False))
             return OK
         lines = [
             ("execution", status.execution_id),
             ("status", status_label(status.status, status.status_raw)),
-            ("progress", f"{status.progress:.0f}%" if status.progress is not None else "-"),
+            ("progress", progress_text(status)),
             ("step", one_line(status.current_step or "-", 100)),
             ("updated", clock(status.updated_at)),
         ]
         meta = status.metadata
-        if meta is not None:
-            lines += [
-                ("time", duration(meta.execution_time)),
-                ("tokens", f"{meta.tokens_used:,}" if meta.tokens_used is not None else "-"),
-                ("agent calls", str(meta.agent_calls) if meta.agent_calls is not None else "-"),
-            ]
+        if meta is not None and meta.execution_time is not None:
+            lines.append(("time", duration(meta.execution_time)))
+        lines += _cost_lines(cost)
+        if meta is not None and meta.agent_calls is not None:
+            lines.append(("agent calls", str(meta.agent_calls)))
         for label, value in lines:
             io.say(f"{label:>12}  {value}")
-        for label, text in (("error", status.error), ("result", status.result)):
+        kind = f" ({one_line(status.error_type, 40)})" if status.error_type else ""
+        for label, text in ((f"error{kind}", status.error), ("result", status.result)):
             if text not in (None, ""):
-                shown = text if isinstance(text, str) else json.dumps(text, indent=2)
-                io.say(f"\n{label}:\n{clean(shown)}")
+                words = text if isinstance(text, str) else json.dumps(text, indent=2)
+                io.say(f"\n{label}:\n{clean(words)}")
         return OK
 
     return run_api_command(args, io, body)
 
 
-def cmd_cancel(args: Namespace, io: Io) -> int:
-    async def body(client: RomaClient) -> int:
-        ids = list(dict.fromkeys(args.execution_ids))
-        for execution_id in ids:  # refuse a malformed id before anything is sent
-            check_execution_id(execution_id, client.dialect)
-        if not args.yes:
-            if not io.interactive:
-                io.warn("error: cancel needs a confirmation: run it in a terminal or add --yes")
-                return USAGE
-            io.say(f"About to cancel {len(ids)} execution(s):")
-            for execution_id in ids:
-                try:
-                    execution = await client.get_execution(execution_id)
-                    io.say(
-                        f"  {execution_id}  {status_label(execution.status)}  "
-                        f"{one_line(execution.initial_goal, 60)}"
-                    )
-                except RomaError as exc:
-                    io.say(f"  {execution_id}  (could not read it: {one_line(exc, 80)})")
-            answer = io.ask("Cancel them? [y/N] ").strip().lower()
-            if answer not in ("y", "yes"):
-                io.say("Nothing was cancelled.")
-                return OK
-        outcomes = await cancel_runs(client, ids, ActionLog(data_dir() / "actions.jsonl"))
-        results = [o.as_dict() for o in outcomes]
-        worst = OK if all(o.outcome in FINE for o in outcomes) else API_ERROR
-        if args.json:
-            io.say(json.dumps(results, indent=2))
-        else:
-            for r in results:
-                detail = f"  ({one_line(r['message'], 100)})" if r["message"] else ""
-                rid = f"  [request {r['request_id']}]" if r["request_id"] else ""
-                io.say(f"{r['execution_id']}  {r['outcome']}{detail}{rid}")
-        return worst
+def progress_text(status: Status) -> str:
+    """ "2 of 7 tasks (29%)", "40%", or "unknown": never a 0% the server did not mean."""
+    done, total = status.completed_tasks, status.total_tasks
+    if done is not None and total:
+        failed = f", {status.failed_tasks} failed" if status.failed_tasks else ""
+        percent = f" ({status.progress:.0f}%)" if status.progress is not None else ""
+        return f"{done} of {total} tasks{failed}{percent}"
+    if status.progress is not None:
+        return f"{status.progress:.0f}%"
+    return "unknown"
 
-    return run_api_command(args, io, body)
+
+async def _run_cost(client: RomaClient, status: Status, io: Io) -> RunCost | None:
+    """Tokens and cost where the server offers them (upstream: one more request)."""
+    if client.dialect is not Dialect.UPSTREAM:
+        if status.metadata is None:
+            return None
+        return RunCost.model_validate(cost_from_metadata(status.metadata, status.execution_id))
+    try:
+        return await client.get_costs(status.execution_id)
+    except RomaError as exc:
+        io.warn(f"warning: the run's cost could not be read: {one_line(exc, 160)}")
+        return None
+
+
+def _cost_lines(cost: RunCost | None) -> list[tuple[str, str]]:
+    if cost is None:
+        return []
+    if not cost.known:  # 0 with no LM trace recorded is "not recorded", not "free"
+        return [("tokens", "not recorded by the server")]
+    lines = [("tokens", f"{cost.tokens:,}" if cost.tokens is not None else "-")]
+    if cost.cost_usd is not None:
+        lines.append(("cost", f"${cost.cost_usd:,.4f}"))
+    return lines
+
+
+def cmd_cancel(args: Namespace, io: Io) -> int:
+    ids = list(dict.fromkeys(args.execution_ids))
+    if not args.yes:
+        if not io.interactive:
+            io.warn("error: cancel needs a confirmation: run it in a terminal or add --yes")
+            return USAGE
+        finished: set[str] = set()
+        code = run_api_command(args, io, lambda client: _show_targets(client, io, ids, finished))
+        if code != OK:
+            return code
+        ids = [i for i in ids if i not in finished]
+        if not ids:
+            io.say("Nothing to cancel: the run(s) already finished.")
+            return OK
+        # Asked outside the event loop, so the first ctrl+c ends the prompt at once.
+        try:
+            answer = io.ask(f"Cancel {'it' if len(ids) == 1 else f'these {len(ids)}'}? [y/N] ")
+        except KeyboardInterrupt:
+            io.warn("\ninterrupted: nothing was cancelled")
+            return 130
+        except EOFError:  # end of input means no
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            io.say("Nothing was cancelled.")
+            return OK
+    return run_api_command(args, io, lambda client: _send_cancels(client, io, ids, args.json))
+
+
+async def _show_targets(client: RomaClient, io: Io, ids: list[str], finished: set[str]) -> int:
+    """Name each run before asking; a finished one is said to be finished and left alone."""
+    for execution_id in ids:  # refuse a malformed id before anything is sent
+        check_execution_id(execution_id, client.dialect)
+    io.say(f"About to cancel {len(ids)} execution(s):")
+    for execution_id in ids:
+        try:
+            execution = await client.get_execution(execution_id)
+        except RomaError as exc:
+            io.say(f"  {execution_id}  (could not read it: {one_line(exc, 80)})")
+            continue
+        line = (
+            f"  {execution_id}  {status_label(execution.status, execution.status_raw)}  "
+            f"{one_line(execution.initial_goal, 60)}"
+        )
+        if execution.is_finished:
+            finished.add(execution_id)
+            line += f"  (already {execution.status.value}: left alone)"
+        io.say(line)
+    return OK
+
+
+async def _send_cancels(client: RomaClient, io: Io, ids: list[str], as_json: bool) -> int:
+    for execution_id in ids:  # refuse a malformed id before anything is sent
+        check_execution_id(execution_id, client.dialect)
+    outcomes = await cancel_runs(client, ids, ActionLog(data_dir() / "actions.jsonl"))
+    if as_json:
+        io.say(json.dumps([o.as_dict() for o in outcomes], indent=2))
+    else:
+        for o in outcomes:
+            io.say(f"{o.execution_id}  {o.summary()}")
+    return OK if all(o.ok for o in outcomes) else API_ERROR
 
 
 def cmd_dag(args: Namespace, io: Io) -> int:

@@ -24,12 +24,14 @@ from pydantic import BaseModel, ValidationError
 from .. import __version__
 from .dialects import (
     Dialect,
+    detect_execution,
     detect_list,
     detect_status,
     normalise_checkpoint,
     normalise_execution,
     normalise_list,
     normalise_status,
+    status_from_execution,
 )
 from .errors import (
     ApiConnectionError,
@@ -40,6 +42,8 @@ from .errors import (
     RomaError,
     ServerError,
 )
+from .extras import Health, RunCost, cost_from_costs, cost_from_metadata, cost_from_metrics
+from .listing import Gathered, arrange, upstream_params
 from .models import CancelResult, Dag, DagResult, Execution, ExecutionPage, Status
 from .ratelimit import RateLimit
 from .transport import DEFAULT_MAX_RESPONSE_BYTES, Reply, exchange
@@ -209,6 +213,12 @@ class RomaClient:
         sort: str | None = None,
         order: str | None = None,
     ) -> ExecutionPage:
+        """A page of runs, newest first unless `sort`/`order` say otherwise.
+
+        Upstream ignores order and time filters: there the whole list is read (see `listing`) and
+        the page is cut from it here. While the dialect is unknown, `limit` may be up to 1,000:
+        a hosted server is then read in pages of 100.
+        """
         params = check_list_params(
             limit=limit,
             offset=offset,
@@ -218,26 +228,76 @@ class RomaClient:
             created_before=created_before,
             sort=sort,
             order=order,
-            max_limit=1000 if self._dialect is Dialect.UPSTREAM else 100,
+            max_limit=100 if self._dialect is Dialect.HOSTED else 1000,
         )
-        reply = await self._request("GET", "/executions", params=params)
+        if self._dialect is Dialect.UPSTREAM:
+            return await self._list_upstream(params, Gathered())
+        probe = {**params, "limit": str(min(limit, 100))} if limit is not None else params
+        reply = await self._request("GET", "/executions", params=probe)
         self._learn(detect_list(reply.payload))
         page = self._parse(ExecutionPage, normalise_list(reply.payload, self._dialect), reply)
-        if not page.server_sorted:
-            _sort_page(page, sort or "created_at", order or "desc")
+        if self._dialect is Dialect.UPSTREAM:
+            gathered = Gathered()
+            if not offset:  # the first rows of the server's order: keep them, read on from there
+                gathered.add(page)
+            return await self._list_upstream(params, gathered)
+        if limit is not None and limit > 100:
+            return await self._more_hosted_pages(page, params, limit)
+        return page
+
+    async def _list_upstream(self, params: dict[str, str], gathered: Gathered) -> ExecutionPage:
+        ended = False
+        while gathered.wants_more():
+            reply = await self._request(
+                "GET", "/executions", params=upstream_params(params, gathered.read)
+            )
+            normalised = normalise_list(reply.payload, Dialect.UPSTREAM)
+            if not gathered.add(self._parse(ExecutionPage, normalised, reply)):
+                ended = True  # fewer rows than the server counted: the list ended early
+                break
+        return arrange(gathered, params, complete=ended or gathered.complete)
+
+    async def _more_hosted_pages(
+        self, page: ExecutionPage, params: dict[str, str], limit: int
+    ) -> ExecutionPage:
+        """Up to `limit` rows from a hosted server, 100 a request (its largest page)."""
+        gathered = Gathered()
+        gathered.add(page)
+        start = int(params.get("offset") or 0)
+        while len(gathered.rows) < limit and page.pagination.has_more and page.data:
+            wanted = min(100, limit - len(gathered.rows))
+            more = {**params, "limit": str(wanted), "offset": str(start + gathered.read)}
+            reply = await self._request("GET", "/executions", params=more)
+            page = self._parse(ExecutionPage, normalise_list(reply.payload, self._dialect), reply)
+            gathered.add(page)
+        page.data = gathered.rows[:limit]
+        page.unreadable = gathered.unreadable
+        page.pagination.limit, page.pagination.offset = limit, start
         return page
 
     @_within_deadline
     async def get_execution(self, execution_id: str) -> Execution:
         execution_id = check_execution_id(execution_id, self._dialect)
         reply = await self._request("GET", f"/executions/{execution_id}")
+        self._learn(detect_execution(reply.payload))
         return self._parse(Execution, normalise_execution(reply.payload, self._dialect), reply)
 
     @_within_deadline
     async def get_status(self, execution_id: str) -> Status:
+        """Status, progress and failure reason of a run.
+
+        Upstream `/status` knows no progress while a run runs and no failure reason, but the
+        execution does: in that dialect the status is read from `GET /executions/{id}` (one
+        request). While the dialect is unknown, `/status` is asked first; if it turns out to be
+        upstream, the execution is read as well (once: the dialect is known after that).
+        """
         execution_id = check_execution_id(execution_id, self._dialect)
+        if self._dialect is Dialect.UPSTREAM:
+            return await self._status_from_execution(execution_id)
         reply = await self._request("GET", f"/executions/{execution_id}/status")
         self._learn(detect_status(reply.payload))
+        if self._dialect is Dialect.UPSTREAM:
+            return await self._status_from_execution(execution_id)
         return self._parse(Status, normalise_status(reply.payload, self._dialect), reply)
 
     @_within_deadline
@@ -264,10 +324,13 @@ class RomaClient:
                 # /dag route at all (FastAPI's bare {"detail": "Not Found"}).
                 if self._dialect is Dialect.HOSTED or exc.code == "not_found":
                     raise
+                # The checkpoint's 404 names the run ("Execution ... not found"): it is the more
+                # specific message, unless it too is a bare "Not Found" (then say /dag's).
                 try:
                     return await self._checkpoint_dag(execution_id)
-                except NotFoundError:
-                    raise exc from None
+                except NotFoundError as checkpoint_error:
+                    bare = checkpoint_error.message.rstrip(".").endswith("Not Found")
+                    raise (exc if bare else checkpoint_error) from None
             return self._parse(DagResult, reply.payload, reply).dag
         return await self._checkpoint_dag(execution_id)
 
@@ -275,6 +338,38 @@ class RomaClient:
         reply = await self._request("GET", f"/executions/{execution_id}/checkpoint")
         self._learn(Dialect.UPSTREAM)
         return self._parse(DagResult, normalise_checkpoint(reply.payload), reply).dag
+
+    async def _status_from_execution(self, execution_id: str) -> Status:
+        reply = await self._request("GET", f"/executions/{execution_id}")
+        return self._parse(Status, status_from_execution(reply.payload), reply)
+
+    # -- beyond the six: health, tokens and cost -------------------------------------------
+
+    async def health(self) -> Health:
+        """`GET {root}/health` (outside /api/v1; upstream only, not rate limited): one try."""
+        request = self._http.build_request("GET", str(self._url.copy_with(path=self._root_path)))
+        reply = await exchange(self._http, request, max_response_bytes=self._max_response_bytes)
+        return self._parse(Health, reply.payload, reply)
+
+    @property
+    def _root_path(self) -> str:
+        return self._url.path.removesuffix(API_PREFIX).rstrip("/") + "/health"
+
+    async def get_costs(self, execution_id: str) -> RunCost:
+        """Tokens and cost of a run so far: upstream `/costs`; hosted `metadata.tokens_used`."""
+        execution_id = check_execution_id(execution_id, self._dialect)
+        if self._dialect is not Dialect.UPSTREAM:
+            execution = await self.get_execution(execution_id)
+            if self._dialect is not Dialect.UPSTREAM:
+                return RunCost.model_validate(cost_from_metadata(execution.metadata, execution_id))
+        reply = await self._request("GET", f"/executions/{execution_id}/costs")
+        return self._parse(RunCost, cost_from_costs(reply.payload, execution_id), reply)
+
+    async def get_metrics(self, execution_id: str) -> RunCost:
+        """Upstream `/metrics`: tokens, cost, LM calls and their mean latency."""
+        execution_id = check_execution_id(execution_id, self._dialect)
+        reply = await self._request("GET", f"/executions/{execution_id}/metrics")
+        return self._parse(RunCost, cost_from_metrics(reply.payload, execution_id), reply)
 
     # -- machinery ---------------------------------------------------------------------------
 
@@ -369,11 +464,3 @@ class RomaClient:
 
 def _new_key() -> str:
     return f"roma-tui-{uuid.uuid4().hex}"
-
-
-def _sort_page(page: ExecutionPage, field: str, order: str) -> None:
-    """The upstream server ignores sort/order: sort what it sent (rows without the field last)."""
-    present = [e for e in page.data if getattr(e, field, None) is not None]
-    missing = [e for e in page.data if getattr(e, field, None) is None]
-    present.sort(key=lambda e: getattr(e, field), reverse=order == "desc")
-    page.data = present + missing

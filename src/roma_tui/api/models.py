@@ -5,6 +5,9 @@ field of the wrong type becomes `None` instead of failing the whole object, an u
 becomes `unknown` (with the server's word kept in `status_raw`), and timestamps with `Z`,
 `+00:00` or no zone at all parse (a naive one is taken as UTC). The upstream dialect is turned
 into these shapes by `roma_tui.api.dialects` before validation.
+
+Counts are None when the server did not know them: upstream says "0 of 0 tasks" while a run runs,
+which the normalisers turn into None (unknown), never into 0%.
 """
 
 from __future__ import annotations
@@ -166,10 +169,12 @@ class Execution(_Tolerant):
     completed_at: Timestamp = None
     failed_at: Timestamp = None
     cancelled_at: Timestamp = None
-    # Upstream counts of tasks (None on the hosted service).
+    # Upstream only (None on the hosted service, and None while upstream has not counted).
     total_tasks: Lenient[int] = None
     completed_tasks: Lenient[int] = None
     failed_tasks: Lenient[int] = None
+    task_counts: Lenient[dict[str, int]] = None  # tasks by the server's state word (PLAN_DONE: 2)
+    error_type: Text = None  # the class of the failure, e.g. "RecoveryError" (upstream)
 
     _keep_raw_status = model_validator(mode="before")(
         lambda data: _with_raw_status(data, execution_status)
@@ -197,8 +202,12 @@ class Status(_Tolerant):
     completed_at: Timestamp = None
     failed_at: Timestamp = None
     cancelled_at: Timestamp = None
+    # Task counts ("2 of 7 tasks"): None when not known. Upstream, they come from the execution.
     completed_tasks: Lenient[int] = None
     total_tasks: Lenient[int] = None
+    failed_tasks: Lenient[int] = None
+    task_counts: Lenient[dict[str, int]] = None
+    error_type: Text = None
     estimated_remaining_seconds: Lenient[float] = None
 
     _keep_raw_status = model_validator(mode="before")(
@@ -222,10 +231,17 @@ class Node(_Tolerant):
     completed_at: Timestamp = None
     parent_id: Lenient[str] = None  # the planner that owns this node's sub-DAG (upstream)
     depth: Lenient[int] = None
+    task_type: Lenient[str] = None  # upstream's word (CODE_INTERPRET); `type` is readable (code)
+    subgraph_id: Lenient[str] = None  # upstream: the sub-DAG this task planned
 
     _keep_raw_status = model_validator(mode="before")(
         lambda data: _with_raw_status(data, node_status)
     )
+
+    @property
+    def is_planner(self) -> bool:
+        """A task that split its goal into subtasks (upstream: it owns a subgraph)."""
+        return bool(self.subgraph_id) or (self.type or "").lower() in ("planner", "plan")
 
 
 class Edge(_Tolerant):
@@ -276,6 +292,36 @@ class Dag(_Tolerant):
             data[key] = kept
         return data
 
+    def settled(self, run_status: ExecutionStatus) -> Dag:
+        """The DAG as it stands once its run is over.
+
+        A failed or cancelled upstream run leaves its planners PLAN_DONE (and maybe a task
+        EXECUTING): nothing will move them again, so they are not running. They become
+        "unknown", keeping the server's word in `status_raw` ("? unknown (PLAN_DONE)"). The DAG
+        of a run still going is returned as it is.
+        """
+        if not run_status.is_finished or not any(
+            n.status is NodeStatus.RUNNING for n in self.nodes
+        ):
+            return self
+        nodes = [
+            n.model_copy(
+                update={"status": NodeStatus.UNKNOWN, "status_raw": n.status_raw or n.status.value}
+            )
+            if n.status is NodeStatus.RUNNING
+            else n
+            for n in self.nodes
+        ]
+        return self.model_copy(update={"nodes": nodes})
+
+    def running_goals(self) -> list[str]:
+        """Goals of the tasks at work now (not planners waiting for their subtasks)."""
+        return [
+            n.input
+            for n in self.nodes
+            if n.status is NodeStatus.RUNNING and n.status_raw != "PLAN_DONE" and n.input
+        ]
+
     def computed_stats(self) -> DagStats:
         """The stats the server sent, with gaps filled from the nodes themselves."""
         sent = self.stats or DagStats()
@@ -303,6 +349,9 @@ class ExecutionPage(_Tolerant):
     pagination: Pagination = Field(default_factory=Pagination)
     unreadable: int = 0  # rows the server sent that could not be read (never silently lost)
     server_sorted: bool = True  # False when the server ignored sort/order (upstream)
+    # Upstream: the client read the whole list to sort and filter it; True when it stopped at its
+    # page budget, so the order and the total cover only the runs it read.
+    partial: bool = False
 
     @model_validator(mode="before")
     @classmethod
