@@ -602,6 +602,7 @@ def run_cli(monkeypatch, server: Recorded, argv: list[str], answers=(), interact
         return client_for(server, connection.profile.dialect)
 
     monkeypatch.setattr(commands, "make_client", make_client)
+    monkeypatch.setenv("ROMA_API_KEY", "sk_recorded")  # the CLI sends nothing without a key
     out, err = stdio.StringIO(), stdio.StringIO()
     replies = iter(answers)
 

@@ -115,7 +115,7 @@ class LiveMonitor:
 
     async def _fetch_dag(self, execution_id: str) -> Dag:
         dag = await self.client.get_dag(execution_id)
-        self.store.focused_dag = dag
+        self.store.show_dag(execution_id, dag)
         return dag
 
     # -- the user's own actions (they may use the reserve) -------------------------------------
@@ -140,8 +140,10 @@ class LiveMonitor:
         )
         if status is not None and (not with_dag or execution is not None):
             self.store.focused_status = status
-            self.store.focused_dag = execution.dag if execution else None
-            return status, self.store.focused_dag
+            dag = execution.dag if execution else None
+            if dag is not None:
+                self.store.show_dag(execution_id, dag)
+            return status, dag
         status = await self.client.get_status(execution_id)
         self.planner.observe(self.client.rate_limit)
         self.store.apply_status(status)
@@ -150,7 +152,7 @@ class LiveMonitor:
             full = await self.client.get_execution(execution_id)
             self.planner.observe(self.client.rate_limit)
             dag = full.dag or await self.client.get_dag(execution_id)
-            self.store.focused_dag = dag
+            self.store.show_dag(execution_id, dag)
             if self.cache is not None and full.is_finished:
                 await asyncio.to_thread(
                     self.cache.put, execution=full.model_copy(update={"dag": dag}), status=status

@@ -80,6 +80,7 @@ class ExecutionStore:
         self.regressions = 0  # finished runs a server reported as running again (ignored)
         self.focused_status: Status | None = None
         self.focused_dag: Dag | None = None
+        self.focused_dag_id: str | None = None  # whose DAG `focused_dag` is
         # The latest Status fetched per run (progress, step). A row that moved on since (the
         # list says finished) makes it stale: it is dropped, so no pane shows an old state.
         self.statuses: dict[str, Status] = {}
@@ -211,6 +212,12 @@ class ExecutionStore:
         if status.result is not None:
             update["result"] = status.result
         return self.apply_execution(row.model_copy(update=update))
+
+    def show_dag(self, execution_id: str, dag: Dag) -> None:
+        self.focused_dag, self.focused_dag_id = dag, execution_id
+
+    def dag_of(self, execution_id: str) -> Dag | None:
+        return self.focused_dag if execution_id == self.focused_dag_id else None
 
     def add_created(self, execution: Execution) -> Changes:
         """A run the user just created: at the top, before the next list shows it."""

@@ -193,6 +193,8 @@ class MainScreen(RunActions):
     def render_status(self) -> None:
         current = self.current()
         status = self.statuses.get(current.execution_id) if current else None
+        dag = self.session.store.dag_of(current.execution_id) if current else None
+        working_on = dag.running_goals() if dag is not None else None
         self.query_one(StatusPane).show(
             describe(
                 current,
@@ -201,6 +203,7 @@ class MainScreen(RunActions):
                 runaway_s=self.runaway_seconds,
                 ascii=self.ascii,
                 now=self.now(),
+                working_on=working_on if current and not current.is_finished else None,
             )
         )
 

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from ..api import RomaError
-from ..monitor.cancelling import FINE, cancel_runs
+from ..monitor.cancelling import cancel_runs
 from .confirm import ConfirmCancel
 from .dag_screen import DagScreen
 from .new_run import NewExecutionForm, NewRun
@@ -88,15 +88,12 @@ class RunActions(Screen[None]):
         for outcome in outcomes:
             log.info("cancel %s: %s", outcome.execution_id, outcome.outcome)
             self.marked.discard(outcome.execution_id)
-        lines = [
-            f"{o.execution_id}: {o.outcome}"
-            + (f" (request {o.request_id})" if o.outcome not in FINE and o.request_id else "")
-            for o in outcomes
-        ]
+        # "cancel refused: ... (request ...)": never readable as the run's own state.
+        lines = [f"{o.execution_id}: {o.summary()}" for o in outcomes]
         self.app.notify(
             "\n".join(lines[:10]) + ("\n…" if len(lines) > 10 else ""),
             title=f"Cancel: {len(ids)} sent",
-            severity="information" if all(o.outcome in FINE for o in outcomes) else "warning",
+            severity="information" if all(o.ok for o in outcomes) else "warning",
             timeout=10,
         )
         self.poll(manual=True)

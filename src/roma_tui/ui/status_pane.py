@@ -56,8 +56,13 @@ def describe(
     runaway_s: float,
     ascii: bool = False,
     now: datetime | None = None,
+    working_on: list[str] | None = None,
 ) -> Text:
-    """The pane's text for one run (the row, plus its Status when we have it)."""
+    """The pane's text for one run (the row, plus its Status when we have it).
+
+    `working_on`: goals of the tasks running now, from the run's DAG when it is at hand; shown
+    as the step when the server names none.
+    """
     if execution is None:
         return Text("No execution selected.", style="dim")
     now = now or datetime.now(UTC)
@@ -99,6 +104,10 @@ def describe(
         # Never a 0% the server did not mean: some servers report nothing while a run runs.
         text.append("\nProgress unknown (the server does not report it yet)", style="dim")
     step = status.current_step if status else None
+    if not step and working_on:
+        step = "; ".join(one_line(goal, 60) for goal in working_on[:3])
+        if len(working_on) > 3:
+            step += f" (+{len(working_on) - 3} more)"
     if step and state == "running":
         text.append("  Step ", style="bold")
         text.append(one_line(step, 120))
@@ -125,9 +134,14 @@ def describe(
     text.append("\n")
 
     error = (status.error if status else None) or execution.error
+    kind = (status.error_type if status else None) or execution.error_type
     result = (status.result if status else None) or execution.result
     for title, body, style in (
-        ("Error", error, status_style("failed", palette)),
+        (
+            f"Error: {one_line(kind, 40)}" if kind else "Error",
+            error,
+            status_style("failed", palette),
+        ),
         ("Result", result_text(result), ""),
     ):
         if body:
