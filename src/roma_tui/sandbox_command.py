@@ -70,7 +70,10 @@ def run_sandbox(args: Namespace, io: Io) -> int:
     io.say(f"ROMA sandbox (simulated, no language models) at http://{host}:{args.port}")
     io.say(f"  database: {settings.db}")
     if settings.faults:
-        shown = ", ".join(f"{kind} {p:.0%}" for kind, p in settings.faults.items())
+        shown = ", ".join(
+            f"{kind} {p * 100:g}%" + (f" ({settings.slow_seconds:g} s)" if kind == "slow" else "")
+            for kind, p in settings.faults.items()
+        )
         io.say(f"  injected faults per API request: {shown}")
     if printed_key:
         io.say(f"  demo key: {printed_key}")

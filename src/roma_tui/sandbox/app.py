@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import json
 import logging
 import secrets
 import sqlite3
@@ -44,11 +42,12 @@ from .inputs import (
 )
 from .middleware import FaultMiddleware, RelativeRedirects
 from .openapi import openapi_document
+from .replies import commit_write, json_response
+from .replies import error_body as _error_body
 from .security import FULL, Allowance, ApiKeys, RateLimiter
 from .storage import Row, is_busy
 from .webhooks import Delivery, WebhookSender
 
-IDEMPOTENCY_WINDOW = 24 * 3600.0
 TICK_SECONDS = 0.5
 BUSY_RETRY_AFTER = "1"
 log = logging.getLogger("roma_tui.sandbox")
@@ -57,11 +56,6 @@ T = TypeVar("T")
 
 def _new_request_id() -> str:
     return "req_" + secrets.token_hex(8)
-
-
-def _error_body(problem: Problem, request_id: str) -> dict[str, Any]:
-    error = {"code": problem.code, "message": problem.message, "details": problem.details or {}}
-    return {"error": error, "request_id": request_id}
 
 
 class SandboxApi:
@@ -116,7 +110,7 @@ class SandboxApi:
             await self.run_db(self.engine.settle)
             status, body = await action(request, who[0])
             if not isinstance(body, Response):
-                body = Response(_render(body), status, media_type="application/json")
+                body = json_response(body, status)
         except Problem as problem:
             if problem.status == 503:
                 headers["Retry-After"] = BUSY_RETRY_AFTER
@@ -146,7 +140,14 @@ class SandboxApi:
         async def action(request: Request, owner: str) -> tuple[int, Any]:
             raw = await read_body(request)
             return await self.run_db(
-                lambda: self._write(request, owner, raw, lambda: self._create(raw, owner))
+                lambda: commit_write(
+                    self.engine.storage,
+                    request,
+                    owner,
+                    raw,
+                    self.engine.clock(),
+                    lambda: self._create(raw, owner),
+                )
             )
 
         return await self._serve(request, action, writes=True)
@@ -281,7 +282,14 @@ class SandboxApi:
         async def action(request: Request, owner: str) -> tuple[int, Any]:
             raw = await read_body(request)
             return await self.run_db(
-                lambda: self._write(request, owner, raw, lambda: self._cancel(request))
+                lambda: commit_write(
+                    self.engine.storage,
+                    request,
+                    owner,
+                    raw,
+                    self.engine.clock(),
+                    lambda: self._cancel(request),
+                )
             )
 
         return await self._serve(request, action, writes=True)
@@ -302,72 +310,6 @@ class SandboxApi:
             "status": "cancelled",
             "cancelled_at": self.engine.execution_json(cancelled, with_dag=False)["cancelled_at"],
         }
-
-    # -- writes and idempotency ----------------------------------------------------------------
-
-    def _write(
-        self, request: Request, owner: str, raw: bytes, produce: Callable[[], tuple[int, Any]]
-    ) -> tuple[int, Any]:
-        """A write, its remembered reply and its answer commit together, or nothing does.
-
-        The answer is rendered before the commit: a row whose answer cannot be made (text JSON
-        cannot carry, say) is never stored, so it cannot break every later list and get.
-        """
-        refused: Problem | None = None
-        with self.engine.storage.transaction():
-            try:
-                status, body = self._idempotent(request, owner, raw, produce)
-            except Problem as problem:  # a definite refusal: commit its remembered reply
-                refused = problem
-            else:
-                if not isinstance(body, Response):
-                    body = Response(_render(body), status, media_type="application/json")
-        if refused is not None:
-            raise refused
-        return status, body
-
-    def _idempotent(
-        self, request: Request, owner: str, raw: bytes, produce: Callable[[], tuple[int, Any]]
-    ) -> tuple[int, Any]:
-        """Same key and same request within 24 h: the original answer. Another request: 400."""
-        key = request.headers.get("x-idempotency-key")
-        if key is None:
-            return produce()
-        if not 1 <= len(key) <= 255:
-            raise Problem(400, "invalid_request", "X-Idempotency-Key must be 1-255 characters.")
-        storage = self.engine.storage
-        fingerprint = hashlib.sha256(
-            request.method.encode() + b" " + request.url.path.encode() + b"\n" + raw
-        ).hexdigest()
-        now = self.engine.clock()
-        found = storage.idempotent_reply(owner, key, now - IDEMPOTENCY_WINDOW)
-        if found is not None:
-            stored_fingerprint, status, body = found
-            if stored_fingerprint != fingerprint:
-                raise Problem(
-                    400,
-                    "invalid_request",
-                    "This X-Idempotency-Key was used with a different request.",
-                )
-            replay = Response(
-                body, status, media_type="application/json", headers={"Idempotent-Replayed": "true"}
-            )
-            return status, replay
-        try:
-            status, body = produce()
-        except Problem as problem:
-            if problem.status in (400, 404):  # a definite answer: the same key gets it again
-                storage.remember_reply(
-                    owner,
-                    key,
-                    fingerprint,
-                    problem.status,
-                    json.dumps(_error_body(problem, "replayed")),
-                    now,
-                )
-            raise
-        storage.remember_reply(owner, key, fingerprint, status, json.dumps(body), now)
-        return status, body
 
     # -- background work -----------------------------------------------------------------------
 
@@ -401,15 +343,6 @@ class SandboxApi:
         self.engine.settle()
         self.engine.heartbeat()
         return self.webhooks.collect()
-
-
-def _render(body: Any) -> bytes:
-    """JSON as Starlette renders it; text that is not Unicode goes out escaped, not as a 500."""
-    try:
-        text = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        return text.encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(body, allow_nan=False, separators=(",", ":")).encode("ascii")
 
 
 def build_app(api: SandboxApi) -> Starlette:
