@@ -60,6 +60,13 @@ def test_a_database_locked_by_another_process_is_one_clear_line_and_exit_1(tmp_p
     one_clear_line(err, "locked by another process")
 
 
+def test_a_database_whose_folder_is_a_file_is_one_clear_line_and_exit_1(tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    code, err = run_sandbox(tmp_path / "file" / "sandbox.db")
+    assert code == 1
+    one_clear_line(err, "file is a file, not a folder")
+
+
 def test_make_api_raises_the_typed_error(tmp_path):
     with pytest.raises(StorageError, match="is a directory"):
         make_api(SandboxSettings(db=tmp_path))

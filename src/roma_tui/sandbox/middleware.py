@@ -44,9 +44,18 @@ def parse_faults(text: str) -> tuple[dict[str, float], float]:
         faults[kind] = _number(chance, f"the probability of {kind}", 0.0, 1.0)
         if seconds:
             slow = _number(seconds, "the delay of slow", 0.0, 600.0)
+    check_faults(faults)
+    return faults, slow
+
+
+def check_faults(faults: dict[str, float]) -> None:
+    """Known kinds, probabilities from 0 to 1 that add up to at most 1; ValueError if not."""
+    for kind, chance in faults.items():
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {kind!r}: use {', '.join(FAULT_KINDS)}")
+        _number(str(chance), f"the probability of {kind}", 0.0, 1.0)
     if sum(faults.values()) > 1.0 + 1e-9:
         raise ValueError(f"the probabilities add up to {sum(faults.values()):g}, more than 1")
-    return faults, slow
 
 
 def _number(text: str, what: str, low: float, high: float) -> float:
@@ -173,7 +182,5 @@ class RelativeRedirects:
 
 def _path_only(location: bytes) -> bytes:
     parts = urlsplit(location.decode("latin-1"))
-    path = parts.path if parts.path.startswith("/") else "/" + parts.path
-    # "//host" would still be another host to a browser: keep one leading slash.
-    path = "/" + path.lstrip("/")
+    path = "/" + parts.path.lstrip("/")  # one slash: "//host/..." would name a host again
     return (path + (f"?{parts.query}" if parts.query else "")).encode("latin-1")

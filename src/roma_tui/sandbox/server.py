@@ -14,6 +14,7 @@ import uvicorn
 from .app import SandboxApi, build_app
 from .demo_data import seed_demo
 from .engine import Engine, SandboxConfig
+from .middleware import check_faults
 from .security import ApiKeys, RateLimiter, parse_rate
 from .storage import Storage, unusable
 
@@ -34,6 +35,7 @@ class SandboxSettings:
 def make_api(settings: SandboxSettings) -> SandboxApi:
     """The API on its database; StorageError (one clear line) if the database is unusable."""
     limit, window = parse_rate(settings.rate_limit)  # a bad rate: ValueError before any file
+    check_faults(settings.faults)
     storage = Storage(settings.db)
     engine = Engine(storage, settings.engine)
     try:

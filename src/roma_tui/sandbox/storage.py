@@ -93,6 +93,9 @@ def unusable(path: Path | str, exc: Exception) -> StorageError:
     where = f"cannot use the sandbox database {path}"
     if Path(path).is_dir():
         return StorageError(f"{where}: it is a directory; give a file path with --db")
+    folder = Path(path).parent
+    if folder.exists() and not folder.is_dir():
+        return StorageError(f"{where}: {folder} is a file, not a folder")
     if isinstance(exc, sqlite3.Error) and is_busy(exc):
         return StorageError(f"{where}: it is locked by another process (another sandbox on it?)")
     if isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
