@@ -62,12 +62,17 @@ READ_ONLY_KEY = "sk_test_readonly_0123456789"
 
 @pytest.fixture
 def start_sandbox(tmp_path):
-    """Start sandboxes on port 0 (each torn down after the test); returns the factory."""
+    """Start sandboxes on port 0 (each torn down after the test); returns the factory.
+
+    `faults` ({"500": 0.1, ...}) and `slow` (seconds) inject faults; other keywords go to
+    SandboxConfig."""
     from roma_tui.sandbox import RunningSandbox, SandboxConfig, SandboxSettings, make_api
 
     started = []
 
-    def start(*, rate_limit="1000/day", seed_demo=0, db=None, port=0, **engine):
+    def start(
+        *, rate_limit="1000/day", seed_demo=0, db=None, port=0, faults=None, slow=3.0, **engine
+    ):
         engine.setdefault("time_scale", 0.02)
         engine.setdefault("fail_rate", 0.0)
         engine.setdefault("runaway_rate", 0.0)
@@ -78,6 +83,8 @@ def start_sandbox(tmp_path):
             rate_limit=rate_limit,
             seed_demo=seed_demo,
             engine=SandboxConfig(**engine),
+            faults=faults or {},
+            slow_seconds=slow,
         )
         server = RunningSandbox(make_api(settings), port=port)
         started.append(server)

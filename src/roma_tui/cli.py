@@ -139,6 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _sandbox_options(parser: argparse.ArgumentParser, *, demo: bool = False) -> None:
+    def fault_spec(text: str) -> tuple[dict[str, float], float]:
+        from .sandbox.middleware import parse_faults
+
+        try:
+            return parse_faults(text)
+        except ValueError as exc:  # argparse: "argument --faults: <why>", exit 2
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
     parser.add_argument("--db", metavar="PATH", help="SQLite file (default: in the data dir)")
     parser.add_argument(
         "--seed-demo",
@@ -176,6 +184,14 @@ def _sandbox_options(parser: argparse.ArgumentParser, *, demo: bool = False) -> 
         default=10,
         metavar="N",
         help="concurrent running executions per key",
+    )
+    parser.add_argument(
+        "--faults",
+        type=fault_spec,
+        default=None,
+        metavar="KIND:P,...",
+        help="inject faults to rehearse an incident, e.g. 500:0.1,503:0.05,slow:0.05,drop:0.05 "
+        "(kinds: 500, 503, 429, html, slow, drop; slow=SECONDS:P sets the delay)",
     )
     if demo:
         return

@@ -8,11 +8,19 @@ from pathlib import Path
 
 from .api import is_loopback
 from .commands import USAGE, Io
-from .sandbox import SandboxConfig, SandboxSettings, make_api, new_demo_key, serve
+from .sandbox import (
+    SandboxConfig,
+    SandboxSettings,
+    StorageError,
+    make_api,
+    new_demo_key,
+    serve,
+)
 from .settings import data_dir
 
 
 def settings_from(args: Namespace, api_keys: list[str], read_only: list[str]) -> SandboxSettings:
+    faults, slow_seconds = getattr(args, "faults", None) or ({}, 3.0)
     return SandboxSettings(
         db=Path(args.db) if args.db else data_dir() / "sandbox.db",
         api_keys=api_keys,
@@ -28,6 +36,8 @@ def settings_from(args: Namespace, api_keys: list[str], read_only: list[str]) ->
             max_running_per_key=args.max_running,
             allow_remote_webhooks=getattr(args, "allow_remote_webhooks", False),
         ),
+        faults=faults,
+        slow_seconds=slow_seconds,
     )
 
 
@@ -45,6 +55,9 @@ def run_sandbox(args: Namespace, io: Io) -> int:
     try:
         settings = settings_from(args, keys, list(args.read_only_key))
         api = make_api(settings)
+    except StorageError as exc:  # the file is unusable: not a usage error
+        io.warn(f"error: {exc}")
+        return 1
     except (ValueError, OSError) as exc:
         io.warn(f"error: {exc}")
         return USAGE
@@ -56,6 +69,12 @@ def run_sandbox(args: Namespace, io: Io) -> int:
     host = f"[{args.host}]" if ":" in args.host else args.host
     io.say(f"ROMA sandbox (simulated, no language models) at http://{host}:{args.port}")
     io.say(f"  database: {settings.db}")
+    if settings.faults:
+        shown = ", ".join(
+            f"{kind} {p * 100:g}%" + (f" ({settings.slow_seconds:g} s)" if kind == "slow" else "")
+            for kind, p in settings.faults.items()
+        )
+        io.say(f"  injected faults per API request: {shown}")
     if printed_key:
         io.say(f"  demo key: {printed_key}")
     else:

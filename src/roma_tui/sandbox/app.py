@@ -2,20 +2,21 @@
 
 Every response carries a request ID (`X-Request-ID`, and `request_id` in error bodies) and the
 caller's `X-RateLimit-*` headers. Bad input of any kind is a 400 with the documented error body;
-nothing returns a traceback.
+nothing returns a traceback. Database work runs on one thread of its own (`run_db`), so a file
+locked by another process never stalls the event loop: it answers 503 after a short wait.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import json
+import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -31,37 +32,55 @@ from ..api.errors import InvalidRequestError
 from ..api.urls import is_loopback
 from ..api.validation import check_create, check_execution_id, check_list_params
 from .engine import Engine
+from .inputs import (
+    Problem,
+    check_webhook_url,
+    int_param,
+    json_object,
+    read_body,
+    time_param,
+)
+from .middleware import FaultMiddleware, RelativeRedirects
 from .openapi import openapi_document
+from .replies import commit_write, json_response
+from .replies import error_body as _error_body
 from .security import FULL, Allowance, ApiKeys, RateLimiter
-from .storage import Row
-from .webhooks import WebhookSender
+from .storage import Row, is_busy
+from .webhooks import Delivery, WebhookSender
 
-MAX_BODY_BYTES = 1024 * 1024
-IDEMPOTENCY_WINDOW = 24 * 3600.0
 TICK_SECONDS = 0.5
-
-
-class Problem(Exception):
-    """An error answer: HTTP status, error code, message and details."""
-
-    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details
+BUSY_RETRY_AFTER = "1"
+log = logging.getLogger("roma_tui.sandbox")
+T = TypeVar("T")
 
 
 def _new_request_id() -> str:
     return "req_" + secrets.token_hex(8)
 
 
-def _error_body(problem: Problem, request_id: str) -> dict[str, Any]:
-    error = {"code": problem.code, "message": problem.message, "details": problem.details or {}}
-    return {"error": error, "request_id": request_id}
-
-
 class SandboxApi:
     def __init__(self, engine: Engine, keys: ApiKeys, limiter: RateLimiter) -> None:
         self.engine, self.keys, self.limiter = engine, keys, limiter
-        self.webhooks = WebhookSender(engine)
+        # One thread does all database work, in order: the event loop never waits on SQLite.
+        self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="roma-sandbox-db")
+        self.webhooks = WebhookSender(engine, self.run_db)
+        self.faults: dict[str, float] = {}  # kind -> probability (`--faults`)
+        self.slow_seconds = 3.0
+        self._last_tick_error = ""
+
+    async def run_db(self, work: Callable[[], T]) -> T:
+        """Run `work` on the database thread; a busy database is a 503, a broken one a 500."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._db_thread, work)
+        except sqlite3.Error as exc:
+            if is_busy(exc):
+                raise Problem(
+                    503,
+                    "service_unavailable",
+                    "The sandbox database is busy (locked by another process); try again shortly.",
+                ) from None
+            log.exception("sandbox database error")
+            raise Problem(500, "internal_error", "The sandbox database failed.") from None
 
     # -- the frame around every endpoint -------------------------------------------------------
 
@@ -88,14 +107,20 @@ class SandboxApi:
                 raise Problem(401, "unauthorized", "Missing or invalid API key (X-API-Key).")
             if writes and who[1] != FULL:
                 raise Problem(403, "forbidden", "This API key is read-only.")
-            self.engine.settle()
+            await self.run_db(self.engine.settle)
             status, body = await action(request, who[0])
+            if not isinstance(body, Response):
+                body = json_response(body, status)
         except Problem as problem:
+            if problem.status == 503:
+                headers["Retry-After"] = BUSY_RETRY_AFTER
             return JSONResponse(_error_body(problem, request_id), problem.status, headers=headers)
-        if isinstance(body, Response):  # an idempotent replay
-            body.headers.update(headers)
-            return body
-        return JSONResponse(body, status, headers=headers)
+        except Exception:
+            log.exception("sandbox request %s failed", request_id)
+            failure = Problem(500, "internal_error", "Internal server error.")
+            return JSONResponse(_error_body(failure, request_id), 500, headers=headers)
+        body.headers.update(headers)
+        return body
 
     def account(self, request: Request) -> tuple[tuple[str, str] | None, Allowance, dict[str, str]]:
         """Who is asking (key digest and role), what it costs them, and the headers saying so."""
@@ -113,13 +138,22 @@ class SandboxApi:
 
     async def create(self, request: Request) -> Response:
         async def action(request: Request, owner: str) -> tuple[int, Any]:
-            raw = await _read_body(request)
-            return self._idempotent(request, owner, raw, lambda: self._create(raw, owner))
+            raw = await read_body(request)
+            return await self.run_db(
+                lambda: commit_write(
+                    self.engine.storage,
+                    request,
+                    owner,
+                    raw,
+                    self.engine.clock(),
+                    lambda: self._create(raw, owner),
+                )
+            )
 
         return await self._serve(request, action, writes=True)
 
     def _create(self, raw: bytes, owner: str) -> tuple[int, Any]:
-        body = _json_object(raw)
+        body = json_object(raw)
         goal = body.get("goal")
         if isinstance(goal, str) and "\x00" in goal:
             raise Problem(
@@ -157,18 +191,10 @@ class SandboxApi:
         return 202, self.engine.execution_json(row, with_dag=False)
 
     def _check_webhook(self, metadata: dict[str, str]) -> None:
-        url = metadata.get("webhook_url")
-        if url is None:
+        hostname = check_webhook_url(metadata.get("webhook_url"))
+        if hostname is None:
             return
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise Problem(
-                400,
-                "invalid_request",
-                "webhook_url must be an http(s) URL.",
-                {"field": "metadata.webhook_url"},
-            )
-        if not is_loopback(parts.hostname) and not self.engine.config.allow_remote_webhooks:
+        if not is_loopback(hostname) and not self.engine.config.allow_remote_webhooks:
             raise Problem(
                 400,
                 "invalid_request",
@@ -180,41 +206,47 @@ class SandboxApi:
     async def list(self, request: Request) -> Response:
         async def action(request: Request, owner: str) -> tuple[int, Any]:
             query = request.query_params
+            after, before = time_param(query, "created_after"), time_param(query, "created_before")
             try:
                 params = check_list_params(
-                    limit=_int_param(query, "limit"),
-                    offset=_int_param(query, "offset"),
+                    limit=int_param(query, "limit"),
+                    offset=int_param(query, "offset"),
                     status=query.get("status"),
                     profile=query.get("profile"),
-                    created_after=query.get("created_after"),
-                    created_before=query.get("created_before"),
+                    created_after=after,
+                    created_before=before,
                     sort=query.get("sort"),
                     order=query.get("order"),
                 )
             except InvalidRequestError as exc:
                 raise Problem(400, "invalid_request", exc.message, exc.details) from None
-            limit, offset = int(params.get("limit", 20)), int(params.get("offset", 0))
-            rows, total = self.engine.storage.page(
-                limit=limit,
-                offset=offset,
-                status=params.get("status"),
-                profile=params.get("profile"),
-                created_after=_epoch(params.get("created_after")),
-                created_before=_epoch(params.get("created_before")),
-                sort=params.get("sort", "created_at"),
-                order=params.get("order", "desc"),
-            )
-            return 200, {
-                "data": [self.engine.execution_json(r, with_dag=False) for r in rows],
-                "pagination": {
-                    "total": total,
-                    "limit": limit,
-                    "offset": offset,
-                    "has_more": offset + len(rows) < total,
-                },
-            }
+            return await self.run_db(lambda: self._page(params, after, before))
 
         return await self._serve(request, action)
+
+    def _page(
+        self, params: dict[str, str], after: datetime | None, before: datetime | None
+    ) -> tuple[int, Any]:
+        limit, offset = int(params.get("limit", 20)), int(params.get("offset", 0))
+        rows, total = self.engine.storage.page(
+            limit=limit,
+            offset=offset,
+            status=params.get("status"),
+            profile=params.get("profile"),
+            created_after=after.timestamp() if after else None,
+            created_before=before.timestamp() if before else None,
+            sort=params.get("sort", "created_at"),
+            order=params.get("order", "desc"),
+        )
+        return 200, {
+            "data": [self.engine.execution_json(r, with_dag=False) for r in rows],
+            "pagination": {
+                "total": total,
+                "limit": limit,
+                "offset": offset,
+                "has_more": offset + len(rows) < total,
+            },
+        }
 
     def _row(self, request: Request) -> Row:
         try:
@@ -228,26 +260,37 @@ class SandboxApi:
 
     async def get(self, request: Request) -> Response:
         async def action(request: Request, owner: str) -> tuple[int, Any]:
-            return 200, self.engine.execution_json(self._row(request), with_dag=True)
+            return 200, await self.run_db(
+                lambda: self.engine.execution_json(self._row(request), with_dag=True)
+            )
 
         return await self._serve(request, action)
 
     async def status(self, request: Request) -> Response:
         async def action(request: Request, owner: str) -> tuple[int, Any]:
-            return 200, self.engine.status_json(self._row(request))
+            return 200, await self.run_db(lambda: self.engine.status_json(self._row(request)))
 
         return await self._serve(request, action)
 
     async def dag(self, request: Request) -> Response:
         async def action(request: Request, owner: str) -> tuple[int, Any]:
-            return 200, self.engine.dag_json(self._row(request))
+            return 200, await self.run_db(lambda: self.engine.dag_json(self._row(request)))
 
         return await self._serve(request, action)
 
     async def cancel(self, request: Request) -> Response:
         async def action(request: Request, owner: str) -> tuple[int, Any]:
-            raw = await _read_body(request)
-            return self._idempotent(request, owner, raw, lambda: self._cancel(request))
+            raw = await read_body(request)
+            return await self.run_db(
+                lambda: commit_write(
+                    self.engine.storage,
+                    request,
+                    owner,
+                    raw,
+                    self.engine.clock(),
+                    lambda: self._cancel(request),
+                )
+            )
 
         return await self._serve(request, action, writes=True)
 
@@ -268,51 +311,6 @@ class SandboxApi:
             "cancelled_at": self.engine.execution_json(cancelled, with_dag=False)["cancelled_at"],
         }
 
-    # -- idempotency ---------------------------------------------------------------------------
-
-    def _idempotent(
-        self, request: Request, owner: str, raw: bytes, produce: Callable[[], tuple[int, Any]]
-    ) -> tuple[int, Any]:
-        """Same key and same request within 24 h: the original answer. Another request: 400."""
-        key = request.headers.get("x-idempotency-key")
-        if key is None:
-            return produce()
-        if not 1 <= len(key) <= 255:
-            raise Problem(400, "invalid_request", "X-Idempotency-Key must be 1-255 characters.")
-        storage = self.engine.storage
-        fingerprint = hashlib.sha256(
-            request.method.encode() + b" " + request.url.path.encode() + b"\n" + raw
-        ).hexdigest()
-        now = self.engine.clock()
-        found = storage.idempotent_reply(owner, key, now - IDEMPOTENCY_WINDOW)
-        if found is not None:
-            stored_fingerprint, status, body = found
-            if stored_fingerprint != fingerprint:
-                raise Problem(
-                    400,
-                    "invalid_request",
-                    "This X-Idempotency-Key was used with a different request.",
-                )
-            replay = Response(
-                body, status, media_type="application/json", headers={"Idempotent-Replayed": "true"}
-            )
-            return status, replay
-        try:
-            status, body = produce()
-        except Problem as problem:
-            if problem.status in (400, 404):  # a definite answer: the same key gets it again
-                storage.remember_reply(
-                    owner,
-                    key,
-                    fingerprint,
-                    problem.status,
-                    json.dumps(_error_body(problem, "replayed")),
-                    now,
-                )
-            raise
-        storage.remember_reply(owner, key, fingerprint, status, json.dumps(body), now)
-        return status, body
-
     # -- background work -----------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
@@ -325,55 +323,26 @@ class SandboxApi:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             await self.webhooks.close()
+            self._db_thread.shutdown(wait=True)
 
     async def _tick(self) -> None:
         """Finish runs whose time came, note that we are alive, send webhooks."""
         while True:
             try:
-                self.engine.settle()
-                self.engine.heartbeat()
-                self.webhooks.send_pending()
-            except Exception:
-                pass
+                self.webhooks.start(await self.run_db(self._background_work))
+                self._last_tick_error = ""
+            except Exception as exc:
+                # Logged once per kind of failure, not every half second while it lasts.
+                text = f"{type(exc).__name__}: {exc}"
+                if text != self._last_tick_error:
+                    log.warning("sandbox background work failed: %s", text, exc_info=exc)
+                self._last_tick_error = text
             await asyncio.sleep(TICK_SECONDS)
 
-
-async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise Problem(400, "invalid_request", "The request body is larger than 1 MB.")
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > MAX_BODY_BYTES:
-            raise Problem(400, "invalid_request", "The request body is larger than 1 MB.")
-    return bytes(body)
-
-
-def _json_object(raw: bytes) -> dict[str, Any]:
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise Problem(400, "invalid_request", "The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise Problem(400, "invalid_request", "The request body must be a JSON object.")
-    return body
-
-
-def _int_param(query: Any, name: str) -> int | None:
-    value = query.get(name)
-    if value is None:
-        return None
-    text = value.strip()
-    if not (text.isdigit() or (text.startswith("-") and text[1:].isdigit())) or len(text) > 12:
-        raise Problem(400, "invalid_request", f"{name} must be a whole number.", {"field": name})
-    return int(text)
-
-
-def _epoch(value: str | None) -> float | None:
-    if value is None:
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    def _background_work(self) -> Sequence[Delivery]:
+        self.engine.settle()
+        self.engine.heartbeat()
+        return self.webhooks.collect()
 
 
 def build_app(api: SandboxApi) -> Starlette:
@@ -385,6 +354,8 @@ def build_app(api: SandboxApi) -> Starlette:
         }
         code, message = codes.get(status, ("internal_error", "Internal server error."))
         request_id = _new_request_id()
+        if status >= 500:
+            log.error("sandbox request %s failed", request_id, exc_info=exc)
         headers = {"X-Request-ID": request_id}
         if status < 500:  # a wrong path costs a request like any other
             headers |= api.account(request)[2]
@@ -421,6 +392,16 @@ def build_app(api: SandboxApi) -> Starlette:
         ),
         Middleware(GZipMiddleware, minimum_size=500),
     ]
+    middleware.insert(0, Middleware(RelativeRedirects))
+    if any(api.faults.values()):
+        faults = Middleware(
+            FaultMiddleware,
+            faults=api.faults,
+            slow_seconds=api.slow_seconds,
+            seed=api.engine.config.seed,
+            account=api.account,
+        )
+        middleware.insert(0, faults)
     return Starlette(
         routes=routes,
         middleware=middleware,

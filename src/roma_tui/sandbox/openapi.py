@@ -168,7 +168,7 @@ def openapi_document() -> dict[str, Any]:
             },
         },
     }
-    common = _errors(400, 401, 404, 429, 500)
+    common = _errors(400, 401, 404, 429, 500, 503)  # 503: the database is locked elsewhere
     list_params = [
         {
             "name": "limit",
@@ -201,7 +201,7 @@ def openapi_document() -> dict[str, Any]:
                         "required": True,
                         "content": {"application/json": {"schema": _ref("CreateExecution")}},
                     },
-                    "responses": {**_ok(202, _ref("Execution")), **common, **_errors(403)},
+                    "responses": {**_ok(202, _ref("Execution")), **common, **_errors(403, 415)},
                 },
                 "get": {
                     "operationId": "listExecutions",
@@ -240,7 +240,7 @@ def openapi_document() -> dict[str, Any]:
                             },
                         ),
                         **common,
-                        **_errors(403),
+                        **_errors(403, 415),
                     },
                 }
             },

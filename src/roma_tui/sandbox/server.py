@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -13,8 +14,9 @@ import uvicorn
 from .app import SandboxApi, build_app
 from .demo_data import seed_demo
 from .engine import Engine, SandboxConfig
+from .middleware import check_faults
 from .security import ApiKeys, RateLimiter, parse_rate
-from .storage import Storage
+from .storage import Storage, unusable
 
 
 @dataclass
@@ -25,24 +27,37 @@ class SandboxSettings:
     rate_limit: str = "1000/day"
     seed_demo: int = 0
     engine: SandboxConfig = field(default_factory=SandboxConfig)
+    # Injected faults, kind -> probability per API request (see middleware.parse_faults).
+    faults: dict[str, float] = field(default_factory=dict)
+    slow_seconds: float = 3.0
 
 
 def make_api(settings: SandboxSettings) -> SandboxApi:
+    """The API on its database; StorageError (one clear line) if the database is unusable."""
+    limit, window = parse_rate(settings.rate_limit)  # a bad rate: ValueError before any file
+    check_faults(settings.faults)
     storage = Storage(settings.db)
     engine = Engine(storage, settings.engine)
-    engine.recover()
-    if settings.seed_demo and storage.get_state("seeded") is None:
-        seed_demo(engine, settings.seed_demo)
-        storage.set_state("seeded", str(settings.seed_demo))
-    limit, window = parse_rate(settings.rate_limit)
-    return SandboxApi(
+    try:
+        engine.recover()
+        if settings.seed_demo and storage.get_state("seeded") is None:
+            seed_demo(engine, settings.seed_demo)
+            storage.set_state("seeded", str(settings.seed_demo))
+    except sqlite3.Error as exc:
+        storage.close()
+        raise unusable(settings.db, exc) from None
+    api = SandboxApi(
         engine, ApiKeys(settings.api_keys, settings.read_only_keys), RateLimiter(limit, window)
     )
+    api.faults, api.slow_seconds = dict(settings.faults), settings.slow_seconds
+    return api
 
 
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto named: asyncio sets TCP_NODELAY only on sockets that say they are TCP; without it
+    # Nagle holds each answer's body behind its headers for a delayed ACK (~40 ms a request).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(128)

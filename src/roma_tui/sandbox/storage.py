@@ -1,14 +1,18 @@
 """SQLite persistence of the sandbox (WAL mode): executions, idempotent replies, server state.
 
 Every acknowledged write is committed before the response is sent, so a server killed with
-SIGKILL and started again has every execution it acknowledged.
+SIGKILL and started again has every execution it acknowledged; a write whose answer cannot be
+made is rolled back (`transaction`). A database locked by another process fails fast
+(`is_busy`) instead of holding the server.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +51,11 @@ CREATE TABLE IF NOT EXISTS idempotency (
 CREATE TABLE IF NOT EXISTS server_state (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
+# How long a statement waits for another process's lock before giving up (the server answers
+# 503 then; it never waits long, so a locked file cannot pile requests up behind it).
+BUSY_TIMEOUT = 0.5
+OPEN_TIMEOUT = 2.0
+
 SORT_COLUMNS = {"created_at": "created_at", "updated_at": "updated_at", "status": "status"}
 
 
@@ -69,23 +78,84 @@ class Row:
     webhook: str | None
 
 
+class StorageError(RuntimeError):
+    """The database cannot be opened or used; the message says which file and why."""
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether SQLite gave up waiting for another connection's lock."""
+    text = str(exc)
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def unusable(path: Path | str, exc: Exception) -> StorageError:
+    """The one-line error that says why the database at `path` cannot be used."""
+    where = f"cannot use the sandbox database {path}"
+    if Path(path).is_dir():
+        return StorageError(f"{where}: it is a directory; give a file path with --db")
+    folder = Path(path).parent
+    if folder.exists() and not folder.is_dir():
+        return StorageError(f"{where}: {folder} is a file, not a folder")
+    if isinstance(exc, sqlite3.Error) and is_busy(exc):
+        return StorageError(f"{where}: it is locked by another process (another sandbox on it?)")
+    if isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
+        return StorageError(
+            f"{where}: it is not a SQLite database (corrupt, or another kind of file); "
+            "move it away or give another --db"
+        )
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return StorageError(f"{where}: {reason}")
+
+
 class Storage:
-    """One SQLite connection shared by the server's threads, behind a lock."""
+    """One SQLite connection shared by the server's threads, behind a (re-entrant) lock."""
 
     def __init__(self, path: Path | str) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()
+        self.path = str(path)
+        self._lock = threading.RLock()
         self._plans: dict[str, Plan] = {}
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable against a killed process
-            self._db.executescript(_SCHEMA)
+        self._new_plans: list[str] | None = None  # ids inserted in the open transaction
+        try:
+            if str(path) != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                str(path), check_same_thread=False, isolation_level=None, timeout=OPEN_TIMEOUT
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise unusable(path, exc) from None
+        try:
+            with self._lock:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                # WAL: durable against a killed process.
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.executescript(_SCHEMA)
+                self._db.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise unusable(path, exc) from None
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything inside commits together, or not at all (an exception rolls it back)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            added: list[str] = []
+            self._new_plans = added
+            try:
+                yield
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                for execution_id in added:
+                    self._plans.pop(execution_id, None)
+                raise
+            finally:
+                self._new_plans = None
 
     def _row(self, values: tuple[Any, ...]) -> Row:
         (
@@ -148,7 +218,9 @@ class Storage:
                     row.webhook,
                 ),
             )
-        self._plans[row.id] = row.plan
+            self._plans[row.id] = row.plan
+            if self._new_plans is not None:
+                self._new_plans.append(row.id)
 
     def get(self, execution_id: str) -> Row | None:
         with self._lock:
