@@ -2,12 +2,17 @@
 
 Layouts of big graphs run in a thread worker behind a loading indicator, so the UI never
 freezes. Polling here uses the session's planner with the DAG on screen, so it stays within the
-same budget as the table.
+same budget as the table; every request goes through `session.monitor`. Whatever a poll meets
+(a server error, a broken cache, a bug), the next one is planned, and a failure that repeats is
+said once in the header, with a count.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
+from datetime import datetime
 
 import networkx as nx
 from rich.style import Style
@@ -16,20 +21,52 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, LoadingIndicator, Static
 
-from ..api import Dag, Execution, RomaError
+from ..api import (
+    AuthenticationError,
+    Dag,
+    Execution,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    RomaError,
+)
 from ..dag import GraphReport, build_graph, compute_layout, critical_path, status_counts, subtree
-from ..dag.graph import node_of
+from ..dag.graph import (
+    STOPPED,
+    SUBTASK,
+    decomposition_children,
+    decomposition_parents,
+    node_of,
+    planners,
+    shown_status,
+)
 from ..dag.layout import DagLayout
-from ..dag.render import Painter, node_label
-from ..monitor.planner import OnScreen
+from ..dag.render import Painter, glyph, labels_for
+from ..monitor.live import failure_reason
+from ..monitor.planner import DAG, OnScreen
 from ..monitor.session import Session
-from ..presentation import status_glyph
+from ..safetext import one_line
 from .dag_view import COMPACT, GRAPH, TREE, DagView
-from .inspector import NodeInspector
+from .inspector import NodeContext, NodeInspector
+
+log = logging.getLogger(__name__)
 
 BIG_GRAPH = 1500  # nodes above which the layout runs in a thread worker
+FALLBACK_WAIT = 30.0  # seconds to the next poll when even planning it failed
+# Errors that asking again will not mend: the DAG screen says them and stops trying.
+FINAL_ERRORS = (AuthenticationError, PermissionDeniedError, NotFoundError, InvalidRequestError)
+SHOWN_STATUSES = ("completed", "running", STOPPED, "pending", "failed", "unknown")
+
+
+def describe(error: BaseException) -> str:
+    """A failure in one line: our errors say themselves; anything else names its type."""
+    text = one_line(str(error), 200)
+    if isinstance(error, RomaError):
+        return text or type(error).__name__
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 class DagScreen(Screen[None]):
@@ -58,6 +95,9 @@ class DagScreen(Screen[None]):
         self.show_critical = False
         self._signature: tuple | None = None
         self._last_find = ""
+        self._poll_timer: Timer | None = None
+        self._failure: tuple[str, int] | None = None  # (what failed, how many times in a row)
+        self._sent_total: int | None = None  # the node count the server's stats claim
 
     def compose(self) -> ComposeResult:
         yield Static(id="dag-header", markup=False)
@@ -86,25 +126,57 @@ class DagScreen(Screen[None]):
             f"status-{s}": Style(color=palette.get(f"status-{s}"))
             for s in ("running", "pending", "completed", "failed", "unknown")
         }
+        styles[f"status-{STOPPED}"] = Style(color=palette.get("status-cancelled"))
         styles["edge"] = Style(dim=True)
+        styles["edge-dependency"] = Style(dim=True, color=palette.get("status-pending"))
         styles["cursor"] = Style(reverse=True, bold=True)
         styles["critical"] = Style(bold=True, color=palette.get("runaway"))
         return styles
 
     # -- loading and live updates --------------------------------------------------------------
 
+    @property
+    def run_ended(self) -> bool:
+        return self.execution.is_finished
+
     @work(group="dag-load", exclusive=True, exit_on_error=False)
     async def load(self) -> None:
+        """The run's status and DAG through the monitor (from the disk cache when finished)."""
         try:
-            _, dag = await self.session.monitor.open(self.execution.execution_id, with_dag=True)
-        except RomaError as error:
-            self._header(f"Could not load the DAG: {error}")
+            status, dag = await self.session.monitor.open(
+                self.execution.execution_id, with_dag=True
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # any failure is said, and tried again
             self.query_one("#dag-loading").display = False
+            self._load_failed(error)
             return
+        self._failure = None
+        if status.execution_id == self.execution.execution_id:
+            self.execution = self.execution.model_copy(update={"status": status.status})
         self.accept(dag or Dag())
         self.schedule_poll()
 
+    def _load_failed(self, error: Exception) -> None:
+        if not isinstance(error, RomaError):
+            log.error("loading the DAG failed", exc_info=error)
+        if isinstance(error, FINAL_ERRORS):
+            self._header(f"Could not load the DAG: {describe(error)}")
+            return
+        planner = self.session.planner
+        reason = failure_reason(error) if isinstance(error, RomaError) else type(error).__name__
+        planner.poll_failed(reason)  # the planner backs off for every screen, this one included
+        self._note_failure(f"Could not load the DAG: {describe(error)}")
+        try:
+            wait = planner.plan(self._on_screen()).at - self._now()
+        except Exception:
+            log.exception("planning the DAG load's retry failed")
+            wait = FALLBACK_WAIT
+        self._set_poll_timer(wait, self.load)
+
     def accept(self, dag: Dag) -> None:
+        self._sent_total = dag.stats.total_nodes if dag.stats is not None else None
         if len(dag.nodes) > BIG_GRAPH:  # reading a big graph takes a noticeable moment too
             self.query_one("#dag-loading").display = True
             self.prepare_in_thread(dag)
@@ -141,16 +213,17 @@ class DagScreen(Screen[None]):
                 self._header(f"Laying out {graph.number_of_nodes():,} nodes…")
             self.layout_in_thread(graph, keep)
         else:
-            layout = keep or compute_layout(graph, self._labeller(graph))
-            self.show_layout(graph, layout, Painter(graph, layout, ascii=self.ascii))
+            self.show_layout(graph, *self._lay_out(graph, keep))
 
-    def _labeller(self, graph: nx.DiGraph) -> Callable[[str], str]:
-        return lambda n: node_label(graph, n, ascii=self.ascii)
+    def _lay_out(self, graph: nx.DiGraph, keep: DagLayout | None) -> tuple[DagLayout, Painter]:
+        labels = labels_for(graph, ascii=self.ascii, run_ended=self.run_ended)
+        layout = keep or compute_layout(graph, labels.__getitem__)
+        painter = Painter(graph, layout, ascii=self.ascii, run_ended=self.run_ended, labels=labels)
+        return layout, painter
 
     @work(thread=True, group="dag-layout", exclusive=True, exit_on_error=False)
     def layout_in_thread(self, graph: nx.DiGraph, keep: DagLayout | None) -> None:
-        layout = keep or compute_layout(graph, self._labeller(graph))
-        painter = Painter(graph, layout, ascii=self.ascii)  # indexing 20,000 nodes: ~0.3 s
+        layout, painter = self._lay_out(graph, keep)  # indexing 20,000 nodes: ~0.3 s
         self.app.call_from_thread(self.show_layout, graph, layout, painter)
 
     def show_layout(self, graph: nx.DiGraph, layout: DagLayout, painter: Painter) -> None:
@@ -168,63 +241,128 @@ class DagScreen(Screen[None]):
             view.focus()
         self._header()
 
+    def _now(self) -> float:
+        return self.app.clock()  # type: ignore[attr-defined, no-any-return]
+
+    def _set_poll_timer(self, wait: float, callback: Callable[[], object]) -> None:
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+        self._poll_timer = self.set_timer(max(0.5, wait), callback)
+
     def schedule_poll(self) -> None:
-        running = not self.execution.is_finished
-        if not running:
+        """Plan the next poll with the session's planner (none once the run has ended)."""
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+            self._poll_timer = None
+        if self.run_ended:
             return
-        plan = self.session.planner.plan(self._on_screen())
-        self.set_timer(max(0.5, plan.at - self.app.clock()), self.poll)  # type: ignore[attr-defined]
+        try:
+            wait = self.session.planner.plan(self._on_screen()).at - self._now()
+        except Exception:  # a poll is planned whatever happened
+            log.exception("planning the DAG poll failed")
+            wait = FALLBACK_WAIT
+        self._set_poll_timer(wait, self.poll)
 
     def _on_screen(self) -> OnScreen:
         return OnScreen(
             list_visible=False,
             focused_id=self.execution.execution_id,
-            focused_running=not self.execution.is_finished,
+            focused_running=not self.run_ended,
             dag_open=True,
-            any_running=True,
+            any_running=not self.run_ended,
         )
 
     @work(group="dag-poll", exclusive=True, exit_on_error=False)
     async def poll(self) -> None:
-        if self.app.screen is not self:
-            self.set_timer(1.0, self.poll)
+        if self.app.screen is not self:  # under the inspector: fetch nothing, look again soon
+            self._set_poll_timer(1.0, self.poll)
             return
+        try:
+            await self._poll_once()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # say it, back off, and poll again
+            log.error("DAG poll failed", exc_info=error)
+            self.session.planner.poll_failed(type(error).__name__)
+            self._note_failure(f"Showing the last DAG: {describe(error)}")
+        self.schedule_poll()
+
+    async def _poll_once(self) -> None:
         screen = self._on_screen()
         result = await self.session.monitor.poll(self.session.planner.plan(screen), screen)
-        store = self.session.store
         if result.error is not None:
-            self._header(f"Showing the last DAG: {result.error}")
-        elif store.focused_dag is not None:
-            status = store.focused_status
-            if status is not None and status.execution_id == self.execution.execution_id:
-                self.execution = self.execution.model_copy(update={"status": status.status})
+            self._note_failure(f"Showing the last DAG: {describe(result.error)}")
+            return
+        self._failure = None
+        store = self.session.store
+        status = store.focused_status
+        ended_now = False
+        if status is not None and status.execution_id == self.execution.execution_id:
+            ended_now = status.is_finished and not self.run_ended
+            self.execution = self.execution.model_copy(update={"status": status.status})
+        if DAG in result.fetched and store.focused_dag is not None:
             self.accept(store.focused_dag)
-        self.schedule_poll()
+        elif ended_now:
+            self.load()  # it ended between two DAG fetches: read its final DAG once
+        else:
+            self._header()
+
+    def _note_failure(self, message: str) -> None:
+        """Say a failure once: the same one again only counts up in the header."""
+        if self._failure is not None and self._failure[0] == message:
+            self._failure = (message, self._failure[1] + 1)
+        else:
+            log.warning("%s", message)
+            self._failure = (message, 1)
+        self._header()
 
     def _header(self, note: str | None = None) -> None:
         graph = self.full_graph
+        ended = self.run_ended
         line = Text()
-        line.append(f" {self.execution.execution_id} ", style="bold reverse")
+        line.append(f" {one_line(self.execution.execution_id, 60)} ", style="bold reverse")
         line.append(f" {self.execution.status.value}  ")
         if graph is not None:
-            counts = status_counts(graph)
-            line.append(f"{graph.number_of_nodes():,} nodes · ")
-            for status in ("completed", "running", "pending", "failed", "unknown"):
-                if counts.get(status):
-                    line.append(
-                        f"{status_glyph(status, ascii=self.ascii)} {counts[status]} {status}  ",
-                        style=self.palette.get(f"status-{status}", ""),
-                    )
+            total = graph.number_of_nodes()
+            if total == 0:  # nothing to count: no progress, no counts
+                line.append("no tasks reported" + ("" if ended else " yet") + "  ", style="dim")
+            else:
+                line.append(f"{total:,} nodes")
+                if self._sent_total is not None and self._sent_total > total:
+                    line.append(f" (the server counts {self._sent_total:,})")
+                owners = len(planners(graph))
+                line.append(f" · {owners:,} planner(s) · " if owners else " · ")
+                counts = status_counts(graph, run_ended=ended)
+                for status in SHOWN_STATUSES:
+                    if counts.get(status):
+                        colour = "status-cancelled" if status == STOPPED else f"status-{status}"
+                        line.append(
+                            f"{glyph(status, ascii=self.ascii)} {counts[status]} {status}  ",
+                            style=self.palette.get(colour, ""),
+                        )
         layout = self.view.dag_layout
-        if layout is not None:
+        if layout is not None and layout.layers:
             line.append(f"· {self.view.mode} · crossings {layout.crossings_after:,} ", style="dim")
         if self.hidden:
             line.append(f"· {len(self.hidden):,} folded away ", style="dim")
         for problem in self.report.messages():
             line.append(f"\n ⚠ {problem}", style=self.palette.get("warning", "yellow"))
+        if self._failure is not None:
+            message, count = self._failure
+            again = f" ({count} times in a row)" if count > 1 else ""
+            line.append(
+                f"\n ⚠ {message}{again}{self._next_try()}",
+                style=self.palette.get("warning", "yellow"),
+            )
         if note:
             line.append(f"\n {note}")
         self.query_one("#dag-header", Static).update(line)
+
+    def _next_try(self) -> str:
+        at = self.session.planner.view().next_poll_at
+        if at is None or (self.run_ended and self.full_graph is not None):
+            return ""
+        return f"; next try at {datetime.fromtimestamp(at).astimezone():%H:%M:%S}"
 
     # -- moving --------------------------------------------------------------------------------
 
@@ -257,9 +395,12 @@ class DagScreen(Screen[None]):
         if view.dag_graph is None or view.dag_layout is None:
             return
         order = [n for layer in view.dag_layout.layers for n in layer]
-        matches = [n for n in order if node_of(view.dag_graph, n).status.value == status]
+        graph, ended = view.dag_graph, self.run_ended
+        # In an ended run nothing runs: nodes that still say so are stopped, and `r` skips them.
+        matches = [n for n in order if shown_status(node_of(graph, n), run_ended=ended) == status]
         if not matches:
-            self.app.notify(f"No {status} node.", timeout=2)
+            stopped = "" if status != "running" or not ended else " (the run has ended)"
+            self.app.notify(f"No {status} node{stopped}.", timeout=2)
             return
         start = order.index(view.cursor) if view.cursor in order else -1
         ranked = sorted(matches, key=lambda n: ((order.index(n) - start) * step) % len(order))
@@ -308,8 +449,25 @@ class DagScreen(Screen[None]):
 
     def action_inspect(self) -> None:
         view = self.view
-        if view.cursor is not None and view.dag_graph is not None:
-            self.app.push_screen(NodeInspector(node_of(view.dag_graph, view.cursor)))
+        graph, cursor = view.dag_graph, view.cursor
+        if cursor is None or graph is None:
+            return
+        full = self.full_graph if self.full_graph is not None else graph
+        parents = decomposition_parents(full)
+        children = decomposition_children(parents).get(cursor, []) if parents else []
+        needs = sorted(
+            one_line(source, 60)
+            for source, _, kind in full.in_edges(cursor, data="type")
+            if parents is None or (kind != SUBTASK and source != parents.get(cursor))
+        )
+        context = NodeContext(
+            planner=cursor in planners(full),
+            subtasks=len(children),
+            needs=needs,
+            run_ended=self.run_ended,
+            ascii=self.ascii,
+        )
+        self.app.push_screen(NodeInspector(node_of(graph, cursor), context))
 
     def action_find(self) -> None:
         box = self.query_one("#dag-find", Input)
@@ -325,12 +483,9 @@ class DagScreen(Screen[None]):
         order = [n for layer in view.dag_layout.layers for n in layer]
         start = order.index(view.cursor) + 1 if view.cursor in order else 0
         rotated = order[start:] + order[:start]
+        labels = view.painter.labels if view.painter is not None else {}
         hit = next(
-            (
-                n
-                for n in rotated
-                if needle in str(n).lower() or needle in node_label(view.dag_graph, n).lower()
-            ),
+            (n for n in rotated if needle in str(n).lower() or needle in labels.get(n, "").lower()),
             None,
         )
         if hit is None:
