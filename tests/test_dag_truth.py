@@ -66,7 +66,8 @@ class StandIn:
 
     def __init__(self, status: str, dag: dict) -> None:
         self.status, self.dag = status, dag
-        self.faults: list[object] = []  # an int: that HTTP status; an exception: raised
+        self.faults: list[int | Exception] = []  # an HTTP status to answer, or raised
+        self.faulty = "/status"  # the requests (by path ending) that use up the faults
         self.requests: list[str] = []
 
     def execution(self) -> dict:
@@ -80,11 +81,11 @@ class StandIn:
     def answer(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
         self.requests.append(path)
-        if path.endswith("/status") and self.faults:
+        if path.endswith(self.faulty) and self.faults:
             fault = self.faults.pop(0)
-            if isinstance(fault, BaseException):
+            if isinstance(fault, Exception):
                 raise fault
-            return httpx.Response(int(fault), json={"error": {"message": "try later"}})  # type: ignore[arg-type]
+            return httpx.Response(fault, json={"error": {"message": "try later"}})
         if path.endswith("/executions"):
             body = {"data": [self.execution()], "pagination": {"total": 1, "has_more": False}}
         elif path.endswith("/status"):
@@ -248,11 +249,15 @@ async def test_an_empty_dag_claims_no_counts():
 # -- 2. the live poll never dies --------------------------------------------------------------
 
 
+def leaping_clock():
+    """A clock that leaps a minute per reading: every backoff is over at once (no slow test)."""
+    start, readings = time.time(), itertools.count()
+    return lambda: start + 60 * next(readings)
+
+
 async def test_the_poll_outlives_every_failure_and_says_a_repeat_once():
     stand_in = StandIn("running", typed_dag({"d": "running", "c": "running"}))
-    # A clock that leaps a minute per reading: every backoff is over at once (no slow test).
-    start, readings = time.time(), itertools.count()
-    app = stand_in.app(clock=lambda: start + 60 * next(readings))
+    app = stand_in.app(clock=leaping_clock())
     notes: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_dag(pilot, app)
@@ -260,6 +265,7 @@ async def test_the_poll_outlives_every_failure_and_says_a_repeat_once():
         stand_in.faults = [503] * 40  # (the client may retry a 503 once: more than enough)
         await until(pilot, lambda: "(3 times in a row)" in header(screen))
         assert header(screen).count("⚠") == 1 and notes == []  # said once, no pile of toasts
+        assert "; next try at " in header(screen)
         stand_in.faults = [RuntimeError("the transport broke")]  # not even our own error type
         await until(pilot, lambda: "the transport broke" in header(screen))
         # ... and the poll is still alive: the run ends, and the screen shows its final DAG.
@@ -268,3 +274,26 @@ async def test_the_poll_outlives_every_failure_and_says_a_repeat_once():
         await until(pilot, lambda: screen.execution.status == "completed", timeout=15)
         await until(pilot, lambda: "▶" not in header(screen) and "⚠" not in header(screen))
         assert "✔ 8 completed" in header(screen)
+
+
+async def test_a_dag_that_fails_to_load_is_tried_again_unless_asking_cannot_help():
+    stand_in = StandIn("running", typed_dag({"d": "running"}))
+    stand_in.faulty, stand_in.faults = RUN, [503] * 4  # the run's detail: only the DAG screen
+    app = stand_in.app(clock=leaping_clock())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dag(pilot, app)  # ... once the retries got through
+        assert stand_in.requests.count(f"/api/v1/executions/{RUN}") >= 3
+        assert "⚠" not in header(screen) and "8 nodes" in header(screen)
+
+    stand_in = StandIn("running", typed_dag())
+    stand_in.faulty, stand_in.faults = RUN, [404] * 40
+    app = stand_in.app(clock=leaping_clock())
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: shown(app) == [RUN])
+        await pilot.press("d")
+        screen = app.screen
+        await until(pilot, lambda: "Could not load the DAG" in header(screen))
+        asked = stand_in.requests.count(f"/api/v1/executions/{RUN}")
+        await pilot.pause(0.8)  # retries would come every 0.5 s on this clock: none does
+        assert stand_in.requests.count(f"/api/v1/executions/{RUN}") == asked
+        assert "times in a row" not in header(screen) and "next try" not in header(screen)

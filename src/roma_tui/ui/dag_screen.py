@@ -12,11 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime
 
 import networkx as nx
 from rich.style import Style
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -33,22 +31,18 @@ from ..api import (
     PermissionDeniedError,
     RomaError,
 )
-from ..dag import GraphReport, build_graph, compute_layout, critical_path, status_counts, subtree
+from ..dag import GraphReport, build_graph, compute_layout, critical_path, subtree
 from ..dag.graph import (
     STOPPED,
-    SUBTASK,
-    decomposition_children,
-    decomposition_parents,
     node_of,
-    planners,
     shown_status,
 )
 from ..dag.layout import DagLayout
-from ..dag.render import Painter, glyph, labels_for
+from ..dag.render import Painter, labels_for
 from ..monitor.live import failure_reason
 from ..monitor.planner import DAG, OnScreen
 from ..monitor.session import Session
-from ..safetext import one_line
+from .dag_header import Failures, HeaderFacts, describe, header_text
 from .dag_view import COMPACT, GRAPH, TREE, DagView
 from .inspector import NodeContext, NodeInspector
 
@@ -58,15 +52,6 @@ BIG_GRAPH = 1500  # nodes above which the layout runs in a thread worker
 FALLBACK_WAIT = 30.0  # seconds to the next poll when even planning it failed
 # Errors that asking again will not mend: the DAG screen says them and stops trying.
 FINAL_ERRORS = (AuthenticationError, PermissionDeniedError, NotFoundError, InvalidRequestError)
-SHOWN_STATUSES = ("completed", "running", STOPPED, "pending", "failed", "unknown")
-
-
-def describe(error: BaseException) -> str:
-    """A failure in one line: our errors say themselves; anything else names its type."""
-    text = one_line(str(error), 200)
-    if isinstance(error, RomaError):
-        return text or type(error).__name__
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 class DagScreen(Screen[None]):
@@ -96,7 +81,7 @@ class DagScreen(Screen[None]):
         self._signature: tuple | None = None
         self._last_find = ""
         self._poll_timer: Timer | None = None
-        self._failure: tuple[str, int] | None = None  # (what failed, how many times in a row)
+        self.failures = Failures()  # said once, counted in a row
         self._sent_total: int | None = None  # the node count the server's stats claim
 
     def compose(self) -> ComposeResult:
@@ -152,7 +137,7 @@ class DagScreen(Screen[None]):
             self.query_one("#dag-loading").display = False
             self._load_failed(error)
             return
-        self._failure = None
+        self.failures.clear()
         if status.execution_id == self.execution.execution_id:
             self.execution = self.execution.model_copy(update={"status": status.status})
         self.accept(dag or Dag())
@@ -161,13 +146,12 @@ class DagScreen(Screen[None]):
     def _load_failed(self, error: Exception) -> None:
         if not isinstance(error, RomaError):
             log.error("loading the DAG failed", exc_info=error)
+        self._note_failure(f"Could not load the DAG: {describe(error)}")
         if isinstance(error, FINAL_ERRORS):
-            self._header(f"Could not load the DAG: {describe(error)}")
-            return
+            return  # asking again will not mend it: said once, no retry
         planner = self.session.planner
         reason = failure_reason(error) if isinstance(error, RomaError) else type(error).__name__
         planner.poll_failed(reason)  # the planner backs off for every screen, this one included
-        self._note_failure(f"Could not load the DAG: {describe(error)}")
         try:
             wait = planner.plan(self._on_screen()).at - self._now()
         except Exception:
@@ -244,10 +228,16 @@ class DagScreen(Screen[None]):
     def _now(self) -> float:
         return self.app.clock()  # type: ignore[attr-defined, no-any-return]
 
-    def _set_poll_timer(self, wait: float, callback: Callable[[], object]) -> None:
+    def _set_poll_timer(
+        self, wait: float, callback: Callable[[], object], *, fetches: bool = True
+    ) -> None:
         if self._poll_timer is not None:
             self._poll_timer.stop()
-        self._poll_timer = self.set_timer(max(0.5, wait), callback)
+        wait = max(0.5, wait)
+        self._poll_timer = self.set_timer(wait, callback)
+        if fetches and self.failures.message is not None:  # say when the next try comes
+            self.failures.next_try = self._now() + wait
+            self._header()
 
     def schedule_poll(self) -> None:
         """Plan the next poll with the session's planner (none once the run has ended)."""
@@ -275,17 +265,21 @@ class DagScreen(Screen[None]):
     @work(group="dag-poll", exclusive=True, exit_on_error=False)
     async def poll(self) -> None:
         if self.app.screen is not self:  # under the inspector: fetch nothing, look again soon
-            self._set_poll_timer(1.0, self.poll)
+            self._set_poll_timer(1.0, self.poll, fetches=False)
             return
+        cancelled = False
         try:
             await self._poll_once()
-        except asyncio.CancelledError:
+        except asyncio.CancelledError:  # the screen is closing: no next poll
+            cancelled = True
             raise
         except Exception as error:  # say it, back off, and poll again
             log.error("DAG poll failed", exc_info=error)
             self.session.planner.poll_failed(type(error).__name__)
             self._note_failure(f"Showing the last DAG: {describe(error)}")
-        self.schedule_poll()
+        finally:
+            if not cancelled:
+                self.schedule_poll()
 
     async def _poll_once(self) -> None:
         screen = self._on_screen()
@@ -293,7 +287,7 @@ class DagScreen(Screen[None]):
         if result.error is not None:
             self._note_failure(f"Showing the last DAG: {describe(result.error)}")
             return
-        self._failure = None
+        self.failures.clear()
         store = self.session.store
         status = store.focused_status
         ended_now = False
@@ -309,60 +303,25 @@ class DagScreen(Screen[None]):
 
     def _note_failure(self, message: str) -> None:
         """Say a failure once: the same one again only counts up in the header."""
-        if self._failure is not None and self._failure[0] == message:
-            self._failure = (message, self._failure[1] + 1)
-        else:
+        if self.failures.note(message):
             log.warning("%s", message)
-            self._failure = (message, 1)
         self._header()
 
     def _header(self, note: str | None = None) -> None:
-        graph = self.full_graph
-        ended = self.run_ended
-        line = Text()
-        line.append(f" {one_line(self.execution.execution_id, 60)} ", style="bold reverse")
-        line.append(f" {self.execution.status.value}  ")
-        if graph is not None:
-            total = graph.number_of_nodes()
-            if total == 0:  # nothing to count: no progress, no counts
-                line.append("no tasks reported" + ("" if ended else " yet") + "  ", style="dim")
-            else:
-                line.append(f"{total:,} nodes")
-                if self._sent_total is not None and self._sent_total > total:
-                    line.append(f" (the server counts {self._sent_total:,})")
-                owners = len(planners(graph))
-                line.append(f" · {owners:,} planner(s) · " if owners else " · ")
-                counts = status_counts(graph, run_ended=ended)
-                for status in SHOWN_STATUSES:
-                    if counts.get(status):
-                        colour = "status-cancelled" if status == STOPPED else f"status-{status}"
-                        line.append(
-                            f"{glyph(status, ascii=self.ascii)} {counts[status]} {status}  ",
-                            style=self.palette.get(colour, ""),
-                        )
-        layout = self.view.dag_layout
-        if layout is not None and layout.layers:
-            line.append(f"· {self.view.mode} · crossings {layout.crossings_after:,} ", style="dim")
-        if self.hidden:
-            line.append(f"· {len(self.hidden):,} folded away ", style="dim")
-        for problem in self.report.messages():
-            line.append(f"\n ⚠ {problem}", style=self.palette.get("warning", "yellow"))
-        if self._failure is not None:
-            message, count = self._failure
-            again = f" ({count} times in a row)" if count > 1 else ""
-            line.append(
-                f"\n ⚠ {message}{again}{self._next_try()}",
-                style=self.palette.get("warning", "yellow"),
-            )
-        if note:
-            line.append(f"\n {note}")
-        self.query_one("#dag-header", Static).update(line)
-
-    def _next_try(self) -> str:
-        at = self.session.planner.view().next_poll_at
-        if at is None or (self.run_ended and self.full_graph is not None):
-            return ""
-        return f"; next try at {datetime.fromtimestamp(at).astimezone():%H:%M:%S}"
+        view = self.view
+        facts = HeaderFacts(
+            execution=self.execution,
+            graph=self.full_graph,
+            mode=view.mode,
+            layout=view.dag_layout,
+            folded_away=len(self.hidden),
+            problems=self.report.messages(),
+            sent_total=self._sent_total,
+            failure=self.failures.line(),
+            note=note,
+        )
+        text = header_text(facts, ascii=self.ascii, palette=self.palette)
+        self.query_one("#dag-header", Static).update(text)
 
     # -- moving --------------------------------------------------------------------------------
 
@@ -453,20 +412,7 @@ class DagScreen(Screen[None]):
         if cursor is None or graph is None:
             return
         full = self.full_graph if self.full_graph is not None else graph
-        parents = decomposition_parents(full)
-        children = decomposition_children(parents).get(cursor, []) if parents else []
-        needs = sorted(
-            one_line(source, 60)
-            for source, _, kind in full.in_edges(cursor, data="type")
-            if parents is None or (kind != SUBTASK and source != parents.get(cursor))
-        )
-        context = NodeContext(
-            planner=cursor in planners(full),
-            subtasks=len(children),
-            needs=needs,
-            run_ended=self.run_ended,
-            ascii=self.ascii,
-        )
+        context = NodeContext.of(full, cursor, run_ended=self.run_ended, ascii=self.ascii)
         self.app.push_screen(NodeInspector(node_of(graph, cursor), context))
 
     def action_find(self) -> None:

@@ -20,7 +20,8 @@ from textual.strip import Strip
 
 from ..dag.graph import node_of, shown_status
 from ..dag.layout import BOX_HEIGHT, DagLayout
-from ..dag.render import Painter, Run, node_label, outline
+from ..dag.outline import outline
+from ..dag.render import Painter, Run, node_label
 
 GRAPH, COMPACT, TREE = "graph", "compact", "tree"
 

@@ -8,8 +8,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import networkx as nx
+
 from ..api import Node
-from ..dag.graph import STOPPED, shown_status
+from ..dag.graph import (
+    STOPPED,
+    SUBTASK,
+    decomposition_children,
+    decomposition_parents,
+    planners,
+    shown_status,
+)
 from ..dag.render import PLANNER_MARK, glyph, task_word
 from ..presentation import clock, duration, run_seconds
 from ..safetext import clean, one_line
@@ -25,6 +34,17 @@ class NodeContext:
     needs: Sequence[str] = ()  # the nodes it depends on
     run_ended: bool = False  # its run is over (a node still "running" is then stopped)
     ascii: bool = False
+
+    @classmethod
+    def of(cls, graph: nx.DiGraph, node_id: str, *, run_ended: bool, ascii: bool) -> NodeContext:
+        parents = decomposition_parents(graph)
+        children = decomposition_children(parents).get(node_id, []) if parents else []
+        needs = sorted(
+            one_line(source, 60)
+            for source, _, kind in graph.in_edges(node_id, data="type")
+            if parents is None or (kind != SUBTASK and source != parents.get(node_id))
+        )
+        return cls(node_id in planners(graph), len(children), needs, run_ended, ascii)
 
 
 def node_text(node: Node, context: NodeContext | None = None) -> str:
