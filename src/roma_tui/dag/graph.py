@@ -157,21 +157,33 @@ def shown_status(node: Node, *, run_ended: bool = False) -> str:
 
 
 def status_counts(graph: nx.DiGraph, *, run_ended: bool = False) -> Counter[str]:
-    return Counter(shown_status(node_of(graph, n), run_ended=run_ended) for n in graph)
+    return Counter(shown_status(node, run_ended=run_ended) for _, node in graph.nodes(data="node"))
 
 
 def is_typed(graph: nx.DiGraph) -> bool:
     """Whether the server said which edges are decomposition (subtask edges or parent ids)."""
     return any(kind == SUBTASK for _, _, kind in graph.edges(data="type")) or any(
-        node_of(graph, n).parent_id for n in graph
+        node.parent_id for _, node in graph.nodes(data="node")
     )
+
+
+def subgraph_of(node: Node) -> str | None:
+    """The sub-DAG a node owns (upstream `subgraph_id`, an extra field), if it says so."""
+    extra = node.model_extra or {}  # not getattr: a missing extra raises inside pydantic (slow)
+    value = extra.get("subgraph_id")
+    return str(value) if value else None
 
 
 def planners(graph: nx.DiGraph) -> set[str]:
     """Nodes owning a sub-DAG: a `subgraph_id`, outgoing subtask edges, or children naming them."""
-    owners = {n for n in graph if getattr(node_of(graph, n), "subgraph_id", None)}
+    owners: set[str] = set()
+    for n, node in graph.nodes(data="node"):
+        if subgraph_of(node):
+            owners.add(n)
+        parent = node.parent_id
+        if parent is not None and parent != n and parent in graph:
+            owners.add(parent)
     owners |= {s for s, _, kind in graph.edges(data="type") if kind == SUBTASK}
-    owners |= {p for n in graph if (p := node_of(graph, n).parent_id) in graph and p != n}
     return owners
 
 

@@ -14,6 +14,7 @@ import itertools
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import networkx as nx
 from rich.cells import cell_len, get_character_cell_size, set_cell_size
@@ -27,6 +28,7 @@ from .graph import (
     node_of,
     planners,
     shown_status,
+    subgraph_of,
 )
 from .layout import BOX_HEIGHT, ROW_PITCH, DagLayout
 
@@ -59,6 +61,7 @@ Run = tuple[str, str]  # (text, style name)
 BUCKET = 128  # columns per index bucket
 
 
+@lru_cache(maxsize=256)  # a run has a handful of types and thousands of nodes
 def task_word(kind: object) -> str:
     """A node's type as a reader says it: "CODE_INTERPRET" -> "code interpret"."""
     words = one_line(kind if kind else "task", 40).replace("_", " ").replace("-", " ")
@@ -82,7 +85,7 @@ def node_label(
     """e.g. "✔ ◆ think: Plan the report" (◆: a planner, which owns a sub-DAG)."""
     node = node_of(graph, node_id)
     if planner is None:
-        planner = bool(getattr(node, "subgraph_id", None)) or any(
+        planner = bool(subgraph_of(node)) or any(
             kind == SUBTASK for _, _, kind in graph.out_edges(node_id, data="type")
         )
     text = one_line(node.input or node.output or node_id, 60)

@@ -18,6 +18,7 @@ from ..dag.graph import (
     decomposition_parents,
     planners,
     shown_status,
+    subgraph_of,
 )
 from ..dag.render import PLANNER_MARK, glyph, task_word
 from ..presentation import clock, duration, run_seconds
@@ -65,7 +66,7 @@ def node_text(node: Node, context: NodeContext | None = None) -> str:
         mark = PLANNER_MARK["ascii" if context.ascii else "unicode"]
         owns = f"{context.subtasks} subtask(s)" if context.subtasks else "a sub-DAG"
         lines.append(f"role:      {mark} planner: owns {owns}")
-    subgraph = getattr(node, "subgraph_id", None)
+    subgraph = subgraph_of(node)
     if subgraph:
         lines.append(f"subgraph:  {subgraph}")
     lines += [
