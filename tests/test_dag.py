@@ -344,3 +344,18 @@ def test_wide_characters_keep_every_row_exactly_as_wide_as_the_window():
     for x0 in range(0, 8):
         for row in painter.paint(x0, 0, 20, layout.canvas_height):
             assert cell_len("".join(text for text, _ in row)) == 20
+
+
+def test_exports_say_task_words_and_dash_only_dependencies():
+    from roma_tui.dag.export import to_dot, to_mermaid
+
+    d = typed(["p", "x", "y"], [("p", "x"), ("p", "y")], [("x", "y")],
+              p={"type": "THINK"}, x={"type": "CODE_INTERPRET"})  # fmt: skip
+    graph, _ = build_graph(d)
+    dot = to_dot(graph, "e")
+    assert '"p" -> "x";' in dot and '"x" -> "y" [style=dashed];' in dot
+    assert "planner · think: p" in dot and "code interpret: x" in dot
+    mermaid = to_mermaid(graph)
+    assert "n0 --> n1" in mermaid and "n1 -.-> n2" in mermaid
+    untyped, _ = build_graph(dag(["a", "b"], [("a", "b")]))
+    assert "-.->" not in to_mermaid(untyped) and "dashed" not in to_dot(untyped, "e")
