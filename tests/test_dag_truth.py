@@ -133,6 +133,7 @@ class Terminal:
             row.extend([" "] * (width - len(row)))
             x = 0
             for segment in strip:
+                assert segment.style is not None  # NO_COLOR's filter needs one on every segment
                 for ch in segment.text:
                     if x < len(row):
                         row[x] = ch

@@ -24,6 +24,7 @@ from ..dag.outline import outline
 from ..dag.render import Painter, Run, node_label
 
 GRAPH, COMPACT, TREE = "graph", "compact", "tree"
+PLAIN = Style()  # padding gets a style too: NO_COLOR's filter cannot take a segment without one
 
 
 @dataclass
@@ -149,7 +150,7 @@ class DagView(ScrollView, can_focus=True):
     # -- painting ------------------------------------------------------------------------------
 
     def _style(self, name: str) -> Style:
-        return self.run_styles.get(name) or Style()
+        return self.run_styles.get(name) or PLAIN
 
     def render_line(self, y: int) -> Strip:
         """Line `y` of the window, always exactly as wide as the widget.
@@ -162,7 +163,7 @@ class DagView(ScrollView, can_focus=True):
         if self.mode != GRAPH:
             return self._list_line(scroll_y + y, scroll_x, width)
         if self.painter is None:
-            return Strip.blank(width)
+            return Strip.blank(width, PLAIN)
         key = (scroll_x, scroll_y, width, self.size.height, self._version)
         if self._window is None or self._window[0] != key:
             rows = self.painter.paint(
@@ -177,14 +178,14 @@ class DagView(ScrollView, can_focus=True):
             self._window = (key, rows)
         rows = self._window[1]
         if y >= len(rows):
-            return Strip.blank(width)
+            return Strip.blank(width, PLAIN)
         return Strip(
             [Segment(text, self._style(style)) for text, style in rows[y]]
-        ).adjust_cell_length(width)
+        ).adjust_cell_length(width, PLAIN)
 
     def _list_line(self, index: int, scroll_x: int, width: int) -> Strip:
         if index >= len(self.lines):
-            return Strip.blank(width)
+            return Strip.blank(width, PLAIN)
         line = self.lines[index]
         graph, painter = self.dag_graph, self.painter
         ended = painter is not None and painter.run_ended
@@ -197,4 +198,4 @@ class DagView(ScrollView, can_focus=True):
             else f"status-{status}"
         )
         strip = Strip([Segment("  " * line.indent + line.text, style)])
-        return strip.crop(scroll_x, scroll_x + width).adjust_cell_length(width)
+        return strip.crop(scroll_x, scroll_x + width).adjust_cell_length(width, PLAIN)
