@@ -226,6 +226,8 @@ async def test_a_failed_runs_unfinished_nodes_are_stopped_not_running():
         await pilot.press("t")
         tree = {line.node_id: line.text for line in view.lines}
         assert "■ ◆ think: Plan" in tree["root"] and "▶" not in "".join(tree.values())
+        await pilot.press("f")  # in the tree, too, the failed node is one key away
+        assert view.cursor == "b3"
         view.cursor = "b"
         await pilot.press("enter")
         assert "status:    ■ stopped; the run ended while it still said running" in app.screen.text

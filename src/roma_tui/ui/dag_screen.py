@@ -35,7 +35,6 @@ from ..dag import GraphReport, build_graph, compute_layout, critical_path, subtr
 from ..dag.graph import (
     STOPPED,
     node_of,
-    shown_status,
 )
 from ..dag.layout import DagLayout
 from ..dag.render import Painter, labels_for
@@ -43,6 +42,7 @@ from ..monitor.live import failure_reason
 from ..monitor.planner import DAG, OnScreen
 from ..monitor.session import Session
 from .dag_header import Failures, HeaderFacts, describe, header_text
+from .dag_navigation import DagNavigation
 from .dag_view import COMPACT, GRAPH, TREE, DagView
 from .inspector import NodeContext, NodeInspector
 
@@ -54,7 +54,7 @@ FALLBACK_WAIT = 30.0  # seconds to the next poll when even planning it failed
 FINAL_ERRORS = (AuthenticationError, PermissionDeniedError, NotFoundError, InvalidRequestError)
 
 
-class DagScreen(Screen[None]):
+class DagScreen(DagNavigation, Screen[None]):
     BINDINGS = [
         Binding("enter", "inspect", "Inspect"),
         Binding("f", "next_status('failed', 1)", "Next failed"),
@@ -96,6 +96,9 @@ class DagScreen(Screen[None]):
     @property
     def view(self) -> DagView:
         return self.query_one(DagView)
+
+    def say(self, message: str) -> None:
+        self.app.notify(message, timeout=2)
 
     def on_mount(self) -> None:
         self.query_one("#dag-find").display = False
@@ -323,48 +326,7 @@ class DagScreen(Screen[None]):
         text = header_text(facts, ascii=self.ascii, palette=self.palette)
         self.query_one("#dag-header", Static).update(text)
 
-    # -- moving --------------------------------------------------------------------------------
-
-    def action_move(self, direction: str) -> None:
-        view = self.view
-        graph, layout, cursor = view.dag_graph, view.dag_layout, view.cursor
-        if graph is None or layout is None or cursor is None:
-            return
-        if view.mode != GRAPH:
-            ids = [line.node_id for line in view.lines]
-            index = ids.index(cursor) if cursor in ids else 0
-            step = {"up": -1, "down": 1}.get(direction, 0)
-            view.cursor = ids[max(0, min(len(ids) - 1, index + step))] if ids else None
-        elif direction in ("up", "down"):
-            near = list(
-                graph.predecessors(cursor) if direction == "up" else graph.successors(cursor)
-            )
-            if near:
-                here = layout.centre(cursor)
-                view.cursor = min(near, key=lambda n: (abs(layout.centre(n) - here), str(n)))
-        else:
-            layer = layout.layers[layout.layer_of(cursor)]
-            index = layer.index(cursor) + (1 if direction == "right" else -1)
-            if 0 <= index < len(layer):
-                view.cursor = layer[index]
-        view.changed()
-
-    def action_next_status(self, status: str, step: int) -> None:
-        view = self.view
-        if view.dag_graph is None or view.dag_layout is None:
-            return
-        order = [n for layer in view.dag_layout.layers for n in layer]
-        graph, ended = view.dag_graph, self.run_ended
-        # In an ended run nothing runs: nodes that still say so are stopped, and `r` skips them.
-        matches = [n for n in order if shown_status(node_of(graph, n), run_ended=ended) == status]
-        if not matches:
-            stopped = "" if status != "running" or not ended else " (the run has ended)"
-            self.app.notify(f"No {status} node{stopped}.", timeout=2)
-            return
-        start = order.index(view.cursor) if view.cursor in order else -1
-        ranked = sorted(matches, key=lambda n: ((order.index(n) - start) * step) % len(order))
-        view.cursor = ranked[0] if ranked[0] != view.cursor or len(ranked) == 1 else ranked[1]
-        view.changed()
+    # -- folding, fitting, inspecting, finding (moving: DagNavigation) ------------------------
 
     def action_critical_path(self) -> None:
         self.show_critical = not self.show_critical
@@ -383,7 +345,7 @@ class DagScreen(Screen[None]):
         else:
             below = subtree(self.full_graph, cursor)
             if not below:
-                self.app.notify("Nothing to fold under this node.", timeout=2)
+                self.say("Nothing to fold under this node.")
                 return
             view.folded[cursor] = len(below)
         self.hidden = (
@@ -426,7 +388,7 @@ class DagScreen(Screen[None]):
         view = self.view
         if not needle or view.dag_graph is None or view.dag_layout is None:
             return
-        order = [n for layer in view.dag_layout.layers for n in layer]
+        order = self._reading_order()
         start = order.index(view.cursor) + 1 if view.cursor in order else 0
         rotated = order[start:] + order[:start]
         labels = view.painter.labels if view.painter is not None else {}
