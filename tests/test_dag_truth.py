@@ -11,6 +11,7 @@ import json
 import time
 
 import httpx
+import pytest
 from rich.cells import cell_len
 from textual.geometry import Region
 
@@ -156,13 +157,17 @@ def expected_lines(view) -> list[str]:
     return [line[scroll_x : scroll_x + width].ljust(width) for line in window]
 
 
-async def test_switching_views_leaves_nothing_of_the_previous_one_at_any_size():
+@pytest.mark.parametrize(
+    ("ascii", "sizes"),
+    [(False, ((132, 24), (80, 24), (100, 27))), (True, ((80, 24),))],  # none fits the graph
+)
+async def test_switching_views_leaves_nothing_of_the_previous_one_at_any_size(ascii, sizes):
     stand_in = StandIn("completed", typed_dag())
-    app = stand_in.app()
+    app = stand_in.app(ascii=ascii)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_dag(pilot, app)
         view, terminal = screen.view, Terminal()
-        for size in ((132, 24), (80, 24), (100, 27)):  # none fits the whole graph
+        for size in sizes:
             await pilot.resize_terminal(*size)
             await pilot.pause()
             for key, mode in (("", GRAPH), ("0", COMPACT), ("t", TREE), ("t", GRAPH)):
@@ -174,6 +179,8 @@ async def test_switching_views_leaves_nothing_of_the_previous_one_at_any_size():
                 assert seen == expected_lines(view), f"{mode} at {size}"
                 if mode == TREE:  # nothing of a box anywhere, after a label or not
                     assert not any(BOX & set(row) for row in seen)
+                if ascii:
+                    assert all(row.isascii() for row in seen), mode
 
 
 # -- 3, 4. task words, planners, the tree by decomposition, fold ---------------------------------
