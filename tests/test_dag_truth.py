@@ -307,3 +307,20 @@ async def test_a_dag_that_fails_to_load_is_tried_again_unless_asking_cannot_help
         await pilot.pause(0.8)  # retries would come every 0.5 s on this clock: none does
         assert stand_in.requests.count(f"/api/v1/executions/{RUN}") == asked
         assert "times in a row" not in header(screen) and "next try" not in header(screen)
+
+
+async def test_a_broken_disk_cache_never_leaves_the_dag_screen_silent(isolated_home):
+    (isolated_home / "cache").mkdir(exist_ok=True)
+    (isolated_home / "cache" / "roma-tui").write_text("a file where the cache dir should be")
+    stand_in = StandIn("running", typed_dag({"d": "running"}))
+    app = stand_in.app(clock=leaping_clock())
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: shown(app) == [RUN])
+        await pilot.press("d")
+        screen = app.screen
+        # Either the cache failure means "no cache" (the DAG shows), or it is said, with a count,
+        # while the screen keeps trying: never a silent, empty screen.
+        await until(
+            pilot,
+            lambda: screen.view.dag_layout is not None or "times in a row" in header(screen),
+        )
