@@ -29,8 +29,7 @@ def outline(
     dependency order) and dependencies are named on the line ("← needs a, b"). Without, each node
     sits under its first parent, and a node with several parents is named again under the others.
     """
-    labels = labels_for(graph, ascii=ascii) if label is None else None
-    name = label or (lambda n: labels[n] if labels is not None else n)
+    name = label if label is not None else labels_for(graph, ascii=ascii).__getitem__
     hidden = hidden or set()
     parents = decomposition_parents(graph)
     if parents is not None:

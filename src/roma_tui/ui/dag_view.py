@@ -1,7 +1,8 @@
 """`#dag`: the DAG canvas as a scrollable line-API widget that paints only what is visible.
 
 Three ways to look: the layered graph, a compact one-line-per-node list by layer (what `0` falls
-back to when the graph does not fit), and a tree/outline by parent (`t`).
+back to when the graph does not fit), and a tree/outline by planner (`t`). Every line it paints
+is exactly as wide as the widget, whatever the view, so nothing of an earlier frame survives.
 """
 
 from __future__ import annotations
