@@ -273,7 +273,7 @@ async def test_the_poll_outlives_every_failure_and_says_a_repeat_once():
         screen = await open_dag(pilot, app)
         app.notify = lambda message, **_: notes.append(message)  # type: ignore[method-assign]
         stand_in.faults = [503] * 40  # (the client may retry a 503 once: more than enough)
-        await until(pilot, lambda: "(3 times in a row)" in header(screen))
+        await until(pilot, lambda: "(2 times in a row)" in header(screen))
         assert header(screen).count("⚠") == 1 and notes == []  # said once, no pile of toasts
         assert "; next try at " in header(screen)
         stand_in.faults = [RuntimeError("the transport broke")]  # not even our own error type
