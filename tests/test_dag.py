@@ -216,3 +216,146 @@ def test_window_painting_matches_the_full_canvas():
     for offset, row in enumerate(window):
         text = "".join(t for t, _ in row)
         assert text == full_lines[5 + offset][7:47]
+
+
+# -- typed edges: decomposition vs dependency (ROMA's planners) ---------------------------------
+
+
+def typed(nodes, subtasks, needs, **node_fields):
+    """A DAG with typed edges: planner -> child ("subtask") and sibling dependencies."""
+    d = dag(nodes, [], **node_fields)
+    edges = [{"from": s, "to": t, "type": "subtask"} for s, t in subtasks]
+    edges += [{"from": s, "to": t, "type": "depends_on"} for s, t in needs]
+    return Dag.model_validate({"nodes": [n.model_dump() for n in d.nodes], "edges": edges})
+
+
+def test_task_words_read_as_words():
+    from roma_tui.dag.render import task_word
+
+    assert task_word("CODE_INTERPRET") == "code interpret"
+    assert task_word("image_generation") == "image generation"
+    assert task_word("aggregator") == "aggregator"
+    assert task_word(None) == "task" and task_word("\x1b[31mX\x1b[0m") == "x"
+
+
+def test_planners_are_marked_and_an_ended_runs_running_nodes_are_stopped():
+    from roma_tui.dag.render import labels_for
+
+    d = typed(
+        ["p", "x", "y"],
+        [("p", "x"), ("p", "y")],
+        [("x", "y")],
+        p={"type": "THINK", "status": "running"},
+        x={"type": "code_interpret", "status": "failed"},
+        y={"type": "write", "status": "pending", "subgraph_id": "dag_sub_y"},
+    )
+    graph, _ = build_graph(d)
+    live = labels_for(graph)
+    assert live["p"].startswith("▶ ◆ think: ") and live["x"].startswith("✘ code interpret: ")
+    assert live["y"].startswith("◌ ◆ write: ")  # a subgraph of its own makes a planner too
+    ended = labels_for(graph, run_ended=True)
+    assert ended["p"].startswith("■ ◆ think: ") and ended["x"] == live["x"]
+    assert status_counts(graph, run_ended=True) == {"stopped": 1, "failed": 1, "pending": 1}
+    assert status_counts(graph)["running"] == 1
+    assert labels_for(graph, ascii=True, run_ended=True)["p"].startswith("# * think: ")
+
+
+def test_the_innermost_planner_is_the_parent_even_when_outer_ones_claim_it():
+    from roma_tui.api.dialects import normalise_checkpoint
+    from roma_tui.dag.graph import decomposition_parents
+
+    # The upstream shape: every snapshot's tasks list ALL its descendants (see DIALECTS.md).
+    def task(tid, kind, status, deps=(), sub=None):
+        return {"task_id": tid, "task_type": kind, "status": status, "goal": tid,
+                "dependencies": list(deps), "subgraph_id": sub}  # fmt: skip
+
+    g = {t: task(t, "THINK", "COMPLETED") for t in ("g1", "g2")}
+    g["g3"] = task("g3", "THINK", "PENDING", ("g1", "g2"))
+    children = {
+        "c1": task("c1", "RETRIEVE", "COMPLETED"),
+        "c2": task("c2", "THINK", "PLAN_DONE", sub="d_sub_root_sub_c2"),
+        "c3": task("c3", "WRITE", "PENDING", ("c1", "c2")),
+    }
+    inner = {"tasks": g, "subgraphs": {}}
+    middle = {"tasks": {**children, **g}, "subgraphs": {"d_sub_root_sub_c2": inner}}
+    root = {"root": task("root", "THINK", "PLAN_DONE", sub="d_sub_root")}
+    snapshot = {"tasks": {**root, **children, **g}, "subgraphs": {"d_sub_root": middle}}
+    d = Dag.model_validate(normalise_checkpoint({"execution_id": "e", "dag": snapshot})["dag"])
+    graph, _ = build_graph(d)
+    parents = decomposition_parents(graph)
+    assert parents == {
+        "c1": "root", "c2": "root", "c3": "root", "g1": "c2", "g2": "c2", "g3": "c2",
+    }  # fmt: skip
+    depth = {n: level for level, n, _ in outline(graph)}
+    assert depth == {"root": 0, "c1": 1, "c2": 1, "c3": 1, "g1": 2, "g2": 2, "g3": 2}
+    assert subtree(graph, "c2") == {"g1", "g2", "g3"}
+
+
+def test_untyped_graphs_keep_the_old_tree_and_a_loop_of_parents_is_cut():
+    from roma_tui.dag.graph import decomposition_parents
+
+    graph, _ = build_graph(dag(["a", "b"], [("a", "b")]))
+    assert decomposition_parents(graph) is None  # no typed edges: today's behaviour
+    looped = dag(["a", "b", "c"], [], a={"parent_id": "b"}, b={"parent_id": "a"})
+    graph, _ = build_graph(looped)
+    parents = decomposition_parents(graph)
+    assert parents is not None and len(parents) == 1  # one link of the loop is cut
+    assert sorted(n for _, n, _ in outline(graph)) == ["a", "b", "c"]  # all shown once
+
+
+def test_the_typed_tree_names_dependencies_and_hides_folded_subtrees():
+    d = typed(
+        ["root", "a", "b", "c", "c1", "c2"],
+        [("root", "a"), ("root", "b"), ("root", "c"), ("c", "c1"), ("c", "c2")],
+        [("a", "c"), ("b", "c"), ("c1", "c2")],
+    )
+    graph, _ = build_graph(d)
+    lines = outline(graph)
+    assert [(depth, n) for depth, n, _ in lines] == [
+        (0, "root"), (1, "a"), (1, "b"), (1, "c"), (2, "c1"), (2, "c2"),
+    ]  # fmt: skip
+    text = {n: t for _, n, t in lines}
+    assert text["c"].endswith("← needs a, b") and text["c2"].endswith("← needs c1")
+    assert "needs" not in text["c1"] and "needs" not in text["a"]
+    assert outline(graph, ascii=True)[3][2].endswith("<- needs a, b")
+    assert subtree(graph, "c") == {"c1", "c2"}
+    folded = [n for _, n, _ in outline(graph, hidden=subtree(graph, "c"))]
+    assert folded == ["root", "a", "b", "c"]
+
+
+def test_dependency_edges_are_dashed_only_in_typed_graphs():
+    d = typed(["p", "x", "y"], [("p", "x"), ("p", "y")], [("x", "y")])
+    graph, _, layout = layout_of(d)
+    rows = Painter(graph, layout).paint(0, 0, layout.canvas_width, layout.canvas_height)
+    styles = {style for row in rows for _, style in row}
+    assert {"edge", "edge-dependency"} <= styles
+    assert "┆" in plain_text(rows)
+    graph, _, layout = layout_of(dag(["p", "x", "y"], [("p", "x"), ("p", "y"), ("x", "y")]))
+    text = render_text(graph, layout)
+    assert "┆" not in text and "┄" not in text  # untyped: drawn as before
+
+
+def test_wide_characters_keep_every_row_exactly_as_wide_as_the_window():
+    from rich.cells import cell_len
+
+    d = dag(["a", "b"], [("a", "b")], a={"input": "里斯本家庭旅行计划" * 3}, b={"input": "🚀 go"})
+    graph, _, layout = layout_of(d)
+    painter = Painter(graph, layout)
+    for x0 in range(0, 8):
+        for row in painter.paint(x0, 0, 20, layout.canvas_height):
+            assert cell_len("".join(text for text, _ in row)) == 20
+
+
+def test_exports_say_task_words_and_dash_only_dependencies():
+    from roma_tui.dag.export import to_dot, to_mermaid
+
+    d = typed(["p", "x", "y"], [("p", "x"), ("p", "y")], [("x", "y")],
+              p={"type": "THINK"}, x={"type": "CODE_INTERPRET"})  # fmt: skip
+    graph, _ = build_graph(d)
+    dot = to_dot(graph, "e")
+    assert '"p" -> "x";' in dot and '"x" -> "y" [style=dashed];' in dot
+    assert "planner · think: p" in dot and "code interpret: x" in dot
+    mermaid = to_mermaid(graph)
+    assert "n0 --> n1" in mermaid and "n1 -.-> n2" in mermaid
+    untyped, _ = build_graph(dag(["a", "b"], [("a", "b")]))
+    assert "-.->" not in to_mermaid(untyped) and "dashed" not in to_dot(untyped, "e")

@@ -118,19 +118,20 @@ async def test_fold_hides_a_planners_sub_dag(start_sandbox):
         await until(pilot, lambda: view.dag_graph.number_of_nodes() == total)
 
 
-async def test_failed_and_running_nodes_are_one_key_away(start_sandbox):
+async def test_failed_nodes_are_one_key_away_and_a_failed_run_runs_nothing(start_sandbox):
     async with explore(start_sandbox, "This one fails", fail_rate=1.0) as (_, pilot, screen):
         view = screen.view
         await pilot.press("f")
         assert view.dag_graph.nodes[view.cursor]["node"].status == "failed"
         failed = view.cursor
-        # A stopped run's DAG stays as it was: nodes running when it failed still say so.
-        running = [n for n in view.dag_graph if view.dag_graph.nodes[n]["node"].status == "running"]
+        # Nodes that still said running when the run failed will not finish: they are stopped.
+        graph = view.dag_graph
+        stopped = [n for n in graph if graph.nodes[n]["node"].status == "running"]
         await pilot.press("r")
-        if running:
-            assert view.cursor in running
-        else:
-            assert view.cursor == failed  # nothing to jump to: it says so and stays
+        assert view.cursor == failed  # nothing runs in a failed run: it says so and stays
+        header = str(screen.query_one("#dag-header").render())
+        assert "▶" not in header and " running" not in header
+        assert (f"■ {len(stopped)} stopped" in header) == bool(stopped)
 
 
 async def test_a_running_dag_updates_live(start_sandbox):

@@ -5,7 +5,8 @@ No HTTP and no Textual here.
 
 from .graph import GraphReport, build_graph, critical_path, status_counts, subtree
 from .layout import DagLayout, compute_layout
-from .render import Painter, outline, render_text
+from .outline import outline
+from .render import Painter, render_text
 
 __all__ = [
     "DagLayout",

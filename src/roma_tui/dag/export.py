@@ -11,8 +11,9 @@ import json
 import networkx as nx
 
 from ..safetext import one_line
-from .graph import GraphReport, node_of
+from .graph import SUBTASK, GraphReport, is_typed, node_of, planners
 from .layout import DagLayout
+from .render import task_word
 
 _COLOURS = {
     "completed": "#3FB950",
@@ -42,9 +43,15 @@ def to_json(graph: nx.DiGraph, layout: DagLayout, report: GraphReport, execution
     )
 
 
-def _label(graph: nx.DiGraph, node_id: str) -> str:
+def _label(graph: nx.DiGraph, node_id: str, owners: set[str]) -> str:
     node = node_of(graph, node_id)
-    return one_line(f"{node.type}: {node.input or node_id}", 60)
+    role = "planner · " if node_id in owners else ""
+    return one_line(f"{role}{task_word(node.type)}: {node.input or node_id}", 60)
+
+
+def _is_dependency(graph: nx.DiGraph, source: str, target: str, typed: bool) -> bool:
+    """A dependency edge of a typed graph (drawn dashed); untyped graphs draw all edges solid."""
+    return typed and graph.edges[source, target].get("type") != SUBTASK
 
 
 def _dot_string(text: str) -> str:
@@ -57,14 +64,16 @@ def to_dot(graph: nx.DiGraph, execution_id: str) -> str:
         "  rankdir=TB;",
         '  node [shape=box, style="rounded,filled", fontname="monospace"];',
     ]
+    owners, typed = planners(graph), is_typed(graph)
     for node_id in sorted(graph, key=str):
         status = node_of(graph, node_id).status.value
         lines.append(
-            f"  {_dot_string(node_id)} [label={_dot_string(_label(graph, node_id))}, "
+            f"  {_dot_string(node_id)} [label={_dot_string(_label(graph, node_id, owners))}, "
             f'fillcolor="{_COLOURS.get(status, "#FFFFFF")}"];'
         )
     for source, target in sorted(graph.edges, key=lambda e: (str(e[0]), str(e[1]))):
-        lines.append(f"  {_dot_string(source)} -> {_dot_string(target)};")
+        dashed = " [style=dashed]" if _is_dependency(graph, source, target, typed) else ""
+        lines.append(f"  {_dot_string(source)} -> {_dot_string(target)}{dashed};")
     lines.append("}")
     return "\n".join(lines)
 
@@ -76,14 +85,16 @@ def _mermaid_text(text: str) -> str:
 
 def to_mermaid(graph: nx.DiGraph) -> str:
     ids = {node_id: f"n{i}" for i, node_id in enumerate(sorted(graph, key=str))}
+    owners, typed = planners(graph), is_typed(graph)
     lines = ["flowchart TD"]
     for node_id, short in ids.items():
         lines.append(
-            f'  {short}["{_mermaid_text(_label(graph, node_id))}"]:::'
+            f'  {short}["{_mermaid_text(_label(graph, node_id, owners))}"]:::'
             f"{node_of(graph, node_id).status.value}"
         )
     for source, target in sorted(graph.edges, key=lambda e: (str(e[0]), str(e[1]))):
-        lines.append(f"  {ids[source]} --> {ids[target]}")
+        arrow = "-.->" if _is_dependency(graph, source, target, typed) else "-->"
+        lines.append(f"  {ids[source]} {arrow} {ids[target]}")
     for status, colour in _COLOURS.items():
         lines.append(f"  classDef {status} fill:{colour}")
     return "\n".join(lines)

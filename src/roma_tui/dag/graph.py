@@ -143,12 +143,105 @@ def critical_path(graph: nx.DiGraph) -> list[str]:
     return path[::-1]
 
 
-def status_counts(graph: nx.DiGraph) -> Counter[str]:
-    return Counter(node_of(graph, n).status.value for n in graph)
+STOPPED = "stopped"  # a node that said running when its run ended: it will not finish
+SUBTASK = "subtask"  # planner -> child (decomposition); any other edge type is a dependency
+
+
+def shown_status(node: Node, *, run_ended: bool = False) -> str:
+    """The status to show: a node still "running" in an ended run is stopped, not running.
+
+    (Upstream planners stay PLAN_DONE, which reads as running, after their run failed.)
+    """
+    status = node.status.value
+    return STOPPED if run_ended and status == "running" else status
+
+
+def status_counts(graph: nx.DiGraph, *, run_ended: bool = False) -> Counter[str]:
+    return Counter(shown_status(node, run_ended=run_ended) for _, node in graph.nodes(data="node"))
+
+
+def is_typed(graph: nx.DiGraph) -> bool:
+    """Whether the server said which edges are decomposition (subtask edges or parent ids)."""
+    return any(kind == SUBTASK for _, _, kind in graph.edges(data="type")) or any(
+        node.parent_id for _, node in graph.nodes(data="node")
+    )
+
+
+def subgraph_of(node: Node) -> str | None:
+    """The sub-DAG a node owns (upstream `subgraph_id`, an extra field), if it says so."""
+    # A declared field (if the model gains one) or an extra; not getattr, which raises inside
+    # pydantic for a missing extra (slow over 20,000 nodes).
+    value = node.__dict__.get("subgraph_id") or (node.model_extra or {}).get("subgraph_id")
+    return str(value) if value else None
+
+
+def planners(graph: nx.DiGraph) -> set[str]:
+    """Nodes owning a sub-DAG: a `subgraph_id`, outgoing subtask edges, or children naming them."""
+    owners: set[str] = set()
+    for n, node in graph.nodes(data="node"):
+        if subgraph_of(node):
+            owners.add(n)
+        parent = node.parent_id
+        if parent is not None and parent != n and parent in graph:
+            owners.add(parent)
+    owners |= {s for s, _, kind in graph.edges(data="type") if kind == SUBTASK}
+    return owners
+
+
+def decomposition_parents(graph: nx.DiGraph) -> dict[str, str] | None:
+    """Each node's planner (child -> parent), or None when the graph has no typed edges.
+
+    A node may name several (its `parent_id` and subtask edges, which a server can get wrong by
+    also linking the outer planners): the innermost wins, i.e. the one in the deepest layer. A
+    loop of parents (bad data) is cut, so every chain ends at a root.
+    """
+    if not is_typed(graph):
+        return None
+    candidates: dict[str, set[str]] = {}
+    for n in graph:
+        named = node_of(graph, n).parent_id
+        if named is not None and named in graph and named != n:
+            candidates.setdefault(n, set()).add(named)
+    for source, target, kind in graph.edges(data="type"):
+        if kind == SUBTASK:
+            candidates.setdefault(target, set()).add(source)
+    layer = depths(graph) if any(len(o) > 1 for o in candidates.values()) else {}
+    parent = {
+        n: max(options, key=lambda p: (layer.get(p, -1), str(p)))
+        for n, options in candidates.items()
+    }
+    walked: dict[str, str] = {}
+    for start in graph:
+        node: str | None = start
+        while node is not None and node not in walked:
+            walked[node] = start
+            node = parent.get(node)
+        if node is not None and walked[node] == start:  # came back round: a loop
+            del parent[node]
+    return parent
+
+
+def decomposition_children(parents: dict[str, str]) -> dict[str, list[str]]:
+    children: dict[str, list[str]] = {}
+    for child, parent in parents.items():
+        children.setdefault(parent, []).append(child)
+    return children
 
 
 def subtree(graph: nx.DiGraph, node_id: str) -> set[str]:
-    """What folding `node_id` hides: descendants reachable only through it."""
+    """What folding `node_id` hides: its sub-DAG by decomposition when the edges are typed,
+    else the descendants reachable only through it."""
+    parents = decomposition_parents(graph)
+    if parents is not None:
+        children = decomposition_children(parents)
+        hidden: set[str] = set()
+        stack = list(children.get(node_id, ()))
+        while stack:
+            child = stack.pop()
+            if child not in hidden:
+                hidden.add(child)
+                stack.extend(children.get(child, ()))
+        return hidden
     below = nx.descendants(graph, node_id)
     if not below:
         return set()

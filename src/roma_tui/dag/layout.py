@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import networkx as nx
+from rich.cells import cell_len
 
 BOX_HEIGHT = 3  # top border, label, bottom border
 CHANNEL = 3  # rows between layers for edges: exit, horizontal run, arrow
@@ -65,7 +66,7 @@ class DagLayout:
 
 
 def _box_width(label: str) -> int:
-    return max(MIN_BOX, min(MAX_BOX, len(label) + 4))
+    return max(MIN_BOX, min(MAX_BOX, cell_len(label) + 4))
 
 
 def _split_long_edges(

@@ -1,24 +1,35 @@
-"""Painting a laid-out DAG into a character window, and the outline (tree) rendering.
+"""Painting a laid-out DAG into a character window, and the labels of its nodes.
 
 Only the requested window is painted: boxes are found per visible layer, edge segments per
 visible channel. Edges are routed orthogonally with box-drawing characters; where lanes meet, the
 junction character is chosen from the directions that meet there, so shared lanes merge cleanly.
-The output is rows of (text, style) runs; styles are names ("edge", "status-failed", "cursor",
-...) that the UI maps to its theme, so nothing here knows about Textual or colours.
+Dependency edges of a typed graph are dashed. The output is rows of (text, style) runs; styles
+are names ("edge", "status-failed", "cursor", ...) that the UI maps to its theme, so nothing here
+knows about Textual or colours.
 """
 
 from __future__ import annotations
 
 import itertools
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import networkx as nx
+from rich.cells import cell_len, get_character_cell_size, set_cell_size
 
 from ..presentation import status_glyph
 from ..safetext import one_line
-from .graph import node_of
+from .graph import (
+    STOPPED,
+    SUBTASK,
+    is_typed,
+    node_of,
+    planners,
+    shown_status,
+    subgraph_of,
+)
 from .layout import BOX_HEIGHT, ROW_PITCH, DagLayout
 
 UP, DOWN, LEFT, RIGHT = 1, 2, 4, 8
@@ -40,18 +51,59 @@ _UNICODE = {
     RIGHT: "─",
 }
 _ASCII = {bits: ("|" if ch in "│" else "-" if ch == "─" else "+") for bits, ch in _UNICODE.items()}
+# Cells only dependency edges pass (in a graph whose edges are typed) are drawn dashed.
+_DASHED = {UP | DOWN: "┆", LEFT | RIGHT: "┄", UP: "┆", DOWN: "┆", LEFT: "┄", RIGHT: "┄"}
 ARROW = {"unicode": "▼", "ascii": "v"}
+PLANNER_MARK = {"unicode": "◆", "ascii": "*"}  # a node that owns a sub-DAG
+STOPPED_GLYPH = {"unicode": "■", "ascii": "#"}
 
 Run = tuple[str, str]  # (text, style name)
 BUCKET = 128  # columns per index bucket
 
 
-def node_label(graph: nx.DiGraph, node_id: str, *, ascii: bool = False) -> str:
+@lru_cache(maxsize=256)  # a run has a handful of types and thousands of nodes
+def task_word(kind: object) -> str:
+    """A node's type as a reader says it: "CODE_INTERPRET" -> "code interpret"."""
+    words = one_line(kind if kind else "task", 40).replace("_", " ").replace("-", " ")
+    return one_line(" ".join(words.lower().split()) or "task", 16)
+
+
+def glyph(status: str, *, ascii: bool = False) -> str:
+    if status == STOPPED:
+        return STOPPED_GLYPH["ascii" if ascii else "unicode"]
+    return status_glyph(status, ascii=ascii)
+
+
+def node_label(
+    graph: nx.DiGraph,
+    node_id: str,
+    *,
+    ascii: bool = False,
+    run_ended: bool = False,
+    planner: bool | None = None,
+) -> str:
+    """e.g. "✔ ◆ think: Plan the report" (◆: a planner, which owns a sub-DAG)."""
     node = node_of(graph, node_id)
+    if planner is None:
+        planner = bool(subgraph_of(node)) or any(
+            kind == SUBTASK for _, _, kind in graph.out_edges(node_id, data="type")
+        )
     text = one_line(node.input or node.output or node_id, 60)
-    kind = one_line(node.type or "task", 12)
-    label = f"{status_glyph(node.status.value, ascii=ascii)} {kind}: {text}"
+    mark = PLANNER_MARK["ascii" if ascii else "unicode"] + " " if planner else ""
+    status = shown_status(node, run_ended=run_ended)
+    label = f"{glyph(status, ascii=ascii)} {mark}{task_word(node.type)}: {text}"
     return label.replace("…", "~") if ascii else label
+
+
+def labels_for(
+    graph: nx.DiGraph, *, ascii: bool = False, run_ended: bool = False
+) -> dict[str, str]:
+    """Every node's label, planners found once for the whole graph."""
+    owners = planners(graph)
+    return {
+        n: node_label(graph, n, ascii=ascii, run_ended=run_ended, planner=n in owners)
+        for n in graph
+    }
 
 
 @dataclass
@@ -60,6 +112,7 @@ class _Segment:
     x_from: int
     x_to: int
     into_dummy: bool
+    dependency: bool  # a dependency edge of a typed graph (drawn dashed and dim)
 
 
 @dataclass
@@ -67,26 +120,30 @@ class Painter:
     graph: nx.DiGraph
     layout: DagLayout
     ascii: bool = False
+    run_ended: bool = False  # the run is over: nodes still "running" are shown stopped
     labels: dict[str, str] = field(default_factory=dict)
     # Segments and dummy columns by (layer, column bucket): a window looks only at its buckets.
     _segments: dict[tuple[int, int], list[_Segment]] = field(default_factory=dict)
-    _passes: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    _passes: dict[tuple[int, int], list[tuple[int, bool]]] = field(default_factory=dict)
     _lefts: list[list[int]] = field(default_factory=list)
     _exits: dict[str, set[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for (source, _target), chain in self.layout.routes.items():
+        typed = is_typed(self.graph)
+        for (source, target), chain in self.layout.routes.items():
+            kind = self.graph.edges[source, target].get("type") if typed else SUBTASK
+            dependency = kind != SUBTASK
             for i, ((x1, layer), (x2, _)) in enumerate(itertools.pairwise(chain)):
                 last = i == len(chain) - 2
-                segment = _Segment(layer, x1, x2, not last)
+                segment = _Segment(layer, x1, x2, not last, dependency)
                 for bucket in range(min(x1, x2) // BUCKET, max(x1, x2) // BUCKET + 1):
                     self._segments.setdefault((layer, bucket), []).append(segment)
                 if not last:
-                    self._passes.setdefault((layer + 1, x2 // BUCKET), []).append(x2)
+                    self._passes.setdefault((layer + 1, x2 // BUCKET), []).append((x2, dependency))
             self._exits.setdefault(source, set()).add(chain[0][0])
         self._lefts = [[self.layout.position[n][0] for n in layer] for layer in self.layout.layers]
         if not self.labels:
-            self.labels = {n: node_label(self.graph, n, ascii=self.ascii) for n in self.graph}
+            self.labels = labels_for(self.graph, ascii=self.ascii, run_ended=self.run_ended)
 
     def paint(
         self,
@@ -103,62 +160,71 @@ class Painter:
         chars = [[" "] * width for _ in range(height)]
         styles = [[""] * width for _ in range(height)]
         bits: dict[tuple[int, int], int] = {}
-        arrows: list[tuple[int, int]] = []
-        spans: list[tuple[int, int, int]] = []  # (row, first column, end column)
+        solid: set[tuple[int, int]] = set()  # cells a decomposition (or untyped) edge passes
+        arrows: list[tuple[int, int, bool]] = []
+        spans: list[tuple[int, bool, int, int]] = []  # (row, dependency, first col, end col)
         first = max(0, y0 // ROW_PITCH - 1)
         last = (y0 + height) // ROW_PITCH + 1
 
-        def mark(x: int, y: int, value: int) -> None:
+        def mark(x: int, y: int, value: int, dependency: bool) -> None:
             if x0 <= x < x0 + width and y0 <= y < y0 + height:
                 bits[(x, y)] = bits.get((x, y), 0) | value
+                if not dependency:
+                    solid.add((x, y))
 
         buckets = range(max(0, x0) // BUCKET, (x0 + width) // BUCKET + 1)
         for layer in range(first, last + 1):
             top = layer * ROW_PITCH
             for bucket in buckets:
-                for x in self._passes.get((layer, bucket), ()):
+                for x, dependency in self._passes.get((layer, bucket), ()):
                     for r in range(BOX_HEIGHT):
-                        mark(x, top + r, UP | DOWN)
+                        mark(x, top + r, UP | DOWN, dependency)
             exit_row = top + BOX_HEIGHT
             segments = {id(seg): seg for b in buckets for seg in self._segments.get((layer, b), ())}
             for seg in segments.values():
                 low, high = min(seg.x_from, seg.x_to), max(seg.x_from, seg.x_to)
                 if high < x0 or low >= x0 + width:
                     continue
-                mark(seg.x_from, exit_row, UP | DOWN)
+                dep = seg.dependency
+                mark(seg.x_from, exit_row, UP | DOWN, dep)
                 run = exit_row + 1
                 if seg.x_from == seg.x_to:
-                    mark(seg.x_from, run, UP | DOWN)
+                    mark(seg.x_from, run, UP | DOWN, dep)
                 else:
                     toward = RIGHT if seg.x_to > seg.x_from else LEFT
                     back = LEFT if toward == RIGHT else RIGHT
-                    mark(seg.x_from, run, UP | toward)
-                    spans.append((run, max(low + 1, x0), min(high, x0 + width)))
-                    mark(seg.x_to, run, DOWN | back)
+                    mark(seg.x_from, run, UP | toward, dep)
+                    spans.append((run, dep, max(low + 1, x0), min(high, x0 + width)))
+                    mark(seg.x_to, run, DOWN | back, dep)
                 if seg.into_dummy:
-                    mark(seg.x_to, run + 1, UP | DOWN)
+                    mark(seg.x_to, run + 1, UP | DOWN, dep)
                 else:
-                    arrows.append((seg.x_to, run + 1))
+                    arrows.append((seg.x_to, run + 1, dep))
 
         # Horizontal runs often share a row: merge them, then mark each cell once.
         spans.sort()
         row, end = None, 0
-        for y, start, stop in spans:
-            if y != row:
-                row, end = y, start
+        for y, dep, start, stop in spans:
+            if (y, dep) != row:
+                row, end = (y, dep), start
             for x in range(max(start, end), stop):
-                mark(x, y, LEFT | RIGHT)
+                mark(x, y, LEFT | RIGHT, dep)
             end = max(end, stop)
 
         table = _ASCII if self.ascii else _UNICODE
+        dashed = {} if self.ascii else _DASHED
         for (x, y), value in bits.items():
-            chars[y - y0][x - x0] = table.get(value, "┼")
-            styles[y - y0][x - x0] = "edge"
+            strong = (x, y) in solid
+            chars[y - y0][x - x0] = (
+                table.get(value, "┼") if strong else dashed.get(value) or table.get(value, "┼")
+            )
+            styles[y - y0][x - x0] = "edge" if strong else "edge-dependency"
         arrow = ARROW["ascii" if self.ascii else "unicode"]
-        for x, y in arrows:
+        for x, y, dep in arrows:
             if x0 <= x < x0 + width and y0 <= y < y0 + height:
                 chars[y - y0][x - x0] = arrow
-                styles[y - y0][x - x0] = "edge"
+                if styles[y - y0][x - x0] != "edge":  # an arrow shared with a solid edge
+                    styles[y - y0][x - x0] = "edge-dependency" if dep else "edge"
 
         lit = set(highlight)
         for layer in range(first, min(last + 1, len(self.layout.layers))):
@@ -178,6 +244,11 @@ class Painter:
                     node_id in lit,
                     (folded or {}).get(node_id),
                 )
+        for row_chars in chars:  # a wide character cut by the window's edges: a blank
+            if row_chars and row_chars[0] == "":
+                row_chars[0] = " "
+            if row_chars and get_character_cell_size(row_chars[-1][:1] or " ") > 1:
+                row_chars[-1] = " "
         return [
             _runs(row_chars, row_styles)
             for row_chars, row_styles in zip(chars, styles, strict=True)
@@ -195,7 +266,7 @@ class Painter:
         hidden: int | None,
     ) -> None:
         width = self.layout.width[node_id]
-        status = node_of(self.graph, node_id).status.value
+        status = shown_status(node_of(self.graph, node_id), run_ended=self.run_ended)
         style = "cursor" if is_cursor else "critical" if lit else f"status-{status}"
         label = self.labels[node_id]
         if hidden:
@@ -203,7 +274,11 @@ class Painter:
         inner = width - 2
         padded = f" {label}"
         cut = "~" if self.ascii else "…"
-        text = padded[: inner - 1] + cut if len(padded) > inner else padded.ljust(inner)
+        fitted = (
+            set_cell_size(padded, inner - 1) + cut
+            if cell_len(padded) > inner
+            else set_cell_size(padded, inner)
+        )
         h, v, tl, tr, bl, br = (
             ("-", "|", "+", "+", "+", "+") if self.ascii else ("─", "│", "┌", "┐", "└", "┘")
         )
@@ -212,7 +287,7 @@ class Painter:
             offset = exit_x - self.layout.position[node_id][0]
             if 0 < offset < width - 1:
                 bottom[offset] = "+" if self.ascii else "┬"
-        rows = [tl + h * inner + tr, v + text + v, "".join(bottom)]
+        rows = [list(tl + h * inner + tr), [v, *_cells(fitted), v], bottom]
         for r, line in enumerate(rows):
             row = y + r
             if not 0 <= row < len(chars):
@@ -222,6 +297,20 @@ class Painter:
                 if 0 <= col < len(chars[row]):
                     chars[row][col] = ch
                     styles[row][col] = style
+
+
+def _cells(text: str) -> list[str]:
+    """One string per terminal cell: a wide character, then "" for the cell it also covers."""
+    cells: list[str] = []
+    for ch in text:
+        size = get_character_cell_size(ch)
+        if size == 0 and cells:
+            cells[-1] += ch  # a combining mark rides on the cell before it
+        elif size == 2:
+            cells += [ch, ""]
+        elif size == 1:
+            cells.append(ch)
+    return cells
 
 
 def _runs(chars: list[str], styles: list[str]) -> list[Run]:
@@ -242,40 +331,3 @@ def render_text(graph: nx.DiGraph, layout: DagLayout, *, ascii: bool = False) ->
     """The whole canvas as text (exports, golden tests)."""
     painter = Painter(graph, layout, ascii=ascii)
     return plain_text(painter.paint(0, 0, layout.canvas_width, layout.canvas_height))
-
-
-def outline(
-    graph: nx.DiGraph,
-    *,
-    ascii: bool = False,
-    label: Callable[[str], str] | None = None,
-    hidden: set[str] | None = None,
-) -> list[tuple[int, str, str]]:
-    """One line per node, indented under its first parent: (depth, node id, text).
-
-    A node with several parents appears once, under the first; the others name it.
-    """
-    label = label or (lambda n: node_label(graph, n, ascii=ascii))
-    hidden = hidden or set()
-    lines: list[tuple[int, str, str]] = []
-    placed: set[str] = set()
-    roots = sorted((n for n in graph if graph.in_degree(n) == 0), key=str)
-    stack = [(root, 0) for root in reversed(roots)]
-    while stack:
-        node_id, depth = stack.pop()
-        if node_id in hidden:
-            continue
-        if node_id in placed:
-            lines.append(
-                (
-                    depth,
-                    node_id,
-                    f"↳ {node_id} (shown above)" if not ascii else f"-> {node_id} (shown above)",
-                )
-            )
-            continue
-        placed.add(node_id)
-        lines.append((depth, node_id, label(node_id)))
-        children = sorted(graph.successors(node_id), key=str)
-        stack.extend((child, depth + 1) for child in reversed(children))
-    return lines

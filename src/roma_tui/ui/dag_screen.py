@@ -2,37 +2,59 @@
 
 Layouts of big graphs run in a thread worker behind a loading indicator, so the UI never
 freezes. Polling here uses the session's planner with the DAG on screen, so it stays within the
-same budget as the table.
+same budget as the table; every request goes through `session.monitor`. Whatever a poll meets
+(a server error, a broken cache, a bug), the next one is planned, and a failure that repeats is
+said once in the header, with a count.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 
 import networkx as nx
 from rich.style import Style
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, LoadingIndicator, Static
 
-from ..api import Dag, Execution, RomaError
-from ..dag import GraphReport, build_graph, compute_layout, critical_path, status_counts, subtree
-from ..dag.graph import node_of
+from ..api import (
+    AuthenticationError,
+    Dag,
+    Execution,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    RomaError,
+)
+from ..dag import GraphReport, build_graph, compute_layout, critical_path, subtree
+from ..dag.graph import (
+    STOPPED,
+    node_of,
+)
 from ..dag.layout import DagLayout
-from ..dag.render import Painter, node_label
-from ..monitor.planner import OnScreen
+from ..dag.render import Painter, labels_for
+from ..monitor.live import failure_reason
+from ..monitor.planner import DAG, OnScreen
 from ..monitor.session import Session
-from ..presentation import status_glyph
+from .dag_header import Failures, HeaderFacts, describe, header_text
+from .dag_navigation import DagNavigation
 from .dag_view import COMPACT, GRAPH, TREE, DagView
-from .inspector import NodeInspector
+from .inspector import NodeContext, NodeInspector
+
+log = logging.getLogger(__name__)
 
 BIG_GRAPH = 1500  # nodes above which the layout runs in a thread worker
+FALLBACK_WAIT = 30.0  # seconds to the next poll when even planning it failed
+# Errors that asking again will not mend: the DAG screen says them and stops trying.
+FINAL_ERRORS = (AuthenticationError, PermissionDeniedError, NotFoundError, InvalidRequestError)
 
 
-class DagScreen(Screen[None]):
+class DagScreen(DagNavigation, Screen[None]):
     BINDINGS = [
         Binding("enter", "inspect", "Inspect"),
         Binding("f", "next_status('failed', 1)", "Next failed"),
@@ -58,6 +80,9 @@ class DagScreen(Screen[None]):
         self.show_critical = False
         self._signature: tuple | None = None
         self._last_find = ""
+        self._poll_timer: Timer | None = None
+        self.failures = Failures()  # said once, counted in a row
+        self._sent_total: int | None = None  # the node count the server's stats claim
 
     def compose(self) -> ComposeResult:
         yield Static(id="dag-header", markup=False)
@@ -71,6 +96,9 @@ class DagScreen(Screen[None]):
     @property
     def view(self) -> DagView:
         return self.query_one(DagView)
+
+    def say(self, message: str) -> None:
+        self.app.notify(message, timeout=2)
 
     def on_mount(self) -> None:
         self.query_one("#dag-find").display = False
@@ -86,25 +114,56 @@ class DagScreen(Screen[None]):
             f"status-{s}": Style(color=palette.get(f"status-{s}"))
             for s in ("running", "pending", "completed", "failed", "unknown")
         }
+        styles[f"status-{STOPPED}"] = Style(color=palette.get("status-cancelled"))
         styles["edge"] = Style(dim=True)
+        styles["edge-dependency"] = Style(dim=True, color=palette.get("status-pending"))
         styles["cursor"] = Style(reverse=True, bold=True)
         styles["critical"] = Style(bold=True, color=palette.get("runaway"))
         return styles
 
     # -- loading and live updates --------------------------------------------------------------
 
+    @property
+    def run_ended(self) -> bool:
+        return self.execution.is_finished
+
     @work(group="dag-load", exclusive=True, exit_on_error=False)
     async def load(self) -> None:
+        """The run's status and DAG through the monitor (from the disk cache when finished)."""
         try:
-            _, dag = await self.session.monitor.open(self.execution.execution_id, with_dag=True)
-        except RomaError as error:
-            self._header(f"Could not load the DAG: {error}")
+            status, dag = await self.session.monitor.open(
+                self.execution.execution_id, with_dag=True
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # any failure is said, and tried again
             self.query_one("#dag-loading").display = False
+            self._load_failed(error)
             return
+        self.failures.clear()
+        if status.execution_id == self.execution.execution_id:
+            self.execution = self.execution.model_copy(update={"status": status.status})
         self.accept(dag or Dag())
         self.schedule_poll()
 
+    def _load_failed(self, error: Exception) -> None:
+        if not isinstance(error, RomaError):
+            log.error("loading the DAG failed", exc_info=error)
+        self._note_failure(f"Could not load the DAG: {describe(error)}")
+        if isinstance(error, FINAL_ERRORS):
+            return  # asking again will not mend it: said once, no retry
+        planner = self.session.planner
+        reason = failure_reason(error) if isinstance(error, RomaError) else type(error).__name__
+        planner.poll_failed(reason)  # the planner backs off for every screen, this one included
+        try:
+            wait = planner.plan(self._on_screen()).at - self._now()
+        except Exception:
+            log.exception("planning the DAG load's retry failed")
+            wait = FALLBACK_WAIT
+        self._set_poll_timer(wait, self.load)
+
     def accept(self, dag: Dag) -> None:
+        self._sent_total = dag.stats.total_nodes if dag.stats is not None else None
         if len(dag.nodes) > BIG_GRAPH:  # reading a big graph takes a noticeable moment too
             self.query_one("#dag-loading").display = True
             self.prepare_in_thread(dag)
@@ -141,16 +200,17 @@ class DagScreen(Screen[None]):
                 self._header(f"Laying out {graph.number_of_nodes():,} nodes…")
             self.layout_in_thread(graph, keep)
         else:
-            layout = keep or compute_layout(graph, self._labeller(graph))
-            self.show_layout(graph, layout, Painter(graph, layout, ascii=self.ascii))
+            self.show_layout(graph, *self._lay_out(graph, keep))
 
-    def _labeller(self, graph: nx.DiGraph) -> Callable[[str], str]:
-        return lambda n: node_label(graph, n, ascii=self.ascii)
+    def _lay_out(self, graph: nx.DiGraph, keep: DagLayout | None) -> tuple[DagLayout, Painter]:
+        labels = labels_for(graph, ascii=self.ascii, run_ended=self.run_ended)
+        layout = keep or compute_layout(graph, labels.__getitem__)
+        painter = Painter(graph, layout, ascii=self.ascii, run_ended=self.run_ended, labels=labels)
+        return layout, painter
 
     @work(thread=True, group="dag-layout", exclusive=True, exit_on_error=False)
     def layout_in_thread(self, graph: nx.DiGraph, keep: DagLayout | None) -> None:
-        layout = keep or compute_layout(graph, self._labeller(graph))
-        painter = Painter(graph, layout, ascii=self.ascii)  # indexing 20,000 nodes: ~0.3 s
+        layout, painter = self._lay_out(graph, keep)  # indexing 20,000 nodes: ~0.3 s
         self.app.call_from_thread(self.show_layout, graph, layout, painter)
 
     def show_layout(self, graph: nx.DiGraph, layout: DagLayout, painter: Painter) -> None:
@@ -168,103 +228,105 @@ class DagScreen(Screen[None]):
             view.focus()
         self._header()
 
+    def _now(self) -> float:
+        return self.app.clock()  # type: ignore[attr-defined, no-any-return]
+
+    def _set_poll_timer(
+        self, wait: float, callback: Callable[[], object], *, fetches: bool = True
+    ) -> None:
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+        wait = max(0.5, wait)
+        self._poll_timer = self.set_timer(wait, callback)
+        if fetches and self.failures.message is not None:  # say when the next try comes
+            self.failures.next_try = self._now() + wait
+            self._header()
+
     def schedule_poll(self) -> None:
-        running = not self.execution.is_finished
-        if not running:
+        """Plan the next poll with the session's planner (none once the run has ended)."""
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+            self._poll_timer = None
+        if self.run_ended:
             return
-        plan = self.session.planner.plan(self._on_screen())
-        self.set_timer(max(0.5, plan.at - self.app.clock()), self.poll)  # type: ignore[attr-defined]
+        try:
+            wait = self.session.planner.plan(self._on_screen()).at - self._now()
+        except Exception:  # a poll is planned whatever happened
+            log.exception("planning the DAG poll failed")
+            wait = FALLBACK_WAIT
+        self._set_poll_timer(wait, self.poll)
 
     def _on_screen(self) -> OnScreen:
         return OnScreen(
             list_visible=False,
             focused_id=self.execution.execution_id,
-            focused_running=not self.execution.is_finished,
+            focused_running=not self.run_ended,
             dag_open=True,
-            any_running=True,
+            any_running=not self.run_ended,
         )
 
     @work(group="dag-poll", exclusive=True, exit_on_error=False)
     async def poll(self) -> None:
-        if self.app.screen is not self:
-            self.set_timer(1.0, self.poll)
+        if self.app.screen is not self:  # under the inspector: fetch nothing, look again soon
+            self._set_poll_timer(1.0, self.poll, fetches=False)
             return
+        cancelled = False
+        try:
+            await self._poll_once()
+        except asyncio.CancelledError:  # the screen is closing: no next poll
+            cancelled = True
+            raise
+        except Exception as error:  # say it, back off, and poll again
+            log.error("DAG poll failed", exc_info=error)
+            self.session.planner.poll_failed(type(error).__name__)
+            self._note_failure(f"Showing the last DAG: {describe(error)}")
+        finally:
+            if not cancelled:
+                self.schedule_poll()
+
+    async def _poll_once(self) -> None:
         screen = self._on_screen()
         result = await self.session.monitor.poll(self.session.planner.plan(screen), screen)
-        store = self.session.store
         if result.error is not None:
-            self._header(f"Showing the last DAG: {result.error}")
-        elif store.focused_dag is not None:
-            status = store.focused_status
-            if status is not None and status.execution_id == self.execution.execution_id:
-                self.execution = self.execution.model_copy(update={"status": status.status})
+            self._note_failure(f"Showing the last DAG: {describe(result.error)}")
+            return
+        self.failures.clear()
+        store = self.session.store
+        status = store.focused_status
+        ended_now = False
+        if status is not None and status.execution_id == self.execution.execution_id:
+            ended_now = status.is_finished and not self.run_ended
+            self.execution = self.execution.model_copy(update={"status": status.status})
+        if DAG in result.fetched and store.focused_dag is not None:
             self.accept(store.focused_dag)
-        self.schedule_poll()
+        elif ended_now:
+            self.load()  # it ended between two DAG fetches: read its final DAG once
+        else:
+            self._header()
+
+    def _note_failure(self, message: str) -> None:
+        """Say a failure once: the same one again only counts up in the header."""
+        if self.failures.note(message):
+            log.warning("%s", message)
+        self._header()
 
     def _header(self, note: str | None = None) -> None:
-        graph = self.full_graph
-        line = Text()
-        line.append(f" {self.execution.execution_id} ", style="bold reverse")
-        line.append(f" {self.execution.status.value}  ")
-        if graph is not None:
-            counts = status_counts(graph)
-            line.append(f"{graph.number_of_nodes():,} nodes · ")
-            for status in ("completed", "running", "pending", "failed", "unknown"):
-                if counts.get(status):
-                    line.append(
-                        f"{status_glyph(status, ascii=self.ascii)} {counts[status]} {status}  ",
-                        style=self.palette.get(f"status-{status}", ""),
-                    )
-        layout = self.view.dag_layout
-        if layout is not None:
-            line.append(f"· {self.view.mode} · crossings {layout.crossings_after:,} ", style="dim")
-        if self.hidden:
-            line.append(f"· {len(self.hidden):,} folded away ", style="dim")
-        for problem in self.report.messages():
-            line.append(f"\n ⚠ {problem}", style=self.palette.get("warning", "yellow"))
-        if note:
-            line.append(f"\n {note}")
-        self.query_one("#dag-header", Static).update(line)
-
-    # -- moving --------------------------------------------------------------------------------
-
-    def action_move(self, direction: str) -> None:
         view = self.view
-        graph, layout, cursor = view.dag_graph, view.dag_layout, view.cursor
-        if graph is None or layout is None or cursor is None:
-            return
-        if view.mode != GRAPH:
-            ids = [line.node_id for line in view.lines]
-            index = ids.index(cursor) if cursor in ids else 0
-            step = {"up": -1, "down": 1}.get(direction, 0)
-            view.cursor = ids[max(0, min(len(ids) - 1, index + step))] if ids else None
-        elif direction in ("up", "down"):
-            near = list(
-                graph.predecessors(cursor) if direction == "up" else graph.successors(cursor)
-            )
-            if near:
-                here = layout.centre(cursor)
-                view.cursor = min(near, key=lambda n: (abs(layout.centre(n) - here), str(n)))
-        else:
-            layer = layout.layers[layout.layer_of(cursor)]
-            index = layer.index(cursor) + (1 if direction == "right" else -1)
-            if 0 <= index < len(layer):
-                view.cursor = layer[index]
-        view.changed()
+        facts = HeaderFacts(
+            execution=self.execution,
+            graph=self.full_graph,
+            mode=view.mode,
+            layout=view.dag_layout,
+            folded_away=len(self.hidden),
+            problems=self.report.messages(),
+            sent_total=self._sent_total,
+            failure=self.failures.line(),
+            note=note,
+        )
+        text = header_text(facts, ascii=self.ascii, palette=self.palette)
+        self.query_one("#dag-header", Static).update(text)
 
-    def action_next_status(self, status: str, step: int) -> None:
-        view = self.view
-        if view.dag_graph is None or view.dag_layout is None:
-            return
-        order = [n for layer in view.dag_layout.layers for n in layer]
-        matches = [n for n in order if node_of(view.dag_graph, n).status.value == status]
-        if not matches:
-            self.app.notify(f"No {status} node.", timeout=2)
-            return
-        start = order.index(view.cursor) if view.cursor in order else -1
-        ranked = sorted(matches, key=lambda n: ((order.index(n) - start) * step) % len(order))
-        view.cursor = ranked[0] if ranked[0] != view.cursor or len(ranked) == 1 else ranked[1]
-        view.changed()
+    # -- folding, fitting, inspecting, finding (moving: DagNavigation) ------------------------
 
     def action_critical_path(self) -> None:
         self.show_critical = not self.show_critical
@@ -283,7 +345,7 @@ class DagScreen(Screen[None]):
         else:
             below = subtree(self.full_graph, cursor)
             if not below:
-                self.app.notify("Nothing to fold under this node.", timeout=2)
+                self.say("Nothing to fold under this node.")
                 return
             view.folded[cursor] = len(below)
         self.hidden = (
@@ -308,8 +370,12 @@ class DagScreen(Screen[None]):
 
     def action_inspect(self) -> None:
         view = self.view
-        if view.cursor is not None and view.dag_graph is not None:
-            self.app.push_screen(NodeInspector(node_of(view.dag_graph, view.cursor)))
+        graph, cursor = view.dag_graph, view.cursor
+        if cursor is None or graph is None:
+            return
+        full = self.full_graph if self.full_graph is not None else graph
+        context = NodeContext.of(full, cursor, run_ended=self.run_ended, ascii=self.ascii)
+        self.app.push_screen(NodeInspector(node_of(graph, cursor), context))
 
     def action_find(self) -> None:
         box = self.query_one("#dag-find", Input)
@@ -322,15 +388,12 @@ class DagScreen(Screen[None]):
         view = self.view
         if not needle or view.dag_graph is None or view.dag_layout is None:
             return
-        order = [n for layer in view.dag_layout.layers for n in layer]
+        order = self._reading_order()
         start = order.index(view.cursor) + 1 if view.cursor in order else 0
         rotated = order[start:] + order[:start]
+        labels = view.painter.labels if view.painter is not None else {}
         hit = next(
-            (
-                n
-                for n in rotated
-                if needle in str(n).lower() or needle in node_label(view.dag_graph, n).lower()
-            ),
+            (n for n in rotated if needle in str(n).lower() or needle in labels.get(n, "").lower()),
             None,
         )
         if hit is None:

@@ -1,14 +1,17 @@
 """`#dag`: the DAG canvas as a scrollable line-API widget that paints only what is visible.
 
 Three ways to look: the layered graph, a compact one-line-per-node list by layer (what `0` falls
-back to when the graph does not fit), and a tree/outline by parent (`t`).
+back to when the graph does not fit), and a tree/outline by planner (`t`). Every line it paints
+is exactly as wide as the widget, whatever the view, so nothing of an earlier frame survives.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -16,10 +19,13 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ..dag.graph import node_of, shown_status
 from ..dag.layout import BOX_HEIGHT, DagLayout
-from ..dag.render import Painter, Run, node_label, outline
+from ..dag.outline import outline
+from ..dag.render import Painter, Run, node_label
 
 GRAPH, COMPACT, TREE = "graph", "compact", "tree"
+PLAIN = Style()  # padding gets a style too: NO_COLOR's filter cannot take a segment without one
 
 
 @dataclass
@@ -41,7 +47,7 @@ class DagView(ScrollView, can_focus=True):
         Binding("right,l", "screen.move('right')", "Right", show=False),
     ]
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.dag_graph: nx.DiGraph | None = None
         self.dag_layout: DagLayout | None = None
@@ -84,14 +90,19 @@ class DagView(ScrollView, can_focus=True):
                 )
             ]
         else:
+            sep = "|" if self.ascii else "│"
             self.lines = [
-                ListLine(n, f"{index:>3} │ {self._label(n)}", 0)
+                ListLine(n, f"{index:>3} {sep} {self._label(n)}", 0)
                 for index, layer in enumerate(layout.layers)
                 for n in layer
             ]
 
     def _label(self, node_id: str) -> str:
-        label = node_label(self.dag_graph, node_id, ascii=self.ascii)
+        painter = self.painter
+        if painter is not None and node_id in painter.labels:
+            label = painter.labels[node_id]  # computed once per graph, with planners and stops
+        else:
+            label = node_label(self.dag_graph, node_id, ascii=self.ascii)
         hidden = self.folded.get(node_id)
         return f"{label} [+{hidden} folded]" if hidden else label
 
@@ -107,7 +118,7 @@ class DagView(ScrollView, can_focus=True):
         if self.mode == GRAPH and self.dag_layout is not None:
             self.virtual_size = Size(self.dag_layout.canvas_width, self.dag_layout.canvas_height)
         else:
-            width = max((2 * line.indent + len(line.text) for line in self.lines), default=0)
+            width = max((2 * line.indent + cell_len(line.text) for line in self.lines), default=0)
             self.virtual_size = Size(width + 2, len(self.lines))
         self.follow_cursor()
         self.refresh()
@@ -140,15 +151,20 @@ class DagView(ScrollView, can_focus=True):
     # -- painting ------------------------------------------------------------------------------
 
     def _style(self, name: str) -> Style:
-        return self.run_styles.get(name) or Style()
+        return self.run_styles.get(name) or PLAIN
 
     def render_line(self, y: int) -> Strip:
+        """Line `y` of the window, always exactly as wide as the widget.
+
+        A strip that claims the full width but is shorter leaves the previous frame's text on
+        the terminal (the list views used to show "Lisbon for afor a" after the graph).
+        """
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
         if self.mode != GRAPH:
             return self._list_line(scroll_y + y, scroll_x, width)
         if self.painter is None:
-            return Strip.blank(width)
+            return Strip.blank(width, PLAIN)
         key = (scroll_x, scroll_y, width, self.size.height, self._version)
         if self._window is None or self._window[0] != key:
             rows = self.painter.paint(
@@ -163,15 +179,18 @@ class DagView(ScrollView, can_focus=True):
             self._window = (key, rows)
         rows = self._window[1]
         if y >= len(rows):
-            return Strip.blank(width)
-        return Strip([Segment(text, self._style(style)) for text, style in rows[y]], width)
+            return Strip.blank(width, PLAIN)
+        return Strip(
+            [Segment(text, self._style(style)) for text, style in rows[y]]
+        ).adjust_cell_length(width, PLAIN)
 
     def _list_line(self, index: int, scroll_x: int, width: int) -> Strip:
         if index >= len(self.lines):
-            return Strip.blank(width)
+            return Strip.blank(width, PLAIN)
         line = self.lines[index]
-        graph = self.dag_graph
-        status = graph.nodes[line.node_id]["node"].status.value if graph else "unknown"
+        graph, painter = self.dag_graph, self.painter
+        ended = painter is not None and painter.run_ended
+        status = shown_status(node_of(graph, line.node_id), run_ended=ended) if graph else "unknown"
         style = self._style(
             "cursor"
             if line.node_id == self.cursor
@@ -179,5 +198,5 @@ class DagView(ScrollView, can_focus=True):
             if line.node_id in self.highlight
             else f"status-{status}"
         )
-        text = ("  " * line.indent + line.text)[scroll_x:]
-        return Strip([Segment(text[:width], style)], width).extend_cell_length(width)
+        strip = Strip([Segment("  " * line.indent + line.text, style)])
+        return strip.crop(scroll_x, scroll_x + width).adjust_cell_length(width, PLAIN)
