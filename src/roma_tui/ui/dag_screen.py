@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 import networkx as nx
 from rich.style import Style
@@ -38,13 +39,15 @@ from ..dag.graph import (
 )
 from ..dag.layout import DagLayout
 from ..dag.render import Painter, labels_for
-from ..monitor.live import failure_reason
 from ..monitor.planner import DAG, OnScreen
 from ..monitor.session import Session
 from .dag_header import Failures, HeaderFacts, describe, header_text
 from .dag_navigation import DagNavigation
 from .dag_view import COMPACT, GRAPH, TREE, DagView
 from .inspector import NodeContext, NodeInspector
+
+if TYPE_CHECKING:
+    from .app import RomaApp
 
 log = logging.getLogger(__name__)
 
@@ -149,12 +152,12 @@ class DagScreen(DagNavigation, Screen[None]):
     def _load_failed(self, error: Exception) -> None:
         if not isinstance(error, RomaError):
             log.error("loading the DAG failed", exc_info=error)
+        # The planner backs off for every screen, this one included (and stops on a bad key).
+        self.session.monitor.note_failure(error)
         self._note_failure(f"Could not load the DAG: {describe(error)}")
         if isinstance(error, FINAL_ERRORS):
             return  # asking again will not mend it: said once, no retry
         planner = self.session.planner
-        reason = failure_reason(error) if isinstance(error, RomaError) else type(error).__name__
-        planner.poll_failed(reason)  # the planner backs off for every screen, this one included
         try:
             wait = planner.plan(self._on_screen()).at - self._now()
         except Exception:
@@ -229,7 +232,7 @@ class DagScreen(DagNavigation, Screen[None]):
         self._header()
 
     def _now(self) -> float:
-        return self.app.clock()  # type: ignore[attr-defined, no-any-return]
+        return cast("RomaApp", self.app).clock()
 
     def _set_poll_timer(
         self, wait: float, callback: Callable[[], object], *, fetches: bool = True
@@ -278,7 +281,7 @@ class DagScreen(DagNavigation, Screen[None]):
             raise
         except Exception as error:  # say it, back off, and poll again
             log.error("DAG poll failed", exc_info=error)
-            self.session.planner.poll_failed(type(error).__name__)
+            self.session.monitor.note_failure(error)
             self._note_failure(f"Showing the last DAG: {describe(error)}")
         finally:
             if not cancelled:
@@ -287,8 +290,8 @@ class DagScreen(DagNavigation, Screen[None]):
     async def _poll_once(self) -> None:
         screen = self._on_screen()
         result = await self.session.monitor.poll(self.session.planner.plan(screen), screen)
-        if result.error is not None:
-            self._note_failure(f"Showing the last DAG: {describe(result.error)}")
+        if result.failure is not None:
+            self._note_failure(f"Showing the last DAG: {result.failure.message}")
             return
         self.failures.clear()
         store = self.session.store

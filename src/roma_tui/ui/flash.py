@@ -6,6 +6,8 @@ Server text is passed as plain `Text` (never markup) and kept to one line.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -18,8 +20,8 @@ class FlashLine(Static):
     FlashLine.-shown { display: block; }
     """
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__("", **kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("", **kwargs)
         self.message: str | None = None
         self.count = 0
         self.style_name = "error"

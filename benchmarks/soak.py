@@ -1,0 +1,173 @@
+"""Soak: the real console against a faulty sandbox full of hostile strings, for N minutes.
+
+The sandbox runs in its own process (`roma-tui sandbox --faults ...`) so the figures are the
+console's alone. The console runs headless (Pilot) while a scripted "user" moves the cursor,
+opens and closes the DAG explorer and refreshes now and then. Every 30 s it prints the console's
+RSS and CPU, the requests the server counted against the key, the planner's even share of the
+budget for the time elapsed, the 429s met and the crashes (exceptions that reached the app).
+
+    python benchmarks/soak.py [--minutes 10] [--faults 500:0.1,503:0.05,slow:0.05,drop:0.05]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+from roma_tui.api import RomaClient
+from roma_tui.monitor.failures import Failure
+from roma_tui.settings import Connection, Profile
+from roma_tui.ui.app import RomaApp
+
+KEY = "sk_soak_0123456789abcdef0123"
+HOSTILE_GOALS = [
+    "\x1b[31mRED\x1b[0m \x1b]0;pwned title\x07 clear: \x1b[2J done",
+    "[bold red]markup[/] [link=http://evil]click[/link] [@click=app.quit]quit[/]",
+    "right-to-left \u202eoverride\u202c and zero\u200bwidth and NUL-ish \x00\x07\x08",
+    "emoji 🧨 wide 漢字漢字 " * 40,
+    "x" * 9_999,
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_sandbox(port: int, db: Path, faults: str, rate_limit: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "SOAK_KEY": KEY}
+    command = [
+        sys.executable, "-m", "roma_tui", "sandbox", "--port", str(port), "--db", str(db),
+        "--api-key-env", "SOAK_KEY", "--seed-demo", "60", "--rate-limit", rate_limit,
+        "--faults", faults, "--runaway-rate", "0.1",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1)
+            return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the sandbox did not start")
+
+
+async def seed_hostile(url: str) -> None:
+    async with RomaClient(url, KEY, max_retries=5) as client:
+        for goal in HOSTILE_GOALS:
+            await client.create_execution(goal, max_depth=4)
+
+
+def server_count(url: str) -> tuple[int | None, int | None]:
+    """(used, limit) as the server counts them for our key (this look costs one request)."""
+    try:
+        response = httpx.get(f"{url}/api/v1/executions?limit=1", headers={"X-API-Key": KEY})
+    except httpx.HTTPError:
+        return None, None
+    limit = response.headers.get("x-ratelimit-limit")
+    left = response.headers.get("x-ratelimit-remaining")
+    if limit is None or left is None:
+        return None, None
+    return int(limit) - int(left), int(limit)
+
+
+async def soak(url: str, minutes: float, window_s: float) -> None:
+    connection = Connection(Profile(name="soak", base_url=url), url, KEY, "soak", "soak")
+    app = RomaApp(connection, remember_choices=False)
+    kinds: Counter[str] = Counter()
+    crashes: list[str] = []
+    base, _ = server_count(url)  # what seeding spent: not the console's
+    looks = 1  # our own counting requests, taken off the server's count
+    rng = random.Random(7)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = app.main_screen
+        assert screen is not None
+        monitor = screen.session.monitor
+        original = monitor.note_failure
+
+        def counting(error: BaseException) -> Failure:
+            failure = original(error)
+            kinds[failure.kind.value] += 1
+            return failure
+
+        monitor.note_failure = counting  # type: ignore[method-assign]
+        start = time.monotonic()
+        cpu0 = time.process_time()
+        last_report, last_cpu = start, cpu0
+        print(f"{'min':>5} {'RSS MiB':>8} {'CPU %':>6} {'sent':>5} {'server':>6} "
+              f"{'share':>6} {'429s':>5} {'failures':>30} crashes")  # fmt: skip
+        while time.monotonic() - start < minutes * 60:
+            action = rng.random()
+            try:
+                if action < 0.6:
+                    await pilot.press(rng.choice(["down", "up", "j", "pagedown", "g"]))
+                elif action < 0.7 and app.screen is screen:
+                    await pilot.press("d")
+                    await pilot.pause(3)
+                    await pilot.press("escape")
+                elif action < 0.75:
+                    await pilot.press("ctrl+r")
+                await pilot.pause(rng.uniform(0.5, 3.0))
+            except Exception as exc:  # a crash in the app surfaces here
+                crashes.append(f"{type(exc).__name__}: {exc}")
+            now = time.monotonic()
+            if now - last_report >= window_s:
+                cpu = time.process_time()
+                rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                used, limit = server_count(url)
+                looks += 1
+                elapsed = now - start
+                # The planner's even share: what the limit allows for the time elapsed, less the
+                # reserve it keeps for the user (5%, at least 10).
+                share = None
+                if limit:
+                    reserve = max(10, round(limit * 0.05))
+                    share = (limit - reserve) * elapsed / 3600
+                sent = screen.session.planner.view().sent
+                cpu_pct = 100 * (cpu - last_cpu) / (now - last_report)
+                counted = (used or 0) - (base or 0) - looks
+                print(
+                    f"{elapsed / 60:5.1f} {rss:8.1f} {cpu_pct:6.1f} {sent:5d} {counted:6d} "
+                    f"{share or 0:6.0f} {kinds['429']:5d} {dict(kinds)!s:>30} {len(crashes)}",
+                    flush=True,
+                )
+                last_report, last_cpu = now, cpu
+        print(f"crashes: {crashes or 'none'}; app still up: {app.is_running}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--window", type=float, default=30.0, help="seconds between reports")
+    parser.add_argument("--faults", default="500:0.1,503:0.05,slow:0.05,drop:0.05")
+    parser.add_argument("--rate-limit", default="1000/hour")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        port = free_port()
+        sandbox = start_sandbox(port, Path(scratch) / "soak.db", args.faults, args.rate_limit)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            asyncio.run(seed_hostile(url))
+            print(f"sandbox {url}, faults {args.faults}, limit {args.rate_limit}")
+            asyncio.run(soak(url, args.minutes, args.window))
+        finally:
+            sandbox.terminate()
+            sandbox.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
