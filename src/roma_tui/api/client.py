@@ -348,6 +348,8 @@ class RomaClient:
     async def health(self) -> Health:
         """`GET {root}/health` (outside /api/v1; upstream only, not rate limited): one try."""
         request = self._http.build_request("GET", str(self._url.copy_with(path=self._root_path)))
+        if self._on_send is not None:  # not rate limited upstream, but still a request sent
+            self._on_send("GET", self._root_path)
         reply = await exchange(self._http, request, max_response_bytes=self._max_response_bytes)
         return self._parse(Health, reply.payload, reply)
 

@@ -31,9 +31,10 @@ class ConfirmCancel(ModalScreen[bool]):
         Binding("escape", "answer(False)", "No", show=False),
     ]
 
-    def __init__(self, executions: list[Execution]) -> None:
+    def __init__(self, executions: list[Execution], *, cost: str = "") -> None:
         super().__init__()
         self.executions = executions
+        self.cost = cost  # what the run has spent so far, when known (helps judge a runaway)
 
     def compose(self) -> ComposeResult:
         count = len(self.executions)
@@ -51,6 +52,7 @@ class ConfirmCancel(ModalScreen[bool]):
             yield Static(Text(title, style="bold"), id="cancel-title")
             with VerticalScroll(id="cancel-list"):
                 yield Static(listing)
+            yield Static(Text(self.cost, style="bold"), id="cancel-cost")
             yield Static(Text("Press y to cancel, n or esc to keep them running.", style="dim"))
             with Horizontal():
                 yield Button("No, keep running (n)", id="no", variant="primary")
@@ -58,6 +60,11 @@ class ConfirmCancel(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
+
+    def show_cost(self, text: str) -> None:
+        self.cost = text
+        if self.is_mounted:
+            self.query_one("#cancel-cost", Static).update(Text(text, style="bold"))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

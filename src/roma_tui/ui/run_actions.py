@@ -13,7 +13,7 @@ from textual import work
 from textual.screen import Screen
 from textual.widgets import Input
 
-from ..api import RomaError
+from ..api import Dialect, RomaError
 from ..monitor.cancelling import cancel_runs
 from .confirm import ConfirmCancel
 from .dag_screen import DagScreen
@@ -66,7 +66,30 @@ class RunActions(Screen[None]):
             self.app.notify(f"{current.execution_id} is already {current.status.value}.")
             return
         ids = [current.execution_id]
-        self.app.push_screen(ConfirmCancel([current]), lambda yes: self._confirmed(yes, ids))
+        meta = current.metadata
+        tokens = meta.tokens_used if meta is not None else None
+        spent = f"Spent so far: {tokens:,} tokens." if tokens is not None else ""
+        dialog = ConfirmCancel([current], cost=spent)
+        self.app.push_screen(dialog, lambda yes: self._confirmed(yes, ids))
+        if self.session.client.dialect is Dialect.UPSTREAM:
+            self.fetch_cost(dialog, current.execution_id)
+
+    @work(group="cost", exclusive=True, exit_on_error=False)
+    async def fetch_cost(self, dialog: ConfirmCancel, execution_id: str) -> None:
+        """Tokens and cost so far, for judging a runaway (upstream `/costs`; the user's own
+        action, so it may use the reserve)."""
+        dialog.show_cost("Reading what it has spent so far…")
+        try:
+            cost = await self.session.client.get_costs(execution_id)
+        except RomaError as error:
+            dialog.show_cost(f"What it has spent is unknown: {error}")
+            return
+        if not cost.known:
+            dialog.show_cost("The server has recorded no tokens or cost for this run yet.")
+            return
+        parts = [f"{cost.tokens:,} tokens" if cost.tokens is not None else ""]
+        parts.append(f"${cost.cost_usd:,.4f}" if cost.cost_usd is not None else "")
+        dialog.show_cost("Spent so far: " + ", ".join(p for p in parts if p) + ".")
 
     def action_cancel_marked(self) -> None:
         store = self.session.store
