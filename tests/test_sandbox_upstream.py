@@ -352,3 +352,61 @@ def test_the_shape_comparison_sees_differences():
     assert shape_problems({"tasks": {"x": {"a": 1}}}, {"tasks": {"y": {"a": 2}}}) == []
     assert shape_problems({"tasks": {"x": {"b": 1}}}, {"tasks": {"y": {"a": 2}}})
     assert shape_problems({"progress": 0}, {"progress": 0.0})  # 0.0 is what FastAPI sends
+
+
+# -- the command line: `roma-tui sandbox --dialect upstream` and `roma-tui demo --dialect ...` ---
+
+
+def test_the_dialect_option_and_its_default_rates(tmp_path, monkeypatch):
+    import io
+
+    from roma_tui import sandbox_command
+    from roma_tui.cli import build_parser
+    from roma_tui.commands import Io
+
+    parse = build_parser().parse_args
+    db = ["--db", str(tmp_path / "s.db")]
+    for argv, demo, dialect, rate in (
+        (["sandbox", *db], False, "hosted", "1000/day"),
+        (["sandbox", "--dialect", "upstream", *db], False, "upstream", "60/min"),
+        (
+            ["sandbox", "--dialect", "upstream", "--rate-limit", "5/s", *db],
+            False,
+            "upstream",
+            "5/s",
+        ),
+        (["demo", *db], True, "hosted", "5000/hour"),
+        (["demo", "--dialect", "upstream", *db], True, "upstream", "60/min"),
+    ):
+        settings = sandbox_command.settings_from(parse(argv), ["k"], [], demo=demo)
+        assert (settings.dialect, settings.rate_limit) == (dialect, rate), argv
+    served = []
+    monkeypatch.setattr(sandbox_command, "serve", lambda api, host, port: served.append(api))
+    out = io.StringIO()
+    code = sandbox_command.run_sandbox(
+        parse(["sandbox", "--dialect", "upstream", *db]), Io(out=out, err=io.StringIO())
+    )
+    assert code == 0 and type(served[0]).__name__ == "UpstreamApi"
+    assert "dialect: upstream" in out.getvalue() and "60/min per client" in out.getvalue()
+    assert "demo key" not in out.getvalue()  # the upstream server takes no key
+    served[0].engine.storage.close()
+
+
+# -- the console on it (what `roma-tui demo --dialect upstream` shows) ---------------------------
+
+
+async def test_the_console_lists_the_runs_and_opens_a_running_dag(start_sandbox):
+    from test_console import SIZE, app_for, shown, until
+    from test_dag_screen import open_dag
+
+    server = start_sandbox(
+        dialect="upstream", seed_demo=12, time_scale=5.0, rate_limit="100000/hour"
+    )
+    rows = httpx.get(server.url + API, params={"compact": "true"}).json()["executions"]
+    runaway = next(r for r in rows if "runaway" in r["initial_goal"])["execution_id"]
+    tasks = httpx.get(f"{server.url}{API}/{runaway}/checkpoint").json()["tasks"]
+    app = app_for(server.url, dialect="upstream")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(shown(app)) == len(rows))
+        screen = await open_dag(pilot, app, runaway)
+        assert set(screen.view.dag_graph) == set(tasks)

@@ -125,7 +125,8 @@ class Engine:
     ) -> Row:
         execution_id = self.new_id()
         profile = body.get("config_profile") or "general"
-        depth = body.get("max_depth") or 3
+        depth = body.get("max_depth")
+        depth = 3 if depth is None else depth  # the upstream dialect allows 0
         plan = draw_plan(
             f"{self.config.seed}:{execution_id}",
             body["goal"],
