@@ -193,7 +193,7 @@ def newest(runs):
     return sorted(runs, key=lambda r: r["created_at"], reverse=True)
 
 
-def test_upstream_ids_errors_and_a_fresh_limit_of_500(upstream):
+def test_upstream_ls_and_an_unknown_run(upstream):
     runs = all_runs(upstream)
     assert len(runs) == 30 and all(len(r["execution_id"]) == 36 for r in runs)  # UUIDs
     code, out, err = run(["ls", "--url", upstream.url, "--json", "--limit", "5"])
