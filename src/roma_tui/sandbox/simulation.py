@@ -26,7 +26,7 @@ PROFILE_SHAPES: dict[str, tuple[tuple[int, int], tuple[float, float], int]] = {
 }
 MAX_FAN_OUT = 6
 MAX_NODES = 400  # keeps a max_depth=10 request from drawing a million tasks
-SIBLING_DEPENDENCY_RATE = 0.25
+SIBLING_DEPENDENCY_RATE = 0.33  # of the subtasks after the first: about a quarter of all
 PLAN_AGAIN_RATE = {1: 0.45, 2: 0.35}  # chance that a subtask at this depth is planned again
 PLAN_AGAIN_DEEPER = 0.3
 PLAN_VERSION = 2  # plans stored before had one node per agent call and untyped edges
