@@ -295,6 +295,26 @@ def test_create_validation_is_fastapis(http):
         assert answer == recorded(name)["body"]
 
 
+def test_create_refuses_what_fastapi_refuses(http):
+    def error(response):
+        assert response.status_code == 422
+        return response.json()["detail"][0]["type"]
+
+    headers = {"content-type": "application/json"}
+    assert error(http.post(API, content=b"{not json", headers=headers)) == "json_invalid"
+    assert error(http.post(API, json=["a goal"])) == "model_attributes_type"
+    assert error(http.post(API, json={"goal": ""})) == "string_too_short"
+    assert error(http.post(API, json={"goal": 7})) == "string_type"
+    assert error(http.post(API, json={"goal": "g", "max_depth": "three"})) == "int_parsing"
+    assert error(http.post(API, json={"goal": "g", "max_depth": 2.5})) == "int_from_float"
+    assert error(http.post(API, json={"goal": "g", "max_depth": [2]})) == "int_type"
+    lax = http.post(API, json={"goal": "g", "max_depth": "3"})  # FastAPI is lax: "3" is 3
+    assert lax.status_code == 202 and lax.json()["max_depth"] == 3
+    assert error(http.post(API, json={"goal": "g", "metadata": []})) == "dict_type"
+    huge = http.post(API, content=b" " * (1024 * 1024 + 1), headers=headers)
+    assert huge.status_code == 413 and huge.json() == {"detail": "Request body too large"}
+
+
 def test_a_new_run_has_no_checkpoint_yet_then_can_be_cancelled(http):
     created = http.post(API, json={"goal": "Research and compare two data sources"})
     assert created.status_code == 202

@@ -122,9 +122,9 @@ def check_solve_request(body: Any) -> dict[str, Any]:
         wrong("goal", "string_type", "Input should be a valid string")
     elif not goal:
         wrong("goal", "string_too_short", "String should have at least 1 character", min_length=1)
-    depth = body.get("max_depth", 2)
-    if not isinstance(depth, int) or isinstance(depth, bool):
-        wrong("max_depth", "int_type", "Input should be a valid integer")
+    depth = _lax_int(body.get("max_depth", 2))
+    if isinstance(depth, tuple):
+        wrong("max_depth", *depth)
     elif depth > 10:
         wrong("max_depth", "less_than_equal", "Input should be less than or equal to 10", le=10)
     elif depth < 0:
@@ -146,6 +146,28 @@ def check_solve_request(body: Any) -> dict[str, Any]:
     }
 
 
+def _lax_int(value: Any) -> int | tuple[str, str]:
+    """Pydantic's lax integer: 3, 3.0, "3" and True pass; the rest is (type, msg) of its error."""
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        return (
+            "int_from_float",
+            "Input should be a valid integer, got a number with a fractional part",
+        )
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return (
+                "int_parsing",
+                "Input should be a valid integer, unable to parse string as an integer",
+            )
+    return "int_type", "Input should be a valid integer"
+
+
 class UpstreamApi:
     def __init__(self, engine: Engine, limiter: SlidingLimiter) -> None:
         self.engine, self.limiter = engine, limiter
@@ -163,6 +185,14 @@ class UpstreamApi:
         if isinstance(body, Response):
             return body
         return JSONResponse(body)
+
+    async def _one(self, request: Request, shape: Callable[[Engine, Row], Any]) -> Response:
+        """A read of one execution, in the given shape."""
+
+        async def action() -> Any:
+            return shape(self.engine, self._row(request))
+
+        return await self._serve(request, action)
 
     def _row(self, request: Request) -> Row:
         execution_id = request.path_params["execution_id"]
@@ -189,9 +219,11 @@ class UpstreamApi:
 
     async def create(self, request: Request) -> Response:
         async def action() -> Any:
-            raw = await request.body()
-            if len(raw) > MAX_BODY_BYTES:
-                raise HTTPException(413, "Request body too large")
+            raw = bytearray()
+            async for chunk in request.stream():
+                raw.extend(chunk)
+                if len(raw) > MAX_BODY_BYTES:  # stop reading: never hold a huge body
+                    raise HTTPException(413, "Request body too large")
             try:
                 body = json.loads(raw)
             except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
@@ -236,14 +268,10 @@ class UpstreamApi:
         return await self._serve(request, action)
 
     async def get(self, request: Request) -> Response:
-        return await self._serve(
-            request, lambda: _now(shapes.execution_detail(self.engine, self._row(request)))
-        )
+        return await self._one(request, shapes.execution_detail)
 
     async def status(self, request: Request) -> Response:
-        return await self._serve(
-            request, lambda: _now(shapes.status(self.engine, self._row(request)))
-        )
+        return await self._one(request, shapes.status)
 
     async def cancel(self, request: Request) -> Response:
         async def action() -> Any:
@@ -258,9 +286,7 @@ class UpstreamApi:
         return await self._serve(request, action)
 
     async def checkpoint(self, request: Request) -> Response:
-        return await self._serve(
-            request, lambda: _now(shapes.checkpoint(self.engine, self._row(request)))
-        )
+        return await self._one(request, shapes.checkpoint)
 
     async def checkpoints(self, request: Request) -> Response:
         async def action() -> Any:
@@ -273,14 +299,10 @@ class UpstreamApi:
         return await self._serve(request, action)
 
     async def metrics(self, request: Request) -> Response:
-        return await self._serve(
-            request, lambda: _now(shapes.metrics(self.engine, self._row(request)))
-        )
+        return await self._one(request, shapes.metrics)
 
     async def costs(self, request: Request) -> Response:
-        return await self._serve(
-            request, lambda: _now(shapes.costs(self.engine, self._row(request)))
-        )
+        return await self._one(request, shapes.costs)
 
     # -- the frame: rate limit, timing, background settling ------------------------------------
 
@@ -323,10 +345,6 @@ class UpstreamApi:
                 self.engine.settle()
                 self.engine.heartbeat()
             await asyncio.sleep(TICK_SECONDS)
-
-
-async def _now(value: Any) -> Any:
-    return value
 
 
 def build_upstream_app(api: UpstreamApi) -> Starlette:
