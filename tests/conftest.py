@@ -71,8 +71,18 @@ def start_sandbox(tmp_path):
     started = []
 
     def start(
-        *, rate_limit="1000/day", seed_demo=0, db=None, port=0, faults=None, slow=3.0, **engine
+        *,
+        rate_limit=None,
+        seed_demo=0,
+        db=None,
+        port=0,
+        dialect="hosted",
+        faults=None,
+        slow=3.0,
+        **engine,
     ):
+        """`dialect="upstream"`: the same sandbox in the open-source server's shapes (its rate
+        limit, 60/min per client, unless `rate_limit` says otherwise)."""
         engine.setdefault("time_scale", 0.02)
         engine.setdefault("fail_rate", 0.0)
         engine.setdefault("runaway_rate", 0.0)
@@ -83,6 +93,7 @@ def start_sandbox(tmp_path):
             rate_limit=rate_limit,
             seed_demo=seed_demo,
             engine=SandboxConfig(**engine),
+            dialect=dialect,
             faults=faults or {},
             slow_seconds=slow,
         )

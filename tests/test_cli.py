@@ -148,7 +148,7 @@ def test_dag_exports(start_sandbox, env_key):
 
     run_id = asyncio_run(finished_run())
     code, text, _ = run(["dag", run_id, "--url", server.url])
-    assert code == 0 and "┌" in text and "▼" in text and "atomizer" in text
+    assert code == 0 and "┌" in text and "▼" in text and "planner: Export my DAG" in text
     code, text, _ = run(["dag", run_id, "--url", server.url, "--ascii"])
     assert code == 0 and text.isascii()
     code, out, _ = run(["dag", run_id, "--url", server.url, "--format", "json"])
@@ -167,33 +167,153 @@ def asyncio_run(coroutine):
     return aio.run(coroutine)
 
 
-@pytest.fixture
-def upstream():
-    from roma_tui.settings import Profile, save_profile
-    from upstream_server import UpstreamServer
+# -- against the sandbox in the upstream dialect (the open-source ROMA server's answers) --------
 
-    server = UpstreamServer()
+
+@pytest.fixture
+def upstream(start_sandbox):
+    """Seeded runs of every kind: completed, failed, cancelled, and a runaway still running."""
+    from roma_tui.settings import Profile, save_profile
+
+    server = start_sandbox(
+        dialect="upstream", seed_demo=30, fail_rate=0.3, rate_limit="100000/hour"
+    )
     # The upstream server has no auth: a profile of its dialect may go without a key.
     save_profile(Profile(name="up", base_url=server.url, dialect="upstream"), activate=True)
-    yield server
-    server.stop()
+    return server
 
 
-def test_ls_status_and_dag_against_an_upstream_server(upstream):
-    from upstream_server import RUN_ID
+def raw(server, path, **params):
+    """The server's own answer, to compare what the CLI shows with what it was told."""
+    import httpx
 
-    code, out, err = run(["ls", "--url", upstream.url, "--json"])
+    return httpx.get(server.url + "/api/v1" + path, params=params, timeout=10).json()
+
+
+def all_runs(server):
+    return raw(server, "/executions", limit=1000, compact="true")["executions"]
+
+
+def newest(runs):
+    return sorted(runs, key=lambda r: r["created_at"], reverse=True)
+
+
+def test_upstream_ls_and_an_unknown_run(upstream):
+    runs = all_runs(upstream)
+    assert len(runs) == 30 and all(len(r["execution_id"]) == 36 for r in runs)  # UUIDs
+    code, out, err = run(["ls", "--url", upstream.url, "--json", "--limit", "5"])
     assert code == 0, err
     rows = json.loads(out)
-    assert rows[0]["execution_id"] == RUN_ID  # newest first: sorted by us
-    assert rows[0]["config_profile"] == "general" and rows[0]["status"] == "running"
+    assert len(rows) == 5 and {r["config_profile"] for r in rows} <= {
+        "general",
+        "fast",
+        "high_quality",
+        "crypto_agent",
+    }
+    unknown = "00000000-0000-0000-0000-000000000000"
+    code, _, err = run(["status", unknown, "--url", upstream.url])
+    assert code == 1 and f"Execution {unknown} not found" in err
+
+
+def test_upstream_ls_limit_500_on_a_fresh_call(upstream):
+    code, out, err = run(["ls", "--url", upstream.url, "--json", "--limit", "500"])
+    assert code == 0, err
+    assert len(json.loads(out)) == 30
+
+
+def test_upstream_ls_shows_the_newest_runs_first(upstream):
+    """The server orders by experiment; the CLI keeps its promise of newest first."""
+    expected = [r["execution_id"] for r in newest(all_runs(upstream))]
+    code, out, err = run(["ls", "--url", upstream.url, "--json", "--limit", "5"])
+    assert code == 0, err
+    assert [r["execution_id"] for r in json.loads(out)] == expected[:5]
+    code, out, _ = run(["ls", "--url", upstream.url, "--json", "--all", "--limit", "7"])
+    assert [r["execution_id"] for r in json.loads(out)] == expected
+
+
+def test_upstream_ls_sorts_and_filters_by_time_on_the_client(upstream):
+    runs = newest(all_runs(upstream))
     code, out, _ = run(
-        ["ls", "--url", upstream.url, "--sort", "created_at", "--order", "asc", "--json"]
+        ["ls", "--url", upstream.url, "--sort", "created_at", "--order", "asc", "--json", "--all"]
     )
-    assert [r["execution_id"] for r in json.loads(out)][-1] == RUN_ID
-    # `status` reads GET /executions/{id} upstream, which this stand-in lacks: it is checked
-    # against the recorded answers in test_upstream_golden.py.
-    code, out, err = run(["dag", RUN_ID, "--url", upstream.url, "--format", "json"])
+    shown = [r["execution_id"] for r in json.loads(out)]
+    assert code == 0 and shown == [r["execution_id"] for r in reversed(runs)]
+    cut = runs[10]["created_at"]
+    code, out, _ = run(["ls", "--url", upstream.url, "--after", cut, "--json", "--all"])
+    assert code == 0
+    assert {r["execution_id"] for r in json.loads(out)} == {r["execution_id"] for r in runs[:10]}
+
+
+def running_run(server):
+    return next(r for r in all_runs(server) if r["status"] == "running")
+
+
+def test_upstream_status_of_a_running_run_shows_progress_from_task_counts(upstream):
+    run_id = running_run(upstream)["execution_id"]
+    assert raw(upstream, f"/executions/{run_id}/status")["progress"] == 0.0  # the server's word
+    stats = raw(upstream, f"/executions/{run_id}")["statistics"]
+    done, total = stats["status_counts"].get("COMPLETED", 0), stats["total_tasks"]
+    assert 0 < done < total
+    code, out, err = run(["status", run_id, "--url", upstream.url, "--json"])
+    assert code == 0, err
+    assert json.loads(out)["progress"] == pytest.approx(100.0 * done / total, abs=0.5)
+    code, out, _ = run(["status", run_id, "--url", upstream.url])
+    assert f"{done} of {total} tasks" in out
+
+
+def test_upstream_status_of_a_failed_run_says_why(upstream):
+    failed = next(r for r in all_runs(upstream) if r["status"] == "failed")
+    reason = failed["metadata"]["error"]
+    assert "(simulated failure)" in reason
+    code, out, err = run(["status", failed["execution_id"], "--url", upstream.url])
+    assert code == 0 and reason in out, err
+    code, out, _ = run(["status", failed["execution_id"], "--url", upstream.url, "--json"])
+    assert reason in json.loads(out)["error"]
+
+
+def test_upstream_dag_of_a_running_run_has_its_nested_planners(upstream):
+    run_id = running_run(upstream)["execution_id"]
+    tasks = raw(upstream, f"/executions/{run_id}/checkpoint")["tasks"]
+    code, out, err = run(["dag", run_id, "--url", upstream.url, "--format", "json"])
     assert code == 0, err
     data = json.loads(out)
-    assert data["layers"] == [["t0"], ["t1"], ["t2"]]
+    assert {n["id"] for n in data["nodes"]} == set(tasks)
+    assert max(t["depth"] for t in tasks.values()) == 2  # max_depth 3: nested planners
+
+
+def test_upstream_dag_parent_is_the_planner_of_the_innermost_subgraph(upstream):
+    run_id = running_run(upstream)["execution_id"]
+    snapshot = raw(upstream, f"/executions/{run_id}/checkpoint")["dag"]
+    parents: dict[str, str] = {}
+
+    def walk(snap, owner):
+        for sub_id, sub in snap["subgraphs"].items():
+            planner = next(t for t, v in snap["tasks"].items() if v["subgraph_id"] == sub_id)
+            for task_id in sub["tasks"]:
+                parents[task_id] = planner  # the innermost owner is written last
+            walk(sub, planner)
+
+    walk(snapshot, None)
+    deps = sum(len(t["dependencies"]) for t in snapshot["tasks"].values())
+    code, out, err = run(["dag", run_id, "--url", upstream.url, "--format", "json"])
+    assert code == 0, err
+    edges = json.loads(out)["edges"]
+    assert {(e["from"], e["to"]) for e in edges if e["type"] == "subtask"} == {
+        (p, c) for c, p in parents.items()
+    }
+    assert len(edges) == len(parents) + deps
+
+
+def test_upstream_cancel_refused_for_a_running_run_says_so(upstream):
+    """The server refuses a run it did not start (400 "is not running") although it runs."""
+    run_id = running_run(upstream)["execution_id"]
+    code, out, err = run(["cancel", run_id, "--url", upstream.url, "--yes"])
+    assert code == 1
+    assert "already finished" not in out + err and "refused" in (out + err).lower()
+    assert raw(upstream, f"/executions/{run_id}")["status"] == "running"
+
+
+def test_upstream_dag_of_an_unknown_run_gives_the_specific_message(upstream):
+    unknown = "00000000-0000-0000-0000-000000000000"
+    code, _, err = run(["dag", unknown, "--url", upstream.url])
+    assert code == 1 and f"Execution {unknown} not found" in err

@@ -157,9 +157,15 @@ def _sandbox_options(parser: argparse.ArgumentParser, *, demo: bool = False) -> 
     )
     parser.add_argument(
         "--rate-limit",
-        default="5000/hour" if demo else "1000/day",
         metavar="N/day",
-        help="requests per key per window: N/day, N/hour, N/min, N/s",
+        help="requests per key (upstream: per client) per window: N/day, N/hour, N/min, N/s "
+        f"(default: {'5000/hour' if demo else '1000/day'} hosted, 60/min upstream)",
+    )
+    parser.add_argument(
+        "--dialect",
+        choices=["hosted", "upstream"],
+        default="hosted",
+        help="serve the hosted API, or the same runs as the open-source ROMA server does",
     )
     parser.add_argument("--seed", default="roma-sandbox", help="seed of the simulation")
     parser.add_argument("--fail-rate", type=float, default=0.15, metavar="P")

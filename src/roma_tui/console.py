@@ -96,11 +96,14 @@ def run_demo(args: Namespace, io: Io) -> int:
         args.db = str(scratch / "demo.db")
     key = new_demo_key()
     try:
-        sandbox = RunningSandbox(make_api(settings_from(args, [key], [])))
+        settings = settings_from(args, [key], [], demo=True)
+        sandbox = RunningSandbox(make_api(settings))
     except (OSError, ValueError, RuntimeError) as exc:
         io.warn(f"error: the demo sandbox did not start: {exc}")
         return 1
-    profile = Profile(name="demo", base_url=sandbox.url, poll_interval=2.0)
+    profile = Profile(
+        name="demo", base_url=sandbox.url, poll_interval=2.0, dialect=settings.dialect
+    )
     connection = Connection(profile, sandbox.url, key, "the demo sandbox", "the demo sandbox")
     try:
         RomaApp(

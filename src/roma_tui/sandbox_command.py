@@ -18,15 +18,24 @@ from .sandbox import (
 )
 from .settings import data_dir
 
+# The real servers' limits; the hosted demo is more generous than the hosted service's day.
+RATES = {"hosted": "1000/day", "upstream": "60/min"}
+DEMO_RATES = {"hosted": "5000/hour", "upstream": "60/min"}
 
-def settings_from(args: Namespace, api_keys: list[str], read_only: list[str]) -> SandboxSettings:
+
+def settings_from(
+    args: Namespace, api_keys: list[str], read_only: list[str], *, demo: bool = False
+) -> SandboxSettings:
+    dialect = getattr(args, "dialect", None) or "hosted"
+    rate = getattr(args, "rate_limit", None) or (DEMO_RATES if demo else RATES)[dialect]
     faults, slow_seconds = getattr(args, "faults", None) or ({}, 3.0)
     return SandboxSettings(
         db=Path(args.db) if args.db else data_dir() / "sandbox.db",
         api_keys=api_keys,
         read_only_keys=read_only,
-        rate_limit=args.rate_limit,
+        rate_limit=rate,
         seed_demo=args.seed_demo,
+        dialect=dialect,
         engine=SandboxConfig(
             seed=args.seed,
             fail_rate=args.fail_rate,
@@ -75,14 +84,24 @@ def run_sandbox(args: Namespace, io: Io) -> int:
             for kind, p in settings.faults.items()
         )
         io.say(f"  injected faults per API request: {shown}")
-    if printed_key:
-        io.say(f"  demo key: {printed_key}")
+    if settings.dialect == "upstream":
+        io.say(
+            "  dialect: upstream (the open-source ROMA server's answers; no key needed, "
+            "seeded runs cannot be cancelled)"
+        )
+        io.say(
+            f"  rate limit: {settings.rate_limit} per client; try: roma-tui ls "
+            f"--url http://{host}:{args.port}"
+        )
     else:
-        io.say(f"  keys: {len(keys)} full, {len(args.read_only_key)} read-only (not shown)")
-    io.say(
-        f"  rate limit: {args.rate_limit} per key; try: ROMA_API_KEY=<key> roma-tui ls "
-        f"--url http://{host}:{args.port}"
-    )
+        if printed_key:
+            io.say(f"  demo key: {printed_key}")
+        else:
+            io.say(f"  keys: {len(keys)} full, {len(args.read_only_key)} read-only (not shown)")
+        io.say(
+            f"  rate limit: {settings.rate_limit} per key; try: ROMA_API_KEY=<key> roma-tui ls "
+            f"--url http://{host}:{args.port}"
+        )
     try:
         serve(api, args.host, args.port)
     except OSError as exc:

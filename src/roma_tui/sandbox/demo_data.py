@@ -41,7 +41,7 @@ def seed_demo(engine: Engine, count: int, owner: str = "demo-seed") -> None:
         body = {
             "goal": goal,
             "config_profile": rng.choice(PROFILES),
-            "max_depth": rng.choice((1, 2, 2, 3, 3, 4)),
+            "max_depth": rng.choice((2, 3, 3, 3, 4, 5)),
         }
         if index < live:
             created = now - rng.uniform(1, 15)
@@ -72,7 +72,7 @@ def seed_demo(engine: Engine, count: int, owner: str = "demo-seed") -> None:
         body = {
             "goal": "Monitor every exchange for arbitrage forever (runaway)",
             "config_profile": "crypto_agent",
-            "max_depth": 2,
+            "max_depth": 3,
         }
         age = min(420.0, 0.8 * (engine.config.execution_timeout or 600.0))
         engine.create(owner, body, created_at=now - age, outcome="runaway")

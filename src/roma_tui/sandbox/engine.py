@@ -1,6 +1,7 @@
 """The sandbox's executions: create, read, cancel, and settle the ones whose time has come.
 
-Produces JSON in the hosted dialect's exact shapes (API.md). Run states are derived from each
+Produces JSON in the hosted dialect's exact shapes (API.md); upstream_shapes.py words the same
+runs the way the open-source server does. Run states are derived from each
 run's plan and the clock (see simulation.py); `settle` writes a final state once a run has
 completed, failed or timed out, and queues its webhook.
 """
@@ -11,12 +12,13 @@ import math
 import random
 import string
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .simulation import Moment, draw_plan, moment
+from .simulation import Moment, draw_plan, exists, moment
 from .storage import Row, Storage
 
 _ALNUM = string.ascii_lowercase + string.digits
@@ -32,6 +34,7 @@ class SandboxConfig:
     execution_timeout: float = 300.0  # the hosted service's 5 minutes; 0 = never
     max_running_per_key: int = 10
     allow_remote_webhooks: bool = False
+    uuid_ids: bool = False  # execution IDs as the upstream server makes them
 
 
 def iso(epoch: float | None) -> str | None:
@@ -104,7 +107,10 @@ class Engine:
         while True:
             counter += 1
             rng = random.Random(f"{self.config.seed}:id:{counter}")
-            candidate = "exec_" + "".join(rng.choice(_ALNUM) for _ in range(16))
+            if self.config.uuid_ids:
+                candidate = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            else:
+                candidate = "exec_" + "".join(rng.choice(_ALNUM) for _ in range(16))
             if self.storage.get(candidate) is None:
                 self.storage.set_state("id_counter", str(counter))
                 return candidate
@@ -119,7 +125,8 @@ class Engine:
     ) -> Row:
         execution_id = self.new_id()
         profile = body.get("config_profile") or "general"
-        depth = body.get("max_depth") or 3
+        depth = body.get("max_depth")
+        depth = 3 if depth is None else depth  # the upstream dialect allows 0
         plan = draw_plan(
             f"{self.config.seed}:{execution_id}",
             body["goal"],
@@ -169,8 +176,7 @@ class Engine:
     # -- JSON in the hosted dialect ------------------------------------------------------------
 
     def _moment(self, row: Row) -> Moment:
-        at = row.frozen_at if row.frozen_at is not None else self.clock() - row.created_at
-        return moment(row.plan, at)
+        return moment(row.plan, self.elapsed(row))
 
     def _metadata(self, row: Row, now_moment: Moment) -> dict[str, Any]:
         end = row.finished_at if row.finished_at is not None else self.clock()
@@ -233,8 +239,14 @@ class Engine:
         return {"execution_id": row.id, "dag": self._dag(row, self._moment(row))}
 
     def _dag(self, row: Row, now_moment: Moment) -> dict[str, Any]:
+        """Tasks appear when their planner has planned them. Edges are typed: "subtask" from a
+        planner to each task it planned, "depends_on" from a task to a sibling that waits for it.
+        """
+        shown = exists(row.plan, self.elapsed(row))
         nodes = []
         for node in row.plan.nodes:
+            if node.id not in shown:
+                continue
             # A stopped run keeps its DAG as it was at the moment it stopped.
             status = now_moment.statuses[node.id]
             item: dict[str, Any] = {
@@ -242,7 +254,10 @@ class Engine:
                 "type": node.type,
                 "status": status,
                 "input": node.label,
+                "depth": node.depth,
             }
+            if node.parent is not None:
+                item["parent_id"] = node.parent
             if status != "pending" and math.isfinite(node.start):
                 item["started_at"] = iso(row.created_at + node.start)
             if status == "completed":
@@ -251,7 +266,11 @@ class Engine:
             if status == "failed":
                 item["error"] = "Simulated failure" if node.fails else row.error
             nodes.append(item)
-        edges = [{"from": s, "to": t, "type": "depends_on"} for s, t in row.plan.edges]
+        edges = [
+            {"from": s, "to": t, "type": kind}
+            for s, t, kind in row.plan.edges
+            if s in shown and t in shown
+        ]
         return {
             "nodes": nodes,
             "edges": edges,
@@ -262,6 +281,10 @@ class Engine:
                 "total_edges": len(edges),
             },
         }
+
+    def elapsed(self, row: Row) -> float:
+        """Seconds of the run's plan that have played out (frozen once the run stopped)."""
+        return row.frozen_at if row.frozen_at is not None else self.clock() - row.created_at
 
 
 def _minutes(seconds: float) -> str:

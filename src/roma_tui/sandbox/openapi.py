@@ -108,8 +108,11 @@ def openapi_document() -> dict[str, Any]:
                 "status": {"type": "string", "enum": ["pending", "running", "completed", "failed"]},
                 "input": {"type": "string"},
                 "output": {"type": "string"},
+                "error": {"type": "string"},
                 "started_at": _TS,
                 "completed_at": _TS,
+                "parent_id": {"type": "string", "description": "the planner that planned it"},
+                "depth": {"type": "integer", "minimum": 0},
             },
         },
         "Edge": {
@@ -118,7 +121,11 @@ def openapi_document() -> dict[str, Any]:
             "properties": {
                 "from": {"type": "string"},
                 "to": {"type": "string"},
-                "type": {"type": "string"},
+                "type": {
+                    "type": "string",
+                    "description": "subtask: planner -> task it planned; "
+                    "depends_on: a task -> a sibling that waits for it",
+                },
             },
         },
         "Dag": {

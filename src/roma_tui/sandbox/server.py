@@ -6,7 +6,7 @@ import socket
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import uvicorn
@@ -17,6 +17,10 @@ from .engine import Engine, SandboxConfig
 from .middleware import check_faults
 from .security import ApiKeys, RateLimiter, parse_rate
 from .storage import Storage, unusable
+from .upstream import SlidingLimiter, UpstreamApi, build_upstream_app
+
+DIALECTS = ("hosted", "upstream")
+DEFAULT_RATES = {"hosted": "1000/day", "upstream": "60/min"}  # what each real server allows
 
 
 @dataclass
@@ -24,20 +28,27 @@ class SandboxSettings:
     db: Path | str
     api_keys: list[str] = field(default_factory=list)
     read_only_keys: list[str] = field(default_factory=list)
-    rate_limit: str = "1000/day"
+    rate_limit: str | None = None  # None: the dialect's own (DEFAULT_RATES)
     seed_demo: int = 0
     engine: SandboxConfig = field(default_factory=SandboxConfig)
+    dialect: str = "hosted"  # or "upstream": the same runs in the open-source server's shapes
     # Injected faults, kind -> probability per API request (see middleware.parse_faults).
     faults: dict[str, float] = field(default_factory=dict)
     slow_seconds: float = 3.0
 
 
-def make_api(settings: SandboxSettings) -> SandboxApi:
+def make_api(settings: SandboxSettings) -> SandboxApi | UpstreamApi:
     """The API on its database; StorageError (one clear line) if the database is unusable."""
-    limit, window = parse_rate(settings.rate_limit)  # a bad rate: ValueError before any file
+    if settings.dialect not in DIALECTS:
+        raise ValueError(f"dialect must be one of {', '.join(DIALECTS)}, not {settings.dialect!r}")
+    upstream = settings.dialect == "upstream"
+    # A bad rate or fault spec: ValueError before any file is touched.
+    limit, window = parse_rate(settings.rate_limit or DEFAULT_RATES[settings.dialect])
     check_faults(settings.faults)
+    if upstream and any(settings.faults.values()):
+        raise ValueError("--faults is served in the hosted dialect only")
     storage = Storage(settings.db)
-    engine = Engine(storage, settings.engine)
+    engine = Engine(storage, replace(settings.engine, uuid_ids=upstream))
     try:
         engine.recover()
         if settings.seed_demo and storage.get_state("seeded") is None:
@@ -46,6 +57,8 @@ def make_api(settings: SandboxSettings) -> SandboxApi:
     except sqlite3.Error as exc:
         storage.close()
         raise unusable(settings.db, exc) from None
+    if upstream:
+        return UpstreamApi(engine, SlidingLimiter(limit, window))
     api = SandboxApi(
         engine, ApiKeys(settings.api_keys, settings.read_only_keys), RateLimiter(limit, window)
     )
@@ -65,16 +78,19 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _server(api: SandboxApi) -> uvicorn.Server:
+def _server(api: SandboxApi | UpstreamApi) -> uvicorn.Server:
+    app = build_upstream_app(api) if isinstance(api, UpstreamApi) else build_app(api)
     # access_log off: nothing about requests (and so nothing near a key) is logged.
-    config = uvicorn.Config(build_app(api), log_level="warning", access_log=False, lifespan="on")
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
     return uvicorn.Server(config)
 
 
 class RunningSandbox:
     """A sandbox serving from a background thread; `stop()` ends it."""
 
-    def __init__(self, api: SandboxApi, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, api: SandboxApi | UpstreamApi, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.api = api
         self._socket = _bind(host, port)
         self.host = host
@@ -111,7 +127,7 @@ class RunningSandbox:
         self.stop()
 
 
-def serve(api: SandboxApi, host: str, port: int) -> None:
+def serve(api: SandboxApi | UpstreamApi, host: str, port: int) -> None:
     """Serve in the foreground until interrupted."""
     sock = _bind(host, port)
     try:
