@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import keyring
 import pytest
+from hypothesis import settings
 from keyring.backend import KeyringBackend
+
+# Property tests: a quick profile by default (the suite stays under a minute on 2 cores);
+# HYPOTHESIS_PROFILE=thorough before a release or after touching a parser.
+settings.register_profile("quick", max_examples=60, deadline=None)
+settings.register_profile("thorough", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 
 class MemoryKeyring(KeyringBackend):

@@ -148,7 +148,7 @@ def test_dag_exports(start_sandbox, env_key):
 
     run_id = asyncio_run(finished_run())
     code, text, _ = run(["dag", run_id, "--url", server.url])
-    assert code == 0 and "┌" in text and "▼" in text and "planner: Export my DAG" in text
+    assert code == 0 and "┌" in text and "▼" in text and "planner: Export my D" in text
     code, text, _ = run(["dag", run_id, "--url", server.url, "--ascii"])
     assert code == 0 and text.isascii()
     code, out, _ = run(["dag", run_id, "--url", server.url, "--format", "json"])

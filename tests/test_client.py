@@ -553,7 +553,7 @@ async def test_a_server_that_never_answers_times_out():
             await client.get_status(EID)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(
     st.recursive(
         st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),

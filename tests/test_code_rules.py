@@ -34,6 +34,11 @@ def test_code_is_formatted():
     assert result.returncode == 0, "run `ruff format`:\n" + result.stdout + result.stderr
 
 
+def test_types_check():
+    result = subprocess.run([_tool("mypy"), "src"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_layers_never_import_upwards():
     """api, monitor, dag, settings and sandbox never import Textual or ui; ui never sandbox."""
     result = subprocess.run([_tool("lint-imports")], cwd=ROOT, capture_output=True, text=True)

@@ -65,7 +65,7 @@ async def test_a_refused_key_stops_polling_and_says_what_to_do(counting_server):
     )
     app = _app(url)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _browse(pilot, 3.0)
+        await _browse(pilot, 2.0)
         assert len(hits) == 1  # not 16 a second
         flash = str(app.main_screen.query_one("#flash").render())
         assert "roma-tui login --profile work" in flash and "ROMA_API_KEY" in flash
@@ -73,7 +73,7 @@ async def test_a_refused_key_stops_polling_and_says_what_to_do(counting_server):
         assert not app.query("Toast")  # said in one place, not as toasts
         await pilot.press("ctrl+r")  # the user may try again, once per press
         await until(pilot, lambda: len(hits) == 2)
-        await _browse(pilot, 1.0)
+        await _browse(pilot, 0.5)
         assert len(hits) == 2
         assert "×2" in str(app.main_screen.query_one("#flash").render())
 
@@ -82,7 +82,7 @@ async def test_a_url_that_is_not_a_roma_api_is_named_and_left_alone(counting_ser
     url, hits = counting_server(200, b"<html><h1>Directory listing</h1></html>", "text/html")
     app = _app(url, key=KEY)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _browse(pilot, 3.0)
+        await _browse(pilot, 2.0)
         assert len(hits) == 1
         assert f"{url} does not look like a ROMA API" in app.main_screen.last_error
         view = app.main_screen.session.planner.view()
@@ -93,7 +93,7 @@ async def test_a_404_on_the_list_route_is_not_a_roma_api(counting_server):
     url, hits = counting_server(404, b'{"detail": "Not Found"}', "application/json")
     app = _app(url, key=KEY)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _browse(pilot, 2.0)
+        await _browse(pilot, 1.0)
         assert len(hits) == 1
         assert "does not look like a ROMA API" in app.main_screen.last_error
 
@@ -117,7 +117,7 @@ async def test_a_cache_that_cannot_be_written_does_not_stop_the_poll(start_sandb
 
 
 async def test_the_pane_shows_the_latest_state_when_the_run_ends_elsewhere(start_sandbox):
-    server = start_sandbox(seed_demo=3, rate_limit="100000/hour", time_scale=0.3)
+    server = start_sandbox(seed_demo=3, rate_limit="100000/hour", time_scale=0.08)
     app = app_for(server.url, poll_interval=0.3)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("n", *"finish while I look away", "ctrl+s")

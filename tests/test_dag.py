@@ -172,7 +172,7 @@ def random_dags(draw):
     return dag(names, sorted(edges))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(random_dags())
 def test_layout_invariants(d):
     graph, _, layout = layout_of(d)

@@ -254,14 +254,16 @@ class MainScreen(RunActions):
 
     @work(exclusive=True, group="poll", exit_on_error=False)
     async def poll(self, manual: bool = False) -> None:
+        if self.app.screen is not self and not manual:
+            # Nothing repaints under a modal: look again in a second, fetch nothing.
+            self._poll_timer = self.set_timer(1.0, self.poll)
+            return
         try:
             await self._poll_once(manual)
         finally:
             self.schedule_poll()  # whatever happened, the next poll is planned
 
     async def _poll_once(self, manual: bool) -> None:
-        if self.app.screen is not self and not manual:
-            return  # nothing repaints under a modal; the next plan looks again
         screen = self.on_screen()
         planner = self.session.planner
         if manual:
