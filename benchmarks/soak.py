@@ -35,7 +35,7 @@ KEY = "sk_soak_0123456789abcdef0123"
 HOSTILE_GOALS = [
     "\x1b[31mRED\x1b[0m \x1b]0;pwned title\x07 clear: \x1b[2J done",
     "[bold red]markup[/] [link=http://evil]click[/link] [@click=app.quit]quit[/]",
-    "right-to-left \u202eoverride\u202c and zero\u200bwidth and NUL-ish \x00\x07\x08",
+    "right-to-left \u202eoverride\u202c and zero\u200bwidth and bell \x07 backspace \x08",
     "emoji 🧨 wide 漢字漢字 " * 40,
     "x" * 9_999,
 ]

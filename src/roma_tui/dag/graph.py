@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from ..api import Dag, Node
+from ..api.models import Dag, Node
 
 
 @dataclass
