@@ -347,3 +347,34 @@ async def test_a_read_only_key_is_not_permitted_to_cancel():
         (outcome,) = await cancel_runs(client, [RUN])
     assert outcome.outcome == "not permitted" and len(sent) == 1
     assert outcome.summary().startswith("cancel not permitted: read-only key")
+
+
+def test_requests_outside_the_polls_spend_the_same_even_pace():
+    """Focus fetches, pages and retries count: the next poll waits for the pace to catch up,
+    and automatic extras stop until it has."""
+    clock = FakeClock()
+    planner = PollPlanner(clock=clock, interval=2.0)
+    planner.observe(limit_seen(clock, 1000, limit=1000, reset_in=3600))  # 950 spendable an hour
+    gap = 3600 / 950
+    assert planner.may_spend_now(user=False)
+    for _ in range(5):  # a burst of focus fetches and a retry
+        planner.note_sent()
+    assert not planner.may_spend_now(user=False)
+    assert planner.may_spend_now(user=True)  # the user's own actions are never paced
+    planner.poll_started()
+    plan = planner.plan(RUNNING)
+    assert plan.at - clock.now >= 5 * gap - 0.01 and plan.reason == "budget"
+    clock.now = plan.at  # the pace has caught up: extras may go again
+    assert planner.may_spend_now(user=False)
+    assert planner.view().sent == 5
+
+
+def test_a_refused_key_stops_polling_until_the_user_acts():
+    clock = FakeClock()
+    planner = PollPlanner(clock=clock)
+    planner.halt("401")
+    plan = planner.plan(RUNNING)
+    assert plan.fetch == () and "401" in plan.reason
+    assert not planner.may_spend_now(user=False)
+    planner.resume()
+    assert planner.plan(RUNNING).fetch == ("list",)

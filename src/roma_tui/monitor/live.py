@@ -122,7 +122,7 @@ class LiveMonitor:
 
     async def load_more(self) -> Changes:
         """The next page, when the cursor nears the end of the table (within the budget)."""
-        if not self.store.has_more or not self.planner.may_spend_now(user=False):
+        if not self.store.has_more or not self.planner.may_page():
             return Changes()
         page = await self.client.list_executions(
             limit=min(MAX_PAGE, self.store.page_size),

@@ -76,6 +76,7 @@ class PollPlanner:
     _last_plan: PollPlan | None = field(default=None, repr=False)
     sent: int = 0
     _sent_since_seen: int = 0  # sent since the server last told us what remains
+    _next_free: float = 0.0  # even pacing: when the next request fits the even spend
     _halted: str | None = None
 
     # -- what responses tell us ----------------------------------------------------------------
@@ -86,9 +87,23 @@ class PollPlanner:
             self._sent_since_seen = 0  # the server's count includes them now
 
     def note_sent(self) -> None:
-        """One request went out (a poll, a page, a retry, a user action): it costs budget."""
+        """One request went out (a poll, a page, a retry, a user action): it costs budget.
+
+        Each one also moves the even pace on by one share, so whatever spent it (a focus
+        fetch, a retry, the user's refresh), the polls that follow wait for the pace to catch up.
+        """
         self.sent += 1
         self._sent_since_seen += 1
+        gap = self._even_gap()
+        if gap is not None:
+            self._next_free = max(self._next_free, self.clock()) + gap
+
+    def _even_gap(self) -> float | None:
+        """Seconds between requests that spend what remains evenly until the reset."""
+        spendable = self._spendable()
+        if spendable is None:
+            return None
+        return self._seconds_to_reset(self.clock()) / max(spendable, 1)
 
     def halt(self, why: str) -> None:
         """Stop polling (a refused key will be refused again) until `resume`."""
@@ -150,10 +165,18 @@ class PollPlanner:
         beyond the reserve and no backoff or halt in force; the user's own may use the reserve."""
         if user:
             return self.user_may_spend()
-        if self._halted or self._backoff_until > self.clock():
-            return False
+        now = self.clock()
+        if self._halted or self._backoff_until > now or self._next_free > now:
+            return False  # ahead of the even pace: it waits for the next poll instead
         spendable = self._spendable()
         return spendable is None or spendable > 0
+
+    def may_page(self) -> bool:
+        """The next page as the user scrolls: the user's own request (not paced), but not while
+        the server is failing or refusing the key (each failure would page again)."""
+        if self._halted or self._backoff_until > self.clock():
+            return False
+        return self.user_may_spend()
 
     def _seconds_to_reset(self, now: float) -> float:
         rl = self.rate_limit
@@ -216,6 +239,10 @@ class PollPlanner:
 
         start = self._last_poll_at if self._last_poll_at is not None else now - interval
         at = max(now, start + min(interval, self.max_wait))
+        if spendable is not None and self._next_free > at:
+            # Requests outside the polls (focus fetches, pages, retries) spent ahead of the
+            # even pace: the next poll waits until the pace has caught up.
+            at, reason = min(self._next_free, now + self.max_wait), "budget"
         return PollPlan(tuple(fetch), at, reason)
 
     def _remember(self, plan: PollPlan) -> PollPlan:
