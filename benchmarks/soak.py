@@ -72,17 +72,23 @@ async def seed_hostile(url: str) -> None:
             await client.create_execution(goal, max_depth=4)
 
 
-def server_count(url: str) -> tuple[int | None, int | None]:
-    """(used, limit) as the server counts them for our key (this look costs one request)."""
-    try:
-        response = httpx.get(f"{url}/api/v1/executions?limit=1", headers={"X-API-Key": KEY})
-    except httpx.HTTPError:
-        return None, None
-    limit = response.headers.get("x-ratelimit-limit")
-    left = response.headers.get("x-ratelimit-remaining")
-    if limit is None or left is None:
-        return None, None
-    return int(limit) - int(left), int(limit)
+def server_count(url: str) -> tuple[int, int, float, int]:
+    """(remaining, limit, reset, attempts) as the server counts them for our key; each attempt
+    costs a request (an injected fault may answer one: then it looks again)."""
+    for attempt in range(1, 11):
+        try:
+            response = httpx.get(f"{url}/api/v1/executions?limit=1", headers={"X-API-Key": KEY})
+        except httpx.HTTPError:
+            continue
+        headers = response.headers
+        if "x-ratelimit-remaining" in headers and response.status_code == 200:
+            return (
+                int(headers["x-ratelimit-remaining"]),
+                int(headers["x-ratelimit-limit"]),
+                float(headers["x-ratelimit-reset"]),
+                attempt,
+            )
+    raise SystemExit("the sandbox does not say what remains")
 
 
 async def soak(url: str, minutes: float, window_s: float) -> None:
@@ -90,8 +96,11 @@ async def soak(url: str, minutes: float, window_s: float) -> None:
     app = RomaApp(connection, remember_choices=False)
     kinds: Counter[str] = Counter()
     crashes: list[str] = []
-    base, _ = server_count(url)  # what seeding spent: not the console's
-    looks = 1  # our own counting requests, taken off the server's count
+    # The even share: what remained (less the reserve) spread evenly until the reset.
+    left0, limit, reset0, _ = server_count(url)
+    reserve = max(10, round(limit * 0.05))
+    rate = (left0 - reserve) / max(1.0, reset0 - time.time())
+    looks = 0  # our own counting requests, taken off the server's count
     rng = random.Random(7)
     async with app.run_test(size=(160, 48)) as pilot:
         screen = app.main_screen
@@ -109,7 +118,7 @@ async def soak(url: str, minutes: float, window_s: float) -> None:
         cpu0 = time.process_time()
         last_report, last_cpu = start, cpu0
         print(f"{'min':>5} {'RSS MiB':>8} {'CPU %':>6} {'sent':>5} {'server':>6} "
-              f"{'share':>6} {'429s':>5} {'failures':>30} crashes")  # fmt: skip
+              f"{'share':>6} {'429s':>5} {'failures':>24} crashes")  # fmt: skip
         while time.monotonic() - start < minutes * 60:
             action = rng.random()
             try:
@@ -128,21 +137,17 @@ async def soak(url: str, minutes: float, window_s: float) -> None:
             if now - last_report >= window_s:
                 cpu = time.process_time()
                 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-                used, limit = server_count(url)
-                looks += 1
+                left, _, _, attempts = server_count(url)
+                looks += attempts
                 elapsed = now - start
-                # The planner's even share: what the limit allows for the time elapsed, less the
-                # reserve it keeps for the user (5%, at least 10).
-                share = None
-                if limit:
-                    reserve = max(10, round(limit * 0.05))
-                    share = (limit - reserve) * elapsed / 3600
-                sent = screen.session.planner.view().sent
+                view = screen.session.planner.view()
+                counted = left0 - left - looks  # requests the console sent
                 cpu_pct = 100 * (cpu - last_cpu) / (now - last_report)
-                counted = (used or 0) - (base or 0) - looks
+                wait = (view.next_poll_at or 0) - time.time()
                 print(
-                    f"{elapsed / 60:5.1f} {rss:8.1f} {cpu_pct:6.1f} {sent:5d} {counted:6d} "
-                    f"{share or 0:6.0f} {kinds['429']:5d} {dict(kinds)!s:>30} {len(crashes)}",
+                    f"{elapsed / 60:5.1f} {rss:8.1f} {cpu_pct:6.1f} {view.sent:5d} {counted:6d} "
+                    f"{rate * elapsed:6.0f} {kinds['429']:5d} {dict(kinds)!s:>24} "
+                    f"{len(crashes):3d}  next poll {wait:4.0f}s ({view.reason})",
                     flush=True,
                 )
                 last_report, last_cpu = now, cpu
@@ -154,7 +159,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--window", type=float, default=30.0, help="seconds between reports")
     parser.add_argument("--faults", default="500:0.1,503:0.05,slow:0.05,drop:0.05")
-    parser.add_argument("--rate-limit", default="1000/hour")
+    parser.add_argument("--rate-limit", default="20000/day")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         port = free_port()
