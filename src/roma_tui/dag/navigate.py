@@ -75,9 +75,11 @@ def next_with_status(
     where = {n: i for i, n in enumerate(order)}
     if cursor not in where:  # no cursor in this order: from before its first node (or last)
         return matches[0] if step > 0 else matches[-1]
+    others = [n for n in matches if n != cursor]
+    if not others:
+        return cursor  # the one match: stay
     start = where[cursor]
-    ranked = sorted(matches, key=lambda n: ((where[n] - start) * step) % len(order))
-    return ranked[0] if ranked[0] != cursor or len(ranked) == 1 else ranked[1]
+    return min(others, key=lambda n: ((where[n] - start) * step) % len(order))
 
 
 def find(

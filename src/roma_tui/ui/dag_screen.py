@@ -79,7 +79,7 @@ class DagScreen(DagNavigation, Screen[None]):
         self.report = GraphReport()
         self.hidden: set[str] = set()
         self.show_critical = False
-        self._signature: tuple | None = None
+        self._signature: tuple[tuple[str, ...], tuple[tuple[str, str], ...]] | None = None
         self._poll_timer: Timer | None = None
         self.failures = Failures()  # said once, counted in a row
         self._sent_total: int | None = None  # the node count the server's stats claim
