@@ -10,18 +10,16 @@ import json
 
 import networkx as nx
 
+from ..api.models import NodeStatus
 from ..safetext import one_line
+from ..statuscolours import STATUS_HEX
 from .graph import SUBTASK, GraphReport, is_typed, node_of, planners
 from .layout import DagLayout
 from .render import task_word
 
-_COLOURS = {
-    "completed": "#3FB950",
-    "running": "#4EA8DE",
-    "failed": "#F85149",
-    "pending": "#8B949E",
-    "unknown": "#BC8CFF",
-}
+# A node's states only (a node is never "cancelled"): one Mermaid class each.
+_NODE_STATES = {status.value for status in NodeStatus}
+_COLOURS = {status: colour for status, colour in STATUS_HEX.items() if status in _NODE_STATES}
 
 
 def to_json(graph: nx.DiGraph, layout: DagLayout, report: GraphReport, execution_id: str) -> str:

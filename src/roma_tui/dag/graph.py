@@ -96,19 +96,16 @@ def break_cycles(graph: nx.DiGraph) -> list[tuple[str, str]]:
 
 
 def node_of(graph: nx.DiGraph, node_id: str) -> Node:
-    return graph.nodes[node_id]["node"]
+    node: Node = graph.nodes[node_id]["node"]  # networkx is untyped: say what build_graph put
+    return node
 
 
 def roots(graph: nx.DiGraph) -> list[str]:
     return [n for n in graph if graph.in_degree(n) == 0]
 
 
-def leaves(graph: nx.DiGraph) -> list[str]:
-    return [n for n in graph if graph.out_degree(n) == 0]
-
-
 def depths(graph: nx.DiGraph) -> dict[str, int]:
-    """Longest distance from a root: the layer a node is drawn in."""
+    """Longest distance from a root: the layer a node is drawn in (the layout's layers)."""
     return {n: i for i, layer in enumerate(nx.topological_generations(graph)) for n in layer}
 
 
@@ -136,10 +133,11 @@ def critical_path(graph: nx.DiGraph) -> list[str]:
         parent = max(parents, key=lambda p: best[p]) if parents else None
         best[n] = weight(n) + (best[parent] if parent is not None else 0.0)
         previous[n] = parent
-    end = max(best, key=lambda n: best[n])
-    path = [end]
-    while previous[path[-1]] is not None:
-        path.append(previous[path[-1]])  # type: ignore[arg-type]
+    path: list[str] = []
+    step: str | None = max(best, key=lambda n: best[n])
+    while step is not None:
+        path.append(step)
+        step = previous[step]
     return path[::-1]
 
 
@@ -242,7 +240,7 @@ def subtree(graph: nx.DiGraph, node_id: str) -> set[str]:
                 hidden.add(child)
                 stack.extend(children.get(child, ()))
         return hidden
-    below = nx.descendants(graph, node_id)
+    below: set[str] = nx.descendants(graph, node_id)
     if not below:
         return set()
     others = [r for r in roots(graph) if r != node_id and r not in below]

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 import networkx as nx
 from rich.cells import cell_len
 
+from .graph import depths
+
 BOX_HEIGHT = 3  # top border, label, bottom border
 CHANNEL = 3  # rows between layers for edges: exit, horizontal run, arrow
 ROW_PITCH = BOX_HEIGHT + CHANNEL
@@ -233,7 +235,7 @@ def compute_layout(
     passes: int = 8,
 ) -> DagLayout:
     """Lay out an acyclic graph (see graph.build_graph, which breaks cycles)."""
-    layer = {n: i for i, gen in enumerate(nx.topological_generations(graph)) for n in gen}
+    layer = depths(graph)
     layers, up, down = _split_long_edges(graph, layer)
     for lay in layers:
         lay.sort(key=str)  # id order: the "before" reference, and determinism

@@ -17,6 +17,7 @@ from ..dag.graph import STOPPED, planners, status_counts
 from ..dag.layout import DagLayout
 from ..dag.render import glyph
 from ..safetext import one_line
+from ..statuscolours import theme_variable
 
 SHOWN_STATUSES = ("completed", "running", STOPPED, "pending", "failed", "unknown")
 
@@ -89,10 +90,9 @@ def header_text(facts: HeaderFacts, *, ascii: bool, palette: dict[str, str]) -> 
         counts = status_counts(graph, run_ended=ended)
         for status in SHOWN_STATUSES:
             if counts.get(status):
-                colour = "status-cancelled" if status == STOPPED else f"status-{status}"
                 line.append(
                     f"{glyph(status, ascii=ascii)} {counts[status]} {status}  ",
-                    style=palette.get(colour, ""),
+                    style=palette.get(theme_variable(status), ""),
                 )
     if facts.layout is not None and facts.layout.layers:
         line.append(f"· {facts.mode} · crossings {facts.layout.crossings_after:,} ", style="dim")

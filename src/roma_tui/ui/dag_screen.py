@@ -33,14 +33,12 @@ from ..api import (
     RomaError,
 )
 from ..dag import GraphReport, build_graph, compute_layout, critical_path, subtree
-from ..dag.graph import (
-    STOPPED,
-    node_of,
-)
+from ..dag.graph import STOPPED, node_of
 from ..dag.layout import DagLayout
 from ..dag.render import Painter, labels_for
 from ..monitor.planner import DAG, OnScreen
 from ..monitor.session import Session
+from ..statuscolours import theme_variable
 from .dag_header import Failures, HeaderFacts, describe, header_text
 from .dag_navigation import DagNavigation
 from .dag_view import COMPACT, GRAPH, TREE, DagView
@@ -81,8 +79,7 @@ class DagScreen(DagNavigation, Screen[None]):
         self.report = GraphReport()
         self.hidden: set[str] = set()
         self.show_critical = False
-        self._signature: tuple | None = None
-        self._last_find = ""
+        self._signature: tuple[tuple[str, ...], tuple[tuple[str, str], ...]] | None = None
         self._poll_timer: Timer | None = None
         self.failures = Failures()  # said once, counted in a row
         self._sent_total: int | None = None  # the node count the server's stats claim
@@ -113,11 +110,11 @@ class DagScreen(DagNavigation, Screen[None]):
 
     def _styles(self) -> dict[str, Style]:
         palette = self.palette
+        # The painter names a node's style by its shown status; the theme may name it otherwise.
         styles = {
-            f"status-{s}": Style(color=palette.get(f"status-{s}"))
-            for s in ("running", "pending", "completed", "failed", "unknown")
+            f"status-{s}": Style(color=palette.get(theme_variable(s)))
+            for s in ("running", "pending", "completed", "failed", "unknown", STOPPED)
         }
-        styles[f"status-{STOPPED}"] = Style(color=palette.get("status-cancelled"))
         styles["edge"] = Style(dim=True)
         styles["edge-dependency"] = Style(dim=True, color=palette.get("status-pending"))
         styles["cursor"] = Style(reverse=True, bold=True)
@@ -387,23 +384,11 @@ class DagScreen(DagNavigation, Screen[None]):
 
     @on(Input.Submitted, "#dag-find")
     def find(self, event: Input.Submitted) -> None:
-        needle = event.value.strip().lower()
         view = self.view
-        if not needle or view.dag_graph is None or view.dag_layout is None:
+        if not event.value.strip() or view.dag_graph is None or view.dag_layout is None:
             return
-        order = self._reading_order()
-        start = order.index(view.cursor) + 1 if view.cursor in order else 0
-        rotated = order[start:] + order[:start]
-        labels = view.painter.labels if view.painter is not None else {}
-        hit = next(
-            (n for n in rotated if needle in str(n).lower() or needle in labels.get(n, "").lower()),
-            None,
-        )
-        if hit is None:
+        if not self.find_node(event.value):
             self.app.notify(f"No node matches {event.value!r}.", timeout=3)
-            return
-        view.cursor = hit
-        view.changed()
 
     def action_back(self) -> None:
         box = self.query_one("#dag-find", Input)

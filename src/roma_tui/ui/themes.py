@@ -12,17 +12,10 @@ from pathlib import Path
 from textual.theme import Theme
 
 from ..settings import config_dir
+from ..statuscolours import THEME_DEFAULTS
 
 # Defaults for our variables, so any Textual theme (e.g. the built-in ones) works too.
-STATUS_DEFAULTS = {
-    "status-running": "#4EA8DE",
-    "status-pending": "#8B949E",
-    "status-completed": "#3FB950",
-    "status-failed": "#F85149",
-    "status-cancelled": "#D29922",
-    "status-unknown": "#BC8CFF",
-    "runaway": "#FF7B72",
-}
+STATUS_DEFAULTS = THEME_DEFAULTS
 _COLOURS = (
     "primary",
     "secondary",
