@@ -2,6 +2,10 @@
 
 Exit codes: 0 ok, 1 API or network error, 2 usage error (argparse's own errors are 2 as well),
 130 interrupted (ctrl+c), 141 when the reader of our output went away (`| head`).
+
+Start-up is kept short: parsing needs only argparse and the api's constants, so `--version` and
+`--help` answer at once; a command imports what it uses when it runs (`ls` never loads Textual,
+the sandbox server or the graph). `benchmarks/startup.py` measures it.
 """
 
 from __future__ import annotations
@@ -11,22 +15,21 @@ import contextlib
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, cast
 
-from . import __version__, commands, profile_commands
-from .settings import ConfigError
+from . import __version__
+from .api.dialects import Dialect
+from .api.validation import ORDERS, PROFILES, SORT_FIELDS, STATUSES
+
+if TYPE_CHECKING:
+    from .commands import Io
 
 BROKEN_PIPE = 128 + 13  # what a shell reports for a process ended by SIGPIPE
 
-_COMPANIONS = {
-    "login": profile_commands.cmd_login,
-    "logout": profile_commands.cmd_logout,
-    "profiles": profile_commands.cmd_profiles,
-    "ls": commands.cmd_ls,
-    "status": commands.cmd_status,
-    "cancel": commands.cmd_cancel,
-    "dag": commands.cmd_dag,
-}
+# The sandbox's dialects: the api's, less "auto" (a server speaks one).
+_SANDBOX_DIALECTS = [d.value for d in Dialect if d is not Dialect.AUTO]
 
 
 def seconds(text: str) -> float:
@@ -100,16 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
     profiles.add_argument("--json", action="store_true", help="machine-readable output")
 
     ls = sub.add_parser("ls", parents=[shared], help="list executions")
-    ls.add_argument("--status", choices=["running", "completed", "failed", "cancelled"])
+    ls.add_argument("--status", choices=STATUSES)
     ls.add_argument(
         "--config-profile",
         metavar="NAME",
-        help="only runs of this ROMA profile (general, high_quality, fast, ...)",
+        help=f"only runs of this ROMA profile ({', '.join(PROFILES[:3])}, ...)",
     )
     ls.add_argument("--after", metavar="ISO", help="created after this time (ISO 8601)")
     ls.add_argument("--before", metavar="ISO", help="created before this time (ISO 8601)")
-    ls.add_argument("--sort", choices=["created_at", "updated_at", "status"])
-    ls.add_argument("--order", choices=["asc", "desc"])
+    ls.add_argument("--sort", choices=SORT_FIELDS)
+    ls.add_argument("--order", choices=ORDERS)
     ls.add_argument("--limit", type=int, default=20, help="rows per page (1-100, default 20)")
     ls.add_argument("--offset", type=int, default=None)
     ls.add_argument("--all", action="store_true", help="page through every execution")
@@ -163,7 +166,7 @@ def _sandbox_options(parser: argparse.ArgumentParser, *, demo: bool = False) -> 
     )
     parser.add_argument(
         "--dialect",
-        choices=["hosted", "upstream"],
+        choices=_SANDBOX_DIALECTS,
         default="hosted",
         help="serve the hosted API, or the same runs as the open-source ROMA server does",
     )
@@ -230,10 +233,15 @@ def _sandbox_options(parser: argparse.ArgumentParser, *, demo: bool = False) -> 
     )
 
 
-def main(argv: Sequence[str] | None = None, io: commands.Io | None = None) -> int:
+def main(argv: Sequence[str] | None = None, io: Io | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    io = io or commands.Io()
+    args = parser.parse_args(argv)  # --version and --help end here, before any import below
+    _skip_httpx_cli()
+    from .commands import INTERRUPTED, USAGE
+    from .commands import Io as DefaultIo
+    from .settings import ConfigError
+
+    io = io or DefaultIo()
     try:
         code = _dispatch(args, io)
         io.out.flush()  # a closed pipe shows here when the output fitted in the buffer
@@ -243,10 +251,19 @@ def main(argv: Sequence[str] | None = None, io: commands.Io | None = None) -> in
         return BROKEN_PIPE
     except KeyboardInterrupt:
         _say_quietly(io, "interrupted")
-        return commands.INTERRUPTED
+        return INTERRUPTED
     except ConfigError as exc:  # e.g. a profile that does not exist, a config we cannot write
         _say_quietly(io, f"error: {exc}")
-        return commands.USAGE
+        return USAGE
+
+
+def _skip_httpx_cli() -> None:
+    """Keep httpx from loading its own command line (click, rich, pygments: a third of `ls`'s
+    start-up). httpx imports it only if it can, so a None in sys.modules makes it go without;
+    this process never runs httpx's CLI, and an httpx already imported is left as it is."""
+    if "httpx" not in sys.modules:
+        # typeshed types the values as modules; None is the import system's "not available".
+        sys.modules.setdefault("httpx._main", cast(ModuleType, None))
 
 
 def _discard_stdout() -> None:
@@ -258,13 +275,28 @@ def _discard_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
-def _say_quietly(io: commands.Io, text: str) -> None:
+def _say_quietly(io: Io, text: str) -> None:
     with contextlib.suppress(OSError):  # stderr is gone too: the exit code says it
         io.warn(text)
 
 
-def _dispatch(args: argparse.Namespace, io: commands.Io) -> int:
-    handler = _COMPANIONS.get(args.command)
+def _companions() -> dict[str, Callable[[argparse.Namespace, Io], int]]:
+    """The scriptable commands, imported when one runs (every command uses `commands`)."""
+    from . import commands, profile_commands
+
+    return {
+        "login": profile_commands.cmd_login,
+        "logout": profile_commands.cmd_logout,
+        "profiles": profile_commands.cmd_profiles,
+        "ls": commands.cmd_ls,
+        "status": commands.cmd_status,
+        "cancel": commands.cmd_cancel,
+        "dag": commands.cmd_dag,
+    }
+
+
+def _dispatch(args: argparse.Namespace, io: Io) -> int:
+    handler = _companions().get(args.command)
     if handler is not None:
         return handler(args, io)
     if args.command == "sandbox":
@@ -276,11 +308,3 @@ def _dispatch(args: argparse.Namespace, io: commands.Io) -> int:
     if args.command == "demo":
         return run_demo(args, io)
     return run_console(args, io)
-
-
-def run() -> None:
-    sys.exit(main())
-
-
-if __name__ == "__main__":
-    run()

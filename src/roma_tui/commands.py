@@ -384,19 +384,11 @@ def cmd_dag(args: Namespace, io: Io) -> int:
     return run_api_command(args, io, body)
 
 
-_TERMINAL_STYLES = {
-    "edge": "grey50",
-    "status-completed": "green",
-    "status-running": "cyan",
-    "status-failed": "red",
-    "status-pending": "grey70",
-    "status-unknown": "magenta",
-}
-
-
 def _print_coloured(io: Io, graph: Any, layout: Any, ascii: bool) -> None:
     from rich.console import Console
     from rich.text import Text
+
+    from .statuscolours import TERMINAL_STYLES
 
     from .dag.render import Painter
 
@@ -405,6 +397,6 @@ def _print_coloured(io: Io, graph: Any, layout: Any, ascii: bool) -> None:
     )
     console = Console(file=io.out, highlight=False, width=max(80, layout.canvas_width))
     for row in rows:
-        line = Text.assemble(*[(text, _TERMINAL_STYLES.get(style, "")) for text, style in row])
+        line = Text.assemble(*[(text, TERMINAL_STYLES.get(style, "")) for text, style in row])
         line.rstrip()
         console.print(line, soft_wrap=True)

@@ -16,18 +16,19 @@ from .sandbox import (
     new_demo_key,
     serve,
 )
+from .sandbox.server import DEFAULT_RATES
 from .settings import data_dir
 
-# The real servers' limits; the hosted demo is more generous than the hosted service's day.
-RATES = {"hosted": "1000/day", "upstream": "60/min"}
-DEMO_RATES = {"hosted": "5000/hour", "upstream": "60/min"}
+# The real servers' limits (the sandbox's own defaults); the hosted demo is more generous than
+# the hosted service's day.
+DEMO_RATES = {**DEFAULT_RATES, "hosted": "5000/hour"}
 
 
 def settings_from(
     args: Namespace, api_keys: list[str], read_only: list[str], *, demo: bool = False
 ) -> SandboxSettings:
     dialect = getattr(args, "dialect", None) or "hosted"
-    rate = getattr(args, "rate_limit", None) or (DEMO_RATES if demo else RATES)[dialect]
+    rate = getattr(args, "rate_limit", None) or (DEMO_RATES if demo else DEFAULT_RATES)[dialect]
     faults, slow_seconds = getattr(args, "faults", None) or ({}, 3.0)
     return SandboxSettings(
         db=Path(args.db) if args.db else data_dir() / "sandbox.db",

@@ -234,9 +234,9 @@ class RomaClient:
             return await self._list_upstream(params, Gathered())
         probe = {**params, "limit": str(min(limit, 100))} if limit is not None else params
         reply = await self._request("GET", "/executions", params=probe)
-        self._learn(detect_list(reply.payload))
-        page = self._parse(ExecutionPage, normalise_list(reply.payload, self._dialect), reply)
-        if self._dialect is Dialect.UPSTREAM:
+        dialect = self._learn(detect_list(reply.payload))
+        page = self._parse(ExecutionPage, normalise_list(reply.payload, dialect), reply)
+        if dialect is Dialect.UPSTREAM:
             gathered = Gathered()
             if not offset:  # the first rows of the server's order: keep them, read on from there
                 gathered.add(page)
@@ -295,10 +295,10 @@ class RomaClient:
         if self._dialect is Dialect.UPSTREAM:
             return await self._status_from_execution(execution_id)
         reply = await self._request("GET", f"/executions/{execution_id}/status")
-        self._learn(detect_status(reply.payload))
-        if self._dialect is Dialect.UPSTREAM:
+        dialect = self._learn(detect_status(reply.payload))
+        if dialect is Dialect.UPSTREAM:
             return await self._status_from_execution(execution_id)
-        return self._parse(Status, normalise_status(reply.payload, self._dialect), reply)
+        return self._parse(Status, normalise_status(reply.payload, dialect), reply)
 
     @_within_deadline
     async def cancel_execution(
@@ -362,7 +362,7 @@ class RomaClient:
         execution_id = check_execution_id(execution_id, self._dialect)
         if self._dialect is not Dialect.UPSTREAM:
             execution = await self.get_execution(execution_id)
-            if self._dialect is not Dialect.UPSTREAM:
+            if self.dialect is not Dialect.UPSTREAM:  # reading it may have shown it is upstream
                 return RunCost.model_validate(cost_from_metadata(execution.metadata, execution_id))
         reply = await self._request("GET", f"/executions/{execution_id}/costs")
         return self._parse(RunCost, cost_from_costs(reply.payload, execution_id), reply)
@@ -375,9 +375,11 @@ class RomaClient:
 
     # -- machinery ---------------------------------------------------------------------------
 
-    def _learn(self, found: Dialect | None) -> None:
+    def _learn(self, found: Dialect | None) -> Dialect:
+        """Take the dialect a response showed (unless pinned); return the one now in use."""
         if not self._pinned and found is not None:
             self._dialect = found
+        return self._dialect
 
     def _parse(self, model: type[M], payload: Any, reply: Reply) -> M:
         try:

@@ -9,16 +9,19 @@ Every function here may run in a worker thread (`await asyncio.to_thread(read_ke
 keyring behind a desktop unlock prompt can block for as long as the prompt is open, which must
 not freeze an event loop. The one shared thing, keyring's lazily chosen backend, is chosen under
 a lock.
+
+keyring itself is imported on first use: a command that gets its key from ROMA_API_KEY never
+loads it (nor the entry points it scans).
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+from typing import TYPE_CHECKING
 
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 SERVICE = "roma-tui"
 
@@ -52,6 +55,8 @@ class KeyringTimeout(KeyringUnavailable):
 
 
 def _backend() -> KeyringBackend:
+    import keyring
+
     with _backend_lock:  # keyring picks its backend on first use; once, even across threads
         return keyring.get_keyring()
 
@@ -77,13 +82,15 @@ def _locked() -> KeyringLocked:
 def read_key(profile: str) -> str | None:
     """The stored key of `profile`, or None if there is none. Raises KeyringUnavailable
     (KeyringLocked when the keyring is locked). Blocks while a keyring unlock prompt is open."""
+    from keyring import errors
+
     try:
         return _backend().get_password(SERVICE, profile)
-    except keyring.errors.NoKeyringError:
+    except errors.NoKeyringError:
         raise _no_keyring("none is installed or running on this machine") from None
-    except keyring.errors.KeyringLocked:
+    except errors.KeyringLocked:
         raise _locked() from None
-    except keyring.errors.KeyringError as exc:
+    except errors.KeyringError as exc:
         raise _no_keyring(f"{type(exc).__name__}") from None
 
 
@@ -121,27 +128,31 @@ def store_key(profile: str, api_key: str) -> str:
     name = backend_name()
     if _is_unsafe(name):
         raise _no_keyring(f"the available backend, {name}, would not keep it safely")
+    from keyring import errors
+
     try:
         _backend().set_password(SERVICE, profile, api_key)
-    except keyring.errors.NoKeyringError:
+    except errors.NoKeyringError:
         raise _no_keyring("none is installed or running on this machine") from None
-    except keyring.errors.KeyringLocked:
+    except errors.KeyringLocked:
         raise _locked() from None
-    except keyring.errors.KeyringError as exc:
+    except errors.KeyringError as exc:
         raise _no_keyring(f"storing failed: {type(exc).__name__}") from None
     return name
 
 
 def delete_key(profile: str) -> bool:
     """Remove the key; True if one was there."""
+    from keyring import errors
+
     try:
         _backend().delete_password(SERVICE, profile)
-    except keyring.errors.PasswordDeleteError:
+    except errors.PasswordDeleteError:
         return False
-    except keyring.errors.NoKeyringError:
+    except errors.NoKeyringError:
         raise _no_keyring("none is installed or running on this machine") from None
-    except keyring.errors.KeyringLocked:
+    except errors.KeyringLocked:
         raise _locked() from None
-    except keyring.errors.KeyringError as exc:
+    except errors.KeyringError as exc:
         raise _no_keyring(f"{type(exc).__name__}") from None
     return True
