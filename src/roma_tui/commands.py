@@ -388,9 +388,8 @@ def _print_coloured(io: Io, graph: Any, layout: Any, ascii: bool) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    from .statuscolours import TERMINAL_STYLES
-
     from .dag.render import Painter
+    from .statuscolours import TERMINAL_STYLES
 
     rows = Painter(graph, layout, ascii=ascii).paint(
         0, 0, layout.canvas_width, layout.canvas_height
