@@ -17,16 +17,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.notifications import SeverityLevel
+from textual.reactive import reactive
+from textual.theme import Theme
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 
 if TYPE_CHECKING:
     from .app import RomaApp
 
-from ..api import Execution, RomaError, Status
+from ..api import Execution, RomaError
 from ..monitor.failures import Failure
 from ..monitor.live import PollResult
-from ..monitor.planner import LIST, STATUS, OnScreen, PollPlan
+from ..monitor.planner import OnScreen
 from ..monitor.query import parse_filter
 from ..monitor.session import Session
 from ..monitor.store import ListQuery
@@ -36,56 +38,61 @@ from .budget_bar import BudgetBar, budget_line
 from .cells import COLUMNS, SERVER_SORT, row_cells, sort_value
 from .executions_table import ExecutionsTable
 from .flash import FlashLine
-from .help import HelpScreen, binding_rows
-from .new_run import NewRun
+from .help import COMMAND_PALETTE, MAIN_HELP, PALETTE_HELP, HelpScreen, binding_rows, keys_of
 from .run_actions import RunActions
 from .status_pane import StatusPane, describe
 
 log = logging.getLogger(__name__)
 QUICK_STATUS = {"1": None, "2": "running", "3": "completed", "4": "failed", "5": "cancelled"}
-SORTABLE = [key for key, _ in COLUMNS if key != "mark"]
+SORTABLE = [column.key for column in COLUMNS if column.key != "mark"]
 PAGE_AHEAD = 5  # rows from the end at which the next page loads
 
 
 class MainScreen(RunActions):
+    # Each binding has an id: `[keymap]` in config.toml remaps it ("main.cancel" = "x").
     BINDINGS = [
-        Binding("slash", "focus_filter", "Filter"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("s", "cycle_sort", "Sort"),
-        Binding("S", "reverse_sort", "Reverse sort", show=False),
+        Binding("slash", "focus_filter", "Filter", id="main.filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="main.clear_filter"),
+        Binding("s", "cycle_sort", "Sort", id="main.sort"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False, id="main.reverse_sort"),
         *[
-            Binding(k, f"quick_status('{k}')", f"Show {v or 'all'}", show=False)
+            Binding(
+                k,
+                f"quick_status('{k}')",
+                f"Show {v or 'all'}",
+                show=False,
+                id=f"main.show_{v or 'all'}",
+            )
             for k, v in QUICK_STATUS.items()
         ],
-        Binding("space", "mark", "Mark", show=False),
-        Binding("c", "cancel", "Cancel"),
-        Binding("C", "cancel_marked", "Cancel marked", show=False),
-        Binding("n", "new", "New"),
-        Binding("enter", "view", "Whole result", show=False),
-        Binding("d", "dag", "DAG"),
-        Binding("L", "action_log", "Action log", show=False),
-        Binding("p", "toggle_pane", "Pane", show=False),
-        Binding("ctrl+r", "refresh", "Refresh"),
-        Binding("question_mark", "help", "Help"),
-        Binding("q", "app.quit", "Quit"),
+        Binding("space", "mark", "Mark", show=False, id="main.mark"),
+        Binding("c", "cancel", "Cancel", id="main.cancel"),
+        Binding("C", "cancel_marked", "Cancel marked", show=False, id="main.cancel_marked"),
+        Binding("n", "new", "New", id="main.new"),
+        Binding("enter", "view", "Whole result", show=False, id="main.view"),
+        Binding("d", "dag", "DAG", id="main.dag"),
+        Binding("L", "action_log", "Action log", show=False, id="main.action_log"),
+        Binding("p", "toggle_pane", "Pane", show=False, id="main.pane"),
+        Binding("ctrl+r", "refresh", "Refresh", id="main.refresh"),
+        Binding("question_mark", "help", "Help", id="main.help"),
+        Binding("q", "app.quit", "Quit", id="main.quit"),
     ]
+    # Hides create and cancel; flipping it (command palette) repaints the footer and the bar.
+    read_only: reactive[bool] = reactive(False, init=False)
 
     def __init__(self, session: Session, *, read_only: bool, ascii: bool, bell: bool) -> None:
         super().__init__()
         self.session = session
-        self.read_only = read_only
+        self.set_reactive(MainScreen.read_only, read_only)
         self.ascii = ascii
         self.bell = bell
         self.sort_column, self.sort_desc = "created", True
         self.filter = parse_filter("")
-        self.marked: set[str] = set()
-        self.watched: set[str] = set()  # runs the user created or looked at: toast when done
         self.last_error: str | None = None
         self._poll_timer: Timer | None = None
         self._focus_timer: Timer | None = None
         self._paging = False
         self._painted_minute = -1
-        self.unsent: NewRun | None = None  # a new run that failed to be created
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -109,7 +116,15 @@ class MainScreen(RunActions):
     def on_mount(self) -> None:
         self.table.focus()
         self.set_interval(1.0, self.tick)
+        self.app.theme_changed_signal.subscribe(self, self.theme_changed)
         self.poll(manual=True)
+
+    def watch_read_only(self) -> None:
+        self.refresh_bindings()
+        self.render_budget()
+
+    def theme_changed(self, _theme: Theme) -> None:
+        self.render_rows()  # rows are painted with the new theme's palette
 
     async def on_unmount(self) -> None:
         await self.session.close()
@@ -127,10 +142,6 @@ class MainScreen(RunActions):
     @property
     def palette(self) -> dict[str, str]:
         return self.roma.palette
-
-    @property
-    def statuses(self) -> dict[str, Status]:
-        return self.session.store.statuses
 
     def clock(self) -> float:
         return self.roma.clock()
@@ -154,19 +165,16 @@ class MainScreen(RunActions):
 
     def row_cells_for(self, execution_id: str) -> tuple[Text, ...]:
         """The table asks this for the rows it is about to paint (only those)."""
-        execution = self.session.store.get(execution_id)
+        store = self.session.store
+        execution = store.get(execution_id)
         if execution is None:
             return tuple(Text("") for _ in COLUMNS)
-        return self.cells_for(execution)
-
-    def cells_for(self, execution: Execution) -> tuple[Text, ...]:
-        status = self.statuses.get(execution.execution_id)
         return row_cells(
             execution,
-            marked=execution.execution_id in self.marked,
+            marked=self.session.selection.is_marked(execution_id),
             palette=self.palette,
             runaway_s=self.runaway_seconds,
-            progress=status.progress if status else None,
+            progress=store.progress(execution_id),
             ascii=self.ascii,
             now=self.now(),
         )
@@ -176,24 +184,22 @@ class MainScreen(RunActions):
         return self.session.connection.profile.runaway_minutes * 60
 
     def render_rows(self) -> None:
-        rows = [e for e in self.session.store.rows() if self.filter.matches(e)]
+        store = self.session.store
+        rows = [e for e in store.rows() if self.filter.matches(e)]
         if self.sort_column not in SERVER_SORT:
             rows.sort(
-                key=lambda e: sort_value(e, self.sort_column, self._progress(e.execution_id)),
+                key=lambda e: sort_value(e, self.sort_column, store.progress(e.execution_id)),
                 reverse=self.sort_desc,
             )
         self.table.show([e.execution_id for e in rows])
         self.render_status()
         self.render_budget()
 
-    def _progress(self, execution_id: str) -> float | None:
-        status = self.statuses.get(execution_id)
-        return status.progress if status else None
-
     def render_status(self) -> None:
         current = self.current()
-        status = self.statuses.get(current.execution_id) if current else None
-        dag = self.session.store.dag_of(current.execution_id) if current else None
+        store = self.session.store
+        status = store.statuses.get(current.execution_id) if current else None
+        dag = store.dag_of(current.execution_id) if current else None
         working_on = dag.running_goals() if dag is not None else None
         self.query_one(StatusPane).show(
             describe(
@@ -266,21 +272,14 @@ class MainScreen(RunActions):
     async def _poll_once(self, manual: bool) -> None:
         screen = self.on_screen()
         planner = self.session.planner
-        if manual:
-            if not planner.user_may_spend():
-                reset = planner.view().reset_at
-                when = f" at {reset.astimezone().strftime('%H:%M')}" if reset else ""
-                self.flash(f"The rate limit is spent until the reset{when}; showing the last data.")
-                return
-            planner.resume()  # the user asked: a stopped poll (refused key) tries once more
-            fetch = (LIST, STATUS) if screen.focused_running else (LIST,)
-            plan = PollPlan(fetch, self.clock(), "manual")
-        else:
-            plan = planner.plan(screen)
-            if not plan.fetch:
-                return
-        result = await self.session.monitor.poll(plan, screen)
-        self.apply(result)
+        plan = planner.user_plan(screen) if manual else planner.plan(screen)
+        if plan is None:
+            reset = planner.view().reset_at
+            when = f" at {reset.astimezone().strftime('%H:%M')}" if reset else ""
+            self.flash(f"The rate limit is spent until the reset{when}; showing the last data.")
+            return
+        if plan.fetch:
+            self.apply(await self.session.monitor.poll(plan, screen))
 
     def apply(self, result: PollResult) -> None:
         if result.failure is not None:
@@ -305,7 +304,7 @@ class MainScreen(RunActions):
 
     def announce_finished(self, execution_id: str) -> None:
         execution = self.session.store.get(execution_id)
-        if execution is None or execution_id not in self.watched:
+        if execution is None or not self.session.selection.is_watched(execution_id):
             return
         severity: SeverityLevel = "information" if execution.status == "completed" else "error"
         self.app.notify(
@@ -334,7 +333,7 @@ class MainScreen(RunActions):
         current = self.current()
         if current is None:
             return
-        self.watched.add(current.execution_id)
+        self.session.selection.watch(current.execution_id)
         if not current.is_finished and self.session.planner.may_spend_now(user=False):
             self.fetch_status(current.execution_id)
             self.schedule_poll()  # the focused run's status joins the next poll
@@ -452,16 +451,7 @@ class MainScreen(RunActions):
         self.poll(manual=True)
 
     def action_help(self) -> None:
-        rows = binding_rows(self.BINDINGS, list(self.app.BINDINGS))
-        rows.append(("ctrl+p", "Command palette: profiles, themes, jump to a run, read-only"))
-        self.app.push_screen(
-            HelpScreen(
-                rows,
-                extra=(
-                    "Filter terms: status:running|completed|failed|cancelled, profile:NAME, "
-                    "since:30m|2h|7d, after:DATE, before:DATE; "
-                    "other words match id, goal and profile.\n"
-                    "Rows marked ⚠ runaway have run longer than the profile's runaway_minutes."
-                ),
-            )
-        )
+        keymap = self.roma.keymap
+        rows = binding_rows(self.BINDINGS, self.app.BINDINGS, keymap=keymap)
+        rows.append((keys_of(COMMAND_PALETTE, keymap), PALETTE_HELP))
+        self.app.push_screen(HelpScreen(rows, extra=MAIN_HELP))

@@ -22,7 +22,7 @@ from .status_pane import whole_text
 from .viewer import TextViewer
 
 if TYPE_CHECKING:
-    from ..api import Execution, Status
+    from ..api import Execution
     from ..monitor.session import Session
     from .executions_table import ExecutionsTable
 
@@ -34,28 +34,25 @@ class RunActions(Screen[None]):
 
     if TYPE_CHECKING:
         session: Session
-        marked: set[str]
-        watched: set[str]
-        unsent: NewRun | None
         ascii: bool
 
         @property
         def table(self) -> ExecutionsTable: ...
         @property
         def palette(self) -> dict[str, str]: ...
-        @property
-        def statuses(self) -> dict[str, Status]: ...
         def current(self) -> Execution | None: ...
         def render_rows(self) -> None: ...
         def schedule_poll(self) -> None: ...
         def apply_filter(self, text: str) -> None: ...
         def poll(self, manual: bool = False) -> object: ...
 
+    unsent: NewRun | None = None  # a new run that failed to be created: `n` offers it again
+
     def action_mark(self) -> None:
         current = self.current()
         if current is None:
             return
-        self.marked ^= {current.execution_id}
+        self.session.selection.toggle_mark(current.execution_id)
         self.table.move_cursor(row=self.table.cursor_row + 1)  # repaints the mark too
 
     def action_cancel(self) -> None:
@@ -93,7 +90,8 @@ class RunActions(Screen[None]):
 
     def action_cancel_marked(self) -> None:
         store = self.session.store
-        runs = [run for i in sorted(self.marked) if (run := store.get(i)) is not None]
+        marked = self.session.selection.marked
+        runs = [run for i in marked if (run := store.get(i)) is not None]
         if not runs:
             self.app.notify("No marked runs: mark them with space first.")
             return
@@ -110,7 +108,7 @@ class RunActions(Screen[None]):
         outcomes = await cancel_runs(session.client, ids, session.actions)
         for outcome in outcomes:
             log.info("cancel %s: %s", outcome.execution_id, outcome.outcome)
-            self.marked.discard(outcome.execution_id)
+        session.selection.unmark(o.execution_id for o in outcomes)
         # "cancel refused: ... (request ...)": never readable as the run's own state.
         lines = [f"{o.execution_id}: {o.summary()}" for o in outcomes]
         self.app.notify(
@@ -150,7 +148,7 @@ class RunActions(Screen[None]):
             session.client.last_request_id,
             session.connection.base_url,
         )
-        self.watched.add(execution.execution_id)
+        session.selection.watch(execution.execution_id)
         self.render_rows()
         self.schedule_poll()  # something runs now: an idle poll plan is out of date
         self.table.keep_cursor_on(execution.execution_id)
@@ -160,7 +158,7 @@ class RunActions(Screen[None]):
         current = self.current()
         if current is None:
             return
-        text = whole_text(current, self.statuses.get(current.execution_id))
+        text = whole_text(current, self.session.store.statuses.get(current.execution_id))
         self.app.push_screen(TextViewer(current.execution_id, text))
 
     def action_dag(self) -> None:

@@ -19,6 +19,7 @@ from ..api import Execution, Status
 from ..presentation import clock, duration, relative, run_seconds, status_glyph
 from ..safetext import clean, one_line, shorten
 from .cells import is_runaway, status_style
+from .modal import tcss
 
 PANE_TEXT_LIMIT = 20_000  # characters of result/error shown in the pane; the viewer shows all
 BAR_WIDTH = 24
@@ -168,10 +169,7 @@ def whole_text(execution: Execution | None, status: Status | None) -> str:
 
 
 class StatusPane(VerticalScroll):
-    DEFAULT_CSS = """
-    StatusPane { border-top: solid $panel; padding: 0 1; }
-    StatusPane > Static { width: 100%; }
-    """
+    DEFAULT_CSS = tcss("status_pane.tcss")
 
     def compose(self):
         yield Static(Text("No execution selected.", style="dim"), id="status-body")
