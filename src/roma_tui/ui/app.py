@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -61,7 +62,8 @@ KEYED = (
 
 class RomaApp(App[None]):
     TITLE = "roma-tui"
-    CSS_PATH = "app.tcss"
+    # Absolute: Textual reads a relative CSS_PATH beside the module of a subclass.
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     BINDINGS = [COMMAND_PALETTE]
     COMMANDS = App.COMMANDS | {ExecutionsProvider}
 
