@@ -8,15 +8,12 @@ skipped while a modal is open.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.theme import Theme
 from textual.timer import Timer
@@ -32,15 +29,13 @@ from ..monitor.planner import OnScreen
 from ..monitor.query import parse_filter
 from ..monitor.session import Session
 from ..monitor.store import ListQuery
-from ..safetext import one_line
-from .action_log_screen import ActionLogScreen
-from .budget_bar import BudgetBar, budget_line
-from .cells import COLUMNS, SERVER_SORT, row_cells, sort_value
+from .budget_bar import BudgetBar
+from .cells import COLUMNS, SERVER_SORT, sort_value
 from .executions_table import ExecutionsTable
 from .flash import FlashLine
-from .help import COMMAND_PALETTE, MAIN_HELP, PALETTE_HELP, HelpScreen, binding_rows, keys_of
+from .main_paint import MainPaint
 from .run_actions import RunActions
-from .status_pane import StatusPane, describe
+from .status_pane import StatusPane
 
 log = logging.getLogger(__name__)
 QUICK_STATUS = {"1": None, "2": "running", "3": "completed", "4": "failed", "5": "cancelled"}
@@ -72,7 +67,8 @@ class MainScreen(RunActions):
         Binding("enter", "view", "Whole result", show=False, id="main.view"),
         Binding("d", "dag", "DAG", id="main.dag"),
         Binding("L", "action_log", "Action log", show=False, id="main.action_log"),
-        Binding("p", "toggle_pane", "Pane", show=False, id="main.pane"),
+        # Hides or shows the status pane (small terminals: more rows for the table).
+        Binding("p", "app.toggle_class('#status', '-hidden')", "Pane", show=False, id="main.pane"),
         Binding("ctrl+r", "refresh", "Refresh", id="main.refresh"),
         Binding("question_mark", "help", "Help", id="main.help"),
         Binding("q", "app.quit", "Quit", id="main.quit"),
@@ -83,6 +79,9 @@ class MainScreen(RunActions):
     def __init__(self, session: Session, *, read_only: bool, ascii: bool, bell: bool) -> None:
         super().__init__()
         self.session = session
+        self.paint = MainPaint(
+            session, ascii=ascii, palette=lambda: self.palette, clock=lambda: self.clock()
+        )
         self.set_reactive(MainScreen.read_only, read_only)
         self.ascii = ascii
         self.bell = bell
@@ -103,7 +102,7 @@ class MainScreen(RunActions):
             id="filter",
         )
         with Vertical(id="panes"):
-            yield ExecutionsTable(self.row_cells_for, id="executions")
+            yield ExecutionsTable(self.paint.cells, id="executions")
             yield StatusPane(id="status")
         yield FlashLine(id="flash")
         yield BudgetBar(id="budget")
@@ -160,29 +159,6 @@ class MainScreen(RunActions):
             any_running=bool(store.running_ids()),
         )
 
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.clock(), tz=UTC)
-
-    def row_cells_for(self, execution_id: str) -> tuple[Text, ...]:
-        """The table asks this for the rows it is about to paint (only those)."""
-        store = self.session.store
-        execution = store.get(execution_id)
-        if execution is None:
-            return tuple(Text("") for _ in COLUMNS)
-        return row_cells(
-            execution,
-            marked=self.session.selection.is_marked(execution_id),
-            palette=self.palette,
-            runaway_s=self.runaway_seconds,
-            progress=store.progress(execution_id),
-            ascii=self.ascii,
-            now=self.now(),
-        )
-
-    @property
-    def runaway_seconds(self) -> float:
-        return self.session.connection.profile.runaway_minutes * 60
-
     def render_rows(self) -> None:
         store = self.session.store
         rows = [e for e in store.rows() if self.filter.matches(e)]
@@ -196,35 +172,11 @@ class MainScreen(RunActions):
         self.render_budget()
 
     def render_status(self) -> None:
-        current = self.current()
-        store = self.session.store
-        status = store.statuses.get(current.execution_id) if current else None
-        dag = store.dag_of(current.execution_id) if current else None
-        working_on = dag.running_goals() if dag is not None else None
-        self.query_one(StatusPane).show(
-            describe(
-                current,
-                status,
-                palette=self.palette,
-                runaway_s=self.runaway_seconds,
-                ascii=self.ascii,
-                now=self.now(),
-                working_on=working_on if current and not current.is_finished else None,
-            )
-        )
+        self.query_one(StatusPane).show(self.paint.status(self.current()))
 
     def render_budget(self) -> None:
-        connection = self.session.connection
         self.query_one(BudgetBar).update(
-            budget_line(
-                profile=connection.profile.name,
-                url=connection.base_url,
-                view=self.session.planner.view(),
-                error=self.last_error,
-                read_only=self.read_only,
-                palette=self.palette,
-                now=self.clock(),
-            )
+            self.paint.budget(error=self.last_error, read_only=self.read_only)
         )
 
     def tick(self) -> None:
@@ -302,19 +254,6 @@ class MainScreen(RunActions):
     def flash(self, message: str) -> None:
         self.query_one(FlashLine).say(message, style=self.palette.get("error", "red"))
 
-    def announce_finished(self, execution_id: str) -> None:
-        execution = self.session.store.get(execution_id)
-        if execution is None or not self.session.selection.is_watched(execution_id):
-            return
-        severity: SeverityLevel = "information" if execution.status == "completed" else "error"
-        self.app.notify(
-            f"{execution_id}: {one_line(execution.initial_goal, 50)}",
-            title=f"Run {execution.status.value}",
-            severity=severity,
-        )
-        if self.bell:
-            self.app.bell()
-
     # -- cursor, paging, focus -----------------------------------------------------------------
 
     @on(ExecutionsTable.Highlighted)
@@ -365,10 +304,6 @@ class MainScreen(RunActions):
         finally:
             self._paging = False
         self.render_rows()
-
-    @on(ExecutionsTable.Selected)
-    def row_selected(self) -> None:
-        self.action_view()
 
     # -- filter and sort -----------------------------------------------------------------------
 
@@ -439,19 +374,5 @@ class MainScreen(RunActions):
             self.poll(manual=True)
         self.render_rows()
 
-    def action_toggle_pane(self) -> None:
-        """Hide or show the status pane (small terminals: more rows for the table)."""
-        self.query_one(StatusPane).toggle_class("-hidden")
-
-    def action_action_log(self) -> None:
-        actions = self.session.actions
-        self.app.push_screen(ActionLogScreen(actions.recent(), str(actions.path)))
-
     def action_refresh(self) -> None:
         self.poll(manual=True)
-
-    def action_help(self) -> None:
-        keymap = self.roma.keymap
-        rows = binding_rows(self.BINDINGS, self.app.BINDINGS, keymap=keymap)
-        rows.append((keys_of(COMMAND_PALETTE, keymap), PALETTE_HELP))
-        self.app.push_screen(HelpScreen(rows, extra=MAIN_HELP))

@@ -1,4 +1,5 @@
-"""The console's actions on runs: mark, cancel (one or many), create, view, DAG, jump.
+"""The console's actions on runs (mark, cancel one or many, create, view, DAG, jump, say
+when a watched run ends) and the screens its keys open (help, action log).
 
 A mixin of MainScreen (it uses the screen's session, table and rendering); kept apart so the
 screen module stays about layout, polling, filter and sort.
@@ -9,14 +10,19 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import on, work
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input
 
 from ..api import Dialect, RomaError
 from ..monitor.cancelling import cancel_runs
+from ..safetext import one_line
+from .action_log_screen import ActionLogScreen
 from .confirm import ConfirmCancel
 from .dag_screen import DagScreen
+from .executions_table import ExecutionsTable
+from .help import COMMAND_PALETTE, MAIN_HELP, PALETTE_HELP, HelpScreen, binding_rows, keys_of
 from .new_run import NewExecutionForm, NewRun
 from .status_pane import whole_text
 from .viewer import TextViewer
@@ -24,7 +30,7 @@ from .viewer import TextViewer
 if TYPE_CHECKING:
     from ..api import Execution
     from ..monitor.session import Session
-    from .executions_table import ExecutionsTable
+    from .app import RomaApp
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +41,10 @@ class RunActions(Screen[None]):
     if TYPE_CHECKING:
         session: Session
         ascii: bool
+        bell: bool
 
+        @property
+        def roma(self) -> RomaApp: ...
         @property
         def table(self) -> ExecutionsTable: ...
         @property
@@ -154,6 +163,20 @@ class RunActions(Screen[None]):
         self.table.keep_cursor_on(execution.execution_id)
         self.app.notify(f"{execution.execution_id} started", title="New run")
 
+    def announce_finished(self, execution_id: str) -> None:
+        execution = self.session.store.get(execution_id)
+        if execution is None or not self.session.selection.is_watched(execution_id):
+            return
+        severity: SeverityLevel = "information" if execution.status == "completed" else "error"
+        self.app.notify(
+            f"{execution_id}: {one_line(execution.initial_goal, 50)}",
+            title=f"Run {execution.status.value}",
+            severity=severity,
+        )
+        if self.bell:
+            self.app.bell()
+
+    @on(ExecutionsTable.Selected)
     def action_view(self) -> None:
         current = self.current()
         if current is None:
@@ -185,3 +208,15 @@ class RunActions(Screen[None]):
         self.render_rows()
         self.table.keep_cursor_on(execution_id)
         self.table.focus()
+
+    # -- the screens the keys open ------------------------------------------------------------
+
+    def action_action_log(self) -> None:
+        actions = self.session.actions
+        self.app.push_screen(ActionLogScreen(actions.recent(), str(actions.path)))
+
+    def action_help(self) -> None:
+        keymap = self.roma.keymap
+        rows = binding_rows(self.BINDINGS, self.app.BINDINGS, keymap=keymap)
+        rows.append((keys_of(COMMAND_PALETTE, keymap), PALETTE_HELP))
+        self.app.push_screen(HelpScreen(rows, extra=MAIN_HELP))
