@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -170,11 +171,10 @@ def whole_text(execution: Execution | None, status: Status | None) -> str:
 
 class StatusPane(VerticalScroll):
     DEFAULT_CSS = tcss("status_pane.tcss")
+    _shown: Text | None = None  # what the body shows now
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         yield Static(Text("No execution selected.", style="dim"), id="status-body")
-
-    _shown: Text | None = None
 
     def show(self, text: Text) -> None:
         if text != self._shown:  # a tick that changes nothing repaints nothing
