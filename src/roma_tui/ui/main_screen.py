@@ -22,7 +22,7 @@ from textual.widgets import Footer, Input
 if TYPE_CHECKING:
     from .app import RomaApp
 
-from ..api import Execution, RomaError
+from ..api import Execution
 from ..monitor.failures import Failure
 from ..monitor.live import PollResult
 from ..monitor.planner import OnScreen
@@ -254,7 +254,7 @@ class MainScreen(RunActions):
     def flash(self, message: str) -> None:
         self.query_one(FlashLine).say(message, style=self.palette.get("error", "red"))
 
-    # -- cursor, paging, focus -----------------------------------------------------------------
+    # -- cursor and paging ---------------------------------------------------------------------
 
     @on(ExecutionsTable.Highlighted)
     def row_highlighted(self, event: ExecutionsTable.Highlighted) -> None:
@@ -268,41 +268,19 @@ class MainScreen(RunActions):
             self._focus_timer.stop()
         self._focus_timer = self.set_timer(0.4, self.focus_settled)  # debounce: keys repeat
 
-    def focus_settled(self) -> None:
-        current = self.current()
-        if current is None:
-            return
-        self.session.selection.watch(current.execution_id)
-        if not current.is_finished and self.session.planner.may_spend_now(user=False):
-            self.fetch_status(current.execution_id)
-            self.schedule_poll()  # the focused run's status joins the next poll
-
-    @work(group="focus", exclusive=True, exit_on_error=False)
-    async def fetch_status(self, execution_id: str) -> None:
-        row = self.session.store.get(execution_id)
-        was_running = row is not None and not row.is_finished
-        try:
-            status, _ = await self.session.monitor.open(execution_id, with_dag=False)
-        except (RomaError, OSError) as error:
-            self.note_failure(self.session.monitor.note_failure(error))
-            return
-        if was_running and status.is_finished:
-            self.announce_finished(execution_id)  # this fetch, not a poll, saw it end
-        self.render_rows()
-
     @work(group="paging", exclusive=True, exit_on_error=False)
     async def load_more(self) -> None:
         if not self.session.store.has_more:
             return
         self._paging = True
         try:
-            await self.session.monitor.load_more()
-        except (RomaError, OSError) as error:
-            # Said once in the flash line; the planner's backoff keeps paging from looping.
-            self.note_failure(self.session.monitor.note_failure(error))
-            return
+            result = await self.session.monitor.next_page()
         finally:
             self._paging = False
+        if result.failure is not None:
+            # Said once in the flash line; the planner's backoff keeps paging from looping.
+            self.note_failure(result.failure)
+            return
         self.render_rows()
 
     # -- filter and sort -----------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The console's actions on runs (mark, cancel one or many, create, view, DAG, jump, say
-when a watched run ends) and the screens its keys open (help, action log).
+when a watched run ends, the status of the run looked at) and the screens its keys open.
 
 A mixin of MainScreen (it uses the screen's session, table and rendering); kept apart so the
 screen module stays about layout, polling, filter and sort.
@@ -29,6 +29,7 @@ from .viewer import TextViewer
 
 if TYPE_CHECKING:
     from ..api import Execution
+    from ..monitor.failures import Failure
     from ..monitor.session import Session
     from .app import RomaApp
 
@@ -52,6 +53,7 @@ class RunActions(Screen[None]):
         def current(self) -> Execution | None: ...
         def render_rows(self) -> None: ...
         def schedule_poll(self) -> None: ...
+        def note_failure(self, failure: Failure) -> None: ...
         def apply_filter(self, text: str) -> None: ...
         def poll(self, manual: bool = False) -> object: ...
 
@@ -162,6 +164,27 @@ class RunActions(Screen[None]):
         self.schedule_poll()  # something runs now: an idle poll plan is out of date
         self.table.keep_cursor_on(execution.execution_id)
         self.app.notify(f"{execution.execution_id} started", title="New run")
+
+    # -- the run the user looks at ------------------------------------------------------------
+
+    def focus_settled(self) -> None:
+        current = self.current()
+        if current is None:
+            return
+        self.session.selection.watch(current.execution_id)
+        if not current.is_finished and self.session.planner.may_spend_now(user=False):
+            self.fetch_status(current.execution_id)
+            self.schedule_poll()  # the focused run's status joins the next poll
+
+    @work(group="focus", exclusive=True, exit_on_error=False)
+    async def fetch_status(self, execution_id: str) -> None:
+        result = await self.session.monitor.focus(execution_id)
+        if result.failure is not None:
+            self.note_failure(result.failure)
+            return
+        for finished in result.changes.finished:
+            self.announce_finished(finished)
+        self.render_rows()
 
     def announce_finished(self, execution_id: str) -> None:
         execution = self.session.store.get(execution_id)
