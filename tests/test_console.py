@@ -131,7 +131,7 @@ async def test_bulk_cancel_of_marked_runs(start_sandbox):
         await until(pilot, lambda: len(shown(app)) == 3)
         table(app).move_cursor(row=0)
         await pilot.press("space", "space")
-        assert len(app.main_screen.marked) == 2
+        assert len(app.main_screen.session.selection.marked) == 2
         await pilot.press("C")
         assert isinstance(app.screen, ConfirmCancel) and len(app.screen.executions) == 2
         await pilot.press("y")

@@ -124,7 +124,9 @@ async def test_the_pane_shows_the_latest_state_when_the_run_ends_elsewhere(start
         await until(pilot, lambda: len(shown(app)) >= 4)
         screen = app.main_screen
         run_id = screen.table.current_id
-        await until(pilot, lambda: run_id in screen.statuses)  # a running status with a step
+        await until(
+            pilot, lambda: run_id in screen.session.store.statuses
+        )  # a running status with a step
         await pilot.press("down")
         await until(pilot, lambda: screen.session.store.get(run_id).is_finished, timeout=20)
         await pilot.press("g")

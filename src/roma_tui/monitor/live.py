@@ -132,6 +132,30 @@ class LiveMonitor:
         self.planner.observe(self.client.rate_limit)
         return self.store.apply_page(page, self.store.loaded)
 
+    async def next_page(self) -> PollResult:
+        """`load_more` for the console: a failure is returned (and backs off), never raised."""
+        result = PollResult()
+        try:
+            result.changes = await self.load_more()
+        except (RomaError, OSError) as error:
+            result.failure = self.note_failure(error)
+        return result
+
+    async def focus(self, execution_id: str) -> PollResult:
+        """The status of the run the cursor settled on, now. A failure is returned, never
+        raised; `changes.finished` names the run when this fetch, not a poll, saw it end."""
+        result = PollResult()
+        row = self.store.get(execution_id)
+        was_running = row is not None and not row.is_finished
+        try:
+            status, _ = await self.open(execution_id, with_dag=False)
+        except (RomaError, OSError) as error:
+            result.failure = self.note_failure(error)
+            return result
+        if was_running and status.is_finished:
+            result.changes.finished.append(execution_id)
+        return result
+
     async def open(self, execution_id: str, *, with_dag: bool) -> tuple[Status, Dag | None]:
         """A run's status (and DAG): from the disk cache when it is finished, else fetched."""
         # Cache files can be megabytes (a big DAG): read and write them off the event loop.

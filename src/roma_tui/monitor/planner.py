@@ -195,6 +195,15 @@ class PollPlanner:
 
     # -- the plan ------------------------------------------------------------------------------
 
+    def user_plan(self, screen: OnScreen) -> PollPlan | None:
+        """A refresh the user asked for, now; None while the budget is spent. It resumes a
+        stopped poll: after a refused key, the user's refresh tries once more."""
+        if not self.user_may_spend():
+            return None
+        self.resume()
+        fetch = (LIST, STATUS) if screen.focused_running else (LIST,)
+        return PollPlan(fetch, self.clock(), "manual")
+
     def plan(self, screen: OnScreen) -> PollPlan:
         now = self.clock()
         fetch: list[str] = [LIST] if screen.list_visible else []

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -17,6 +17,7 @@ from .action_log import ActionLog
 from .cache import FinishedCache
 from .live import LiveMonitor
 from .planner import PollPlanner
+from .selection import Selection
 from .store import ExecutionStore
 
 
@@ -28,6 +29,7 @@ class Session:
     planner: PollPlanner
     monitor: LiveMonitor
     actions: ActionLog
+    selection: Selection = field(default_factory=Selection)  # marked and watched runs
 
     @classmethod
     def open(

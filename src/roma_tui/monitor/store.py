@@ -213,6 +213,11 @@ class ExecutionStore:
             update["result"] = status.result
         return self.apply_execution(row.model_copy(update=update))
 
+    def progress(self, execution_id: str) -> float | None:
+        """The percentage its last Status said, or None (unknown, never 0)."""
+        status = self.statuses.get(execution_id)
+        return status.progress if status else None
+
     def show_dag(self, execution_id: str, dag: Dag) -> None:
         self.focused_dag, self.focused_dag_id = dag, execution_id
 

@@ -75,6 +75,9 @@ class Config:
     path: Path
     active_profile: str | None = None
     profiles: dict[str, Profile] = field(default_factory=dict)
+    # `[keymap]`: binding id -> keys ("main.cancel" = "x,ctrl+k"); the console checks the ids.
+    keymap: dict[str, str] = field(default_factory=dict)
+    keymap_problems: list[str] = field(default_factory=list)  # entries skipped, and why
 
     def profile(self, name: str | None = None) -> Profile | None:
         name = name or self.active_profile
@@ -132,7 +135,33 @@ def load_config(path: Path | None = None) -> Config:
     profiles = {}
     for name, table in tables.items():
         profiles[name] = _profile_from_table(path, text, name, table)
-    return Config(path=path, active_profile=active, profiles=profiles)
+    keymap, problems = _keymap_from(path, text, raw.get("keymap", {}))
+    return Config(
+        path=path,
+        active_profile=active,
+        profiles=profiles,
+        keymap=keymap,
+        keymap_problems=problems,
+    )
+
+
+def _keymap_from(path: Path, text: str, table: object) -> tuple[dict[str, str], list[str]]:
+    """The `[keymap]` entries that are text; a bad entry is reported and skipped, never fatal
+    (a typo in a key must not keep the console from starting)."""
+    if not isinstance(table, dict):
+        return {}, [f"{path}, line {_line_of(text, 'keymap') or '?'}: [keymap] must be a table."]
+    keymap: dict[str, str] = {}
+    problems = []
+    for binding_id, keys in table.items():
+        if isinstance(keys, str) and keys.strip():
+            keymap[binding_id] = keys
+        else:
+            line = _line_of(text, binding_id) or "?"
+            problems.append(
+                f"{path}, line {line}: [keymap] {binding_id!r} must be keys as text, "
+                'e.g. "x" or "x,ctrl+k".'
+            )
+    return keymap, problems
 
 
 def _profile_from_table(path: Path, text: str, name: str, table: Any) -> Profile:

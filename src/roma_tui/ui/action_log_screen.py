@@ -6,27 +6,23 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from ..monitor.action_log import LoggedAction
 from ..safetext import one_line
+from .modal import RomaModal, tcss
 
 
-class ActionLogScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    ActionLogScreen { align: center middle; }
-    ActionLogScreen > Vertical { width: 95%; height: 85%; border: thick $primary;
-        background: $surface; }
-    """
-    BINDINGS = [Binding("escape,q", "close", "Close")]
+class ActionLogScreen(RomaModal[None]):
+    DEFAULT_CSS = tcss("action_log_screen.tcss")
+    BINDINGS = [Binding("escape,q", "close", "Close", id="action_log.close")]
 
     def __init__(self, entries: list[LoggedAction], path: str) -> None:
         super().__init__()
         self.entries, self.path = entries, path
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(classes="dialog"):
             yield Static(
                 f" Actions sent from this machine ({self.path}) · esc closes", markup=False
             )

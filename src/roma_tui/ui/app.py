@@ -7,15 +7,16 @@ the app replaces to switch profile.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import httpx
 from rich.color import Color, ColorParseError
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -29,24 +30,41 @@ from ..settings import (
     resolve_connection,
     set_preference,
 )
+from .action_log_screen import ActionLogScreen
+from .confirm import ConfirmCancel
 from .connect import Connected, ConnectScreen
+from .dag_screen import DagScreen
+from .dag_view import DagView
+from .executions_table import ExecutionsTable
+from .help import COMMAND_PALETTE, HelpScreen
+from .keys import binding_ids, check_keymap
 from .main_screen import MainScreen
+from .new_run import NewExecutionForm
 from .palette import ExecutionsProvider
 from .themes import STATUS_DEFAULTS, load_themes
+from .viewer import TextViewer
+
+log = logging.getLogger(__name__)
+# Whatever holds bindings: `[keymap]` may name any of their ids.
+KEYED = (
+    MainScreen,
+    ExecutionsTable,
+    ConfirmCancel,
+    NewExecutionForm,
+    TextViewer,
+    HelpScreen,
+    ActionLogScreen,
+    ConnectScreen,
+    DagScreen,
+    DagView,
+)
 
 
 class RomaApp(App[None]):
     TITLE = "roma-tui"
-    CSS = """
-    #filter { height: 3; border: tall $panel; }
-    #panes { height: 1fr; }
-    #executions { height: 1fr; }
-    /* The pane gives way on small terminals: at 80x24 the table keeps most of the rows. */
-    #status { height: 40%; max-height: 16; min-height: 4; }
-    #status.-hidden { display: none; }
-    .title { text-style: bold; margin-bottom: 1; }
-    """
-    BINDINGS = [Binding("ctrl+p", "command_palette", "Commands")]
+    # Absolute: Textual reads a relative CSS_PATH beside the module of a subclass.
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    BINDINGS = [COMMAND_PALETTE]
     COMMANDS = App.COMMANDS | {ExecutionsProvider}
 
     def __init__(
@@ -76,6 +94,7 @@ class RomaApp(App[None]):
         self.main_screen: MainScreen | None = None
         self.connect_screen: ConnectScreen | None = None
         self.palette: dict[str, str] = dict(STATUS_DEFAULTS)
+        self.keymap: dict[str, str] = {}  # the user's keys that apply (the help shows them)
 
     def notify(
         self,
@@ -121,15 +140,14 @@ class RomaApp(App[None]):
             self.notify(problem, severity="warning", timeout=8)
 
     def watch_theme(self, theme: str) -> None:
+        # Before `theme_changed_signal` arrives: screens repaint with this palette then.
         self.palette = self._safe_palette()
-        if self.main_screen is not None and self.main_screen.is_mounted:
-            self.main_screen.render_rows()  # rows are painted with the new palette
-            if self.remember_choices:
-                profile = self.main_screen.session.connection.profile.name
-                try:
-                    set_preference(profile, "theme", theme)
-                except ConfigError as exc:
-                    self.notify(str(exc), severity="warning")
+        main = self.main_screen
+        if main is not None and main.is_mounted and self.remember_choices:
+            try:
+                set_preference(main.session.connection.profile.name, "theme", theme)
+            except ConfigError as exc:
+                self.notify(str(exc), severity="warning")
 
     def _safe_palette(self) -> dict[str, str]:
         """Theme colours Rich can use (a theme file may hold anything)."""
@@ -149,8 +167,24 @@ class RomaApp(App[None]):
 
     # -- start-up and sessions -----------------------------------------------------------------
 
+    def _load_keymap(self) -> None:
+        """Apply config.toml's `[keymap]`; each entry that cannot be used is said, and skipped."""
+        try:
+            config = load_config()
+        except ConfigError as exc:  # said where the config is used; the keys stay the defaults
+            log.warning("keymap not read: %s", exc)
+            return
+        known = binding_ids(self.BINDINGS, *(cls.BINDINGS for cls in KEYED))
+        self.keymap, problems = check_keymap(config.keymap, known, str(config.path))
+        for problem in config.keymap_problems + problems:
+            log.warning("%s", problem)
+            self.notify(problem, title="Keymap", severity="warning", timeout=10)
+        if self.keymap:
+            self.set_keymap(self.keymap)
+
     def on_mount(self) -> None:
         self._load_themes()
+        self._load_keymap()
         if self.connection is not None:
             self.start(self.connection)
             return
@@ -253,15 +287,12 @@ class RomaApp(App[None]):
         self.notify(f"Profile {result.profile.name}: {result.describe()}")
 
     def toggle_read_only(self) -> None:
-        if self.main_screen is None:
+        main = self.main_screen
+        if main is None:
             return
-        self.main_screen.read_only = not self.main_screen.read_only
-        self.main_screen.refresh_bindings()
-        self.main_screen.render_budget()
+        main.read_only = not main.read_only  # the screen repaints its footer and budget bar
         self.notify(
-            "Read-only on: create and cancel are hidden."
-            if self.main_screen.read_only
-            else "Read-only off."
+            "Read-only on: create and cancel are hidden." if main.read_only else "Read-only off."
         )
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -11,6 +11,7 @@ from textual.widget import Widget
 
 from ..monitor.planner import BudgetView
 from ..safetext import one_line
+from .modal import tcss
 
 
 def _clock(when: datetime | None) -> str:
@@ -61,9 +62,7 @@ def budget_line(
 class BudgetBar(Widget):
     """One line, repainted only when its text changes (no layout pass: it is one line high)."""
 
-    DEFAULT_CSS = """
-    BudgetBar { height: 1; background: $panel; }
-    """
+    DEFAULT_CSS = tcss("budget_bar.tcss")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

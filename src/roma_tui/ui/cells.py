@@ -7,6 +7,7 @@ relies on colour alone.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -16,26 +17,36 @@ from ..api import Execution
 from ..presentation import duration, relative, run_seconds, status_label
 from ..safetext import one_line
 
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    width: int  # cells on screen; what is longer is cut with an ellipsis
+
+
+# The table's columns, in order: the one definition the cells and the table both read.
 COLUMNS = (
-    ("mark", " "),
-    ("id", "ID"),
-    ("status", "Status"),
-    ("goal", "Goal"),
-    ("profile", "Profile"),
-    ("depth", "Depth"),
-    ("created", "Created"),
-    ("duration", "Duration"),
-    ("progress", "Progress"),
+    Column("mark", " ", 1),
+    Column("id", "ID", 21),
+    Column("status", "Status", 22),
+    Column("goal", "Goal", 50),  # the one that gives, when the terminal is narrow
+    Column("profile", "Profile", 13),
+    Column("depth", "Depth", 5),
+    Column("created", "Created", 11),
+    Column("duration", "Duration", 9),
+    Column("progress", "Progress", 8),
 )
 # Columns the API can sort on, and the field it sorts by.
 SERVER_SORT = {"created": "created_at", "status": "status"}
-GOAL_WIDTH = 48
+# A goal is cut two cells short of its column, so a long goal never runs into the profile.
+GOAL_TEXT = next(c.width for c in COLUMNS if c.key == "goal") - 2
 
 
 @lru_cache(maxsize=20_000)
 def _goal_line(goal: str | None) -> str:
     """Goals are long and repeat every render: clean each one once."""
-    return one_line(goal, GOAL_WIDTH)
+    return one_line(goal, GOAL_TEXT)
 
 
 def status_style(status: str, palette: Mapping[str, str]) -> str:

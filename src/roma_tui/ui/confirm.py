@@ -9,26 +9,19 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from ..api import Execution
 from ..safetext import one_line
+from .modal import RomaModal, tcss
 
 
-class ConfirmCancel(ModalScreen[bool]):
-    DEFAULT_CSS = """
-    ConfirmCancel { align: center middle; }
-    ConfirmCancel > Vertical { width: 90; max-width: 95%; height: auto; max-height: 80%;
-        border: thick $error; background: $surface; padding: 1 2; }
-    ConfirmCancel #cancel-list { height: auto; max-height: 20; }
-    ConfirmCancel Horizontal { height: auto; margin-top: 1; }
-    ConfirmCancel Button { margin-right: 2; }
-    """
+class ConfirmCancel(RomaModal[bool]):
+    DEFAULT_CSS = tcss("confirm.tcss")
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes, cancel"),
-        Binding("n", "answer(False)", "No"),
-        Binding("escape", "answer(False)", "No", show=False),
+        Binding("y", "answer(True)", "Yes, cancel", id="confirm.yes"),
+        Binding("n", "answer(False)", "No", id="confirm.no"),
+        Binding("escape", "answer(False)", "No", show=False, id="confirm.close"),
     ]
 
     def __init__(self, executions: list[Execution], *, cost: str = "") -> None:
@@ -48,7 +41,7 @@ class ConfirmCancel(ModalScreen[bool]):
             listing.append(execution.execution_id, style="bold")
             listing.append(f"  {execution.status.value:<10} ")
             listing.append(one_line(execution.initial_goal, 60) + "\n")
-        with Vertical():
+        with Vertical(classes="dialog"):
             yield Static(Text(title, style="bold"), id="cancel-title")
             with VerticalScroll(id="cancel-list"):
                 yield Static(listing)

@@ -28,6 +28,7 @@ from ..settings import (
     store_key,
 )
 from ..settings.config import HOSTED_URL
+from .modal import tcss
 
 
 @dataclass
@@ -37,15 +38,8 @@ class Connected:
 
 
 class ConnectScreen(Screen[Connected]):
-    DEFAULT_CSS = """
-    ConnectScreen { align: center middle; }
-    ConnectScreen > Vertical { width: 90; max-width: 95%; height: auto; border: thick $primary;
-        background: $surface; padding: 1 2; }
-    ConnectScreen #connect-error { color: $error; height: auto; margin-top: 1; }
-    ConnectScreen #connect-note { color: $warning; height: auto; margin-bottom: 1; }
-    ConnectScreen Horizontal { height: auto; margin-top: 1; }
-    """
-    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit")]
+    DEFAULT_CSS = tcss("connect.tcss")
+    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", id="connect.quit")]
 
     def __init__(
         self,

@@ -23,40 +23,22 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from .cells import COLUMNS
+from .modal import tcss
 
-# Column widths (cells are cut to them; the goal column is the one that gives).
-WIDTHS = {
-    "mark": 1,
-    "id": 21,
-    "status": 22,
-    "goal": 50,
-    "profile": 13,
-    "depth": 5,
-    "created": 11,
-    "duration": 9,
-    "progress": 8,
-}
 PAD = 1  # columns of space each side of a cell
 
 
 class ExecutionsTable(ScrollView, can_focus=True):
-    DEFAULT_CSS = """
-    ExecutionsTable { height: 1fr; }
-    ExecutionsTable > .executions--header { text-style: bold; background: $panel; }
-    /* A neutral tint, so every status colour stays readable on the cursor row. */
-    ExecutionsTable > .executions--cursor { background: $foreground 12%; text-style: bold; }
-    ExecutionsTable:focus > .executions--cursor { background: $foreground 22%; }
-    ExecutionsTable > .executions--odd { background: $surface; }
-    """
+    DEFAULT_CSS = tcss("executions_table.tcss")
     COMPONENT_CLASSES = {"executions--header", "executions--cursor", "executions--odd"}
     BINDINGS = [
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home,g", "to_end(-1)", "First run", show=False),
-        Binding("end,G", "to_end(1)", "Last run (loads more)", show=False),
-        Binding("enter", "select", "Whole result", show=False),
+        Binding("up", "cursor(-1)", "Up", show=False, id="table.up"),
+        Binding("down", "cursor(1)", "Down", show=False, id="table.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="table.page_down"),
+        Binding("home,g", "to_end(-1)", "First run", show=False, id="table.first"),
+        Binding("end,G", "to_end(1)", "Last run (loads more)", show=False, id="table.last"),
+        Binding("enter", "select", "Whole result", show=False, id="table.select"),
     ]
 
     class Highlighted(Message):
@@ -82,7 +64,7 @@ class ExecutionsTable(ScrollView, can_focus=True):
         self._order: list[str] = []
         self._index: dict[str, int] = {}
         self.cursor_row = 0
-        self._line_width = sum(WIDTHS.values()) + 2 * PAD * len(WIDTHS)
+        self._line_width = sum(c.width + 2 * PAD for c in COLUMNS)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -179,10 +161,10 @@ class ExecutionsTable(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         if event.y == 0:
             x = event.x + int(self.scroll_x)
-            for key, _ in COLUMNS:
-                x -= WIDTHS[key] + 2 * PAD
+            for column in COLUMNS:
+                x -= column.width + 2 * PAD
                 if x < 0:
-                    self.post_message(self.HeaderClicked(key))
+                    self.post_message(self.HeaderClicked(column.key))
                     return
             return
         row = int(self.scroll_y) + event.y - 1
@@ -195,10 +177,9 @@ class ExecutionsTable(ScrollView, can_focus=True):
 
     def _line(self, cells: tuple[Text, ...], style: Style) -> Strip:
         line = Text(style=style, no_wrap=True, end="")
-        for (key, _), cell in zip(COLUMNS, cells, strict=True):
-            width = WIDTHS[key]
+        for column, cell in zip(COLUMNS, cells, strict=True):
             piece = cell.copy()
-            piece.truncate(width, overflow="ellipsis", pad=True)
+            piece.truncate(column.width, overflow="ellipsis", pad=True)
             line.append(" " * PAD)
             line.append_text(piece)
             line.append(" " * PAD)
@@ -216,7 +197,7 @@ class ExecutionsTable(ScrollView, can_focus=True):
         scroll_x = int(self.scroll_x)
         if y == 0:
             style = self.get_component_rich_style("executions--header")
-            cells = tuple(Text(label) for _, label in COLUMNS)
+            cells = tuple(Text(column.label) for column in COLUMNS)
         else:
             row = int(self.scroll_y) + y - 1
             if row >= len(self._order):

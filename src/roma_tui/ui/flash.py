@@ -12,13 +12,11 @@ from rich.text import Text
 from textual.widgets import Static
 
 from ..safetext import one_line
+from .modal import tcss
 
 
 class FlashLine(Static):
-    DEFAULT_CSS = """
-    FlashLine { height: auto; max-height: 3; display: none; padding: 0 1; }
-    FlashLine.-shown { display: block; }
-    """
+    DEFAULT_CSS = tcss("flash.tcss")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("", **kwargs)

@@ -1,15 +1,16 @@
-"""`?`: every key and what it does, generated from the bindings themselves."""
+"""`?`: every key and what it does, generated from the bindings themselves (as remapped)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from .modal import RomaModal, tcss
 
 _KEY_NAMES = {
     "question_mark": "?",
@@ -19,32 +20,48 @@ _KEY_NAMES = {
     "enter": "enter",
     "full_stop": ".",
 }
+# The app's own key (RomaApp.BINDINGS): here so the help can name it without importing the app.
+COMMAND_PALETTE = Binding("ctrl+p", "command_palette", "Commands", id="app.commands")
+PALETTE_HELP = "Command palette: profiles, themes, jump to a run, read-only"
+MAIN_HELP = (
+    "Filter terms: status:running|completed|failed|cancelled, profile:NAME, "
+    "since:30m|2h|7d, after:DATE, before:DATE; "
+    "other words match id, goal and profile.\n"
+    "Rows marked ⚠ runaway have run longer than the profile's runaway_minutes."
+)
 
 
 def key_display(key: str) -> str:
     return _KEY_NAMES.get(key, key)
 
 
-def binding_rows(*sources: Iterable[BindingType]) -> list[tuple[str, str]]:
-    rows, seen = [], set()
+def keys_of(binding: Binding, keymap: Mapping[str, str]) -> str:
+    """The binding's keys as the user presses them: the user's own when the keymap remaps it."""
+    if binding.id is not None and binding.id in keymap:
+        keys = [k.strip() for k in keymap[binding.id].split(",")]
+        return ", ".join(key_display(k) for k in keys if k)
+    return binding.key_display or ", ".join(key_display(k) for k in binding.key.split(","))
+
+
+def binding_rows(
+    *sources: Iterable[BindingType], keymap: Mapping[str, str] | None = None
+) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
     for bindings in sources:
         for binding in bindings:
             if not isinstance(binding, Binding) or not binding.description:
                 continue
-            keys = binding.key_display or ", ".join(key_display(k) for k in binding.key.split(","))
+            keys = keys_of(binding, keymap or {})
             if (keys, binding.description) not in seen:
                 seen.add((keys, binding.description))
                 rows.append((keys, binding.description))
     return rows
 
 
-class HelpScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 80; max-width: 95%; height: 85%;
-        border: thick $primary; background: $surface; padding: 1 2; }
-    """
-    BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
+class HelpScreen(RomaModal[None]):
+    DEFAULT_CSS = tcss("help.tcss")
+    BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="help.close")]
 
     def __init__(self, rows: list[tuple[str, str]], extra: str = "") -> None:
         super().__init__()
@@ -56,7 +73,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Action")
         for keys, description in self.rows:
             table.add_row(keys, description)
-        with VerticalScroll():
+        with VerticalScroll(classes="dialog"):
             yield Static(table)
             if self.extra:
                 yield Static(self.extra, markup=False)

@@ -8,84 +8,90 @@ skipped while a modal is open.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.notifications import SeverityLevel
+from textual.reactive import reactive
+from textual.theme import Theme
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 
 if TYPE_CHECKING:
     from .app import RomaApp
 
-from ..api import Execution, RomaError, Status
+from ..api import Execution
 from ..monitor.failures import Failure
 from ..monitor.live import PollResult
-from ..monitor.planner import LIST, STATUS, OnScreen, PollPlan
+from ..monitor.planner import OnScreen
 from ..monitor.query import parse_filter
 from ..monitor.session import Session
 from ..monitor.store import ListQuery
-from ..safetext import one_line
-from .action_log_screen import ActionLogScreen
-from .budget_bar import BudgetBar, budget_line
-from .cells import COLUMNS, SERVER_SORT, row_cells, sort_value
+from .budget_bar import BudgetBar
+from .cells import COLUMNS, SERVER_SORT, sort_value
 from .executions_table import ExecutionsTable
 from .flash import FlashLine
-from .help import HelpScreen, binding_rows
-from .new_run import NewRun
+from .main_paint import MainPaint
 from .run_actions import RunActions
-from .status_pane import StatusPane, describe
+from .status_pane import StatusPane
 
 log = logging.getLogger(__name__)
 QUICK_STATUS = {"1": None, "2": "running", "3": "completed", "4": "failed", "5": "cancelled"}
-SORTABLE = [key for key, _ in COLUMNS if key != "mark"]
+SORTABLE = [column.key for column in COLUMNS if column.key != "mark"]
 PAGE_AHEAD = 5  # rows from the end at which the next page loads
 
 
 class MainScreen(RunActions):
+    # Each binding has an id: `[keymap]` in config.toml remaps it ("main.cancel" = "x").
     BINDINGS = [
-        Binding("slash", "focus_filter", "Filter"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("s", "cycle_sort", "Sort"),
-        Binding("S", "reverse_sort", "Reverse sort", show=False),
+        Binding("slash", "focus_filter", "Filter", id="main.filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="main.clear_filter"),
+        Binding("s", "cycle_sort", "Sort", id="main.sort"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False, id="main.reverse_sort"),
         *[
-            Binding(k, f"quick_status('{k}')", f"Show {v or 'all'}", show=False)
+            Binding(
+                k,
+                f"quick_status('{k}')",
+                f"Show {v or 'all'}",
+                show=False,
+                id=f"main.show_{v or 'all'}",
+            )
             for k, v in QUICK_STATUS.items()
         ],
-        Binding("space", "mark", "Mark", show=False),
-        Binding("c", "cancel", "Cancel"),
-        Binding("C", "cancel_marked", "Cancel marked", show=False),
-        Binding("n", "new", "New"),
-        Binding("enter", "view", "Whole result", show=False),
-        Binding("d", "dag", "DAG"),
-        Binding("L", "action_log", "Action log", show=False),
-        Binding("p", "toggle_pane", "Pane", show=False),
-        Binding("ctrl+r", "refresh", "Refresh"),
-        Binding("question_mark", "help", "Help"),
-        Binding("q", "app.quit", "Quit"),
+        Binding("space", "mark", "Mark", show=False, id="main.mark"),
+        Binding("c", "cancel", "Cancel", id="main.cancel"),
+        Binding("C", "cancel_marked", "Cancel marked", show=False, id="main.cancel_marked"),
+        Binding("n", "new", "New", id="main.new"),
+        Binding("enter", "view", "Whole result", show=False, id="main.view"),
+        Binding("d", "dag", "DAG", id="main.dag"),
+        Binding("L", "action_log", "Action log", show=False, id="main.action_log"),
+        # Hides or shows the status pane (small terminals: more rows for the table).
+        Binding("p", "app.toggle_class('#status', '-hidden')", "Pane", show=False, id="main.pane"),
+        Binding("ctrl+r", "refresh", "Refresh", id="main.refresh"),
+        Binding("question_mark", "help", "Help", id="main.help"),
+        Binding("q", "app.quit", "Quit", id="main.quit"),
     ]
+    # Hides create and cancel; flipping it (command palette) repaints the footer and the bar.
+    read_only: reactive[bool] = reactive(False, init=False)
 
     def __init__(self, session: Session, *, read_only: bool, ascii: bool, bell: bool) -> None:
         super().__init__()
         self.session = session
-        self.read_only = read_only
+        self.paint = MainPaint(
+            session, ascii=ascii, palette=lambda: self.palette, clock=lambda: self.clock()
+        )
+        self.set_reactive(MainScreen.read_only, read_only)
         self.ascii = ascii
         self.bell = bell
         self.sort_column, self.sort_desc = "created", True
         self.filter = parse_filter("")
-        self.marked: set[str] = set()
-        self.watched: set[str] = set()  # runs the user created or looked at: toast when done
         self.last_error: str | None = None
         self._poll_timer: Timer | None = None
         self._focus_timer: Timer | None = None
         self._paging = False
         self._painted_minute = -1
-        self.unsent: NewRun | None = None  # a new run that failed to be created
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -96,7 +102,7 @@ class MainScreen(RunActions):
             id="filter",
         )
         with Vertical(id="panes"):
-            yield ExecutionsTable(self.row_cells_for, id="executions")
+            yield ExecutionsTable(self.paint.cells, id="executions")
             yield StatusPane(id="status")
         yield FlashLine(id="flash")
         yield BudgetBar(id="budget")
@@ -109,7 +115,15 @@ class MainScreen(RunActions):
     def on_mount(self) -> None:
         self.table.focus()
         self.set_interval(1.0, self.tick)
+        self.app.theme_changed_signal.subscribe(self, self.theme_changed)
         self.poll(manual=True)
+
+    def watch_read_only(self) -> None:
+        self.refresh_bindings()
+        self.render_budget()
+
+    def theme_changed(self, _theme: Theme) -> None:
+        self.render_rows()  # rows are painted with the new theme's palette
 
     async def on_unmount(self) -> None:
         await self.session.close()
@@ -128,10 +142,6 @@ class MainScreen(RunActions):
     def palette(self) -> dict[str, str]:
         return self.roma.palette
 
-    @property
-    def statuses(self) -> dict[str, Status]:
-        return self.session.store.statuses
-
     def clock(self) -> float:
         return self.roma.clock()
 
@@ -149,76 +159,24 @@ class MainScreen(RunActions):
             any_running=bool(store.running_ids()),
         )
 
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.clock(), tz=UTC)
-
-    def row_cells_for(self, execution_id: str) -> tuple[Text, ...]:
-        """The table asks this for the rows it is about to paint (only those)."""
-        execution = self.session.store.get(execution_id)
-        if execution is None:
-            return tuple(Text("") for _ in COLUMNS)
-        return self.cells_for(execution)
-
-    def cells_for(self, execution: Execution) -> tuple[Text, ...]:
-        status = self.statuses.get(execution.execution_id)
-        return row_cells(
-            execution,
-            marked=execution.execution_id in self.marked,
-            palette=self.palette,
-            runaway_s=self.runaway_seconds,
-            progress=status.progress if status else None,
-            ascii=self.ascii,
-            now=self.now(),
-        )
-
-    @property
-    def runaway_seconds(self) -> float:
-        return self.session.connection.profile.runaway_minutes * 60
-
     def render_rows(self) -> None:
-        rows = [e for e in self.session.store.rows() if self.filter.matches(e)]
+        store = self.session.store
+        rows = [e for e in store.rows() if self.filter.matches(e)]
         if self.sort_column not in SERVER_SORT:
             rows.sort(
-                key=lambda e: sort_value(e, self.sort_column, self._progress(e.execution_id)),
+                key=lambda e: sort_value(e, self.sort_column, store.progress(e.execution_id)),
                 reverse=self.sort_desc,
             )
         self.table.show([e.execution_id for e in rows])
         self.render_status()
         self.render_budget()
 
-    def _progress(self, execution_id: str) -> float | None:
-        status = self.statuses.get(execution_id)
-        return status.progress if status else None
-
     def render_status(self) -> None:
-        current = self.current()
-        status = self.statuses.get(current.execution_id) if current else None
-        dag = self.session.store.dag_of(current.execution_id) if current else None
-        working_on = dag.running_goals() if dag is not None else None
-        self.query_one(StatusPane).show(
-            describe(
-                current,
-                status,
-                palette=self.palette,
-                runaway_s=self.runaway_seconds,
-                ascii=self.ascii,
-                now=self.now(),
-                working_on=working_on if current and not current.is_finished else None,
-            )
-        )
+        self.query_one(StatusPane).show(self.paint.status(self.current()))
 
     def render_budget(self) -> None:
-        connection = self.session.connection
         self.query_one(BudgetBar).update(
-            budget_line(
-                profile=connection.profile.name,
-                url=connection.base_url,
-                view=self.session.planner.view(),
-                error=self.last_error,
-                read_only=self.read_only,
-                palette=self.palette,
-                now=self.clock(),
-            )
+            self.paint.budget(error=self.last_error, read_only=self.read_only)
         )
 
     def tick(self) -> None:
@@ -266,21 +224,14 @@ class MainScreen(RunActions):
     async def _poll_once(self, manual: bool) -> None:
         screen = self.on_screen()
         planner = self.session.planner
-        if manual:
-            if not planner.user_may_spend():
-                reset = planner.view().reset_at
-                when = f" at {reset.astimezone().strftime('%H:%M')}" if reset else ""
-                self.flash(f"The rate limit is spent until the reset{when}; showing the last data.")
-                return
-            planner.resume()  # the user asked: a stopped poll (refused key) tries once more
-            fetch = (LIST, STATUS) if screen.focused_running else (LIST,)
-            plan = PollPlan(fetch, self.clock(), "manual")
-        else:
-            plan = planner.plan(screen)
-            if not plan.fetch:
-                return
-        result = await self.session.monitor.poll(plan, screen)
-        self.apply(result)
+        plan = planner.user_plan(screen) if manual else planner.plan(screen)
+        if plan is None:
+            reset = planner.view().reset_at
+            when = f" at {reset.astimezone().strftime('%H:%M')}" if reset else ""
+            self.flash(f"The rate limit is spent until the reset{when}; showing the last data.")
+            return
+        if plan.fetch:
+            self.apply(await self.session.monitor.poll(plan, screen))
 
     def apply(self, result: PollResult) -> None:
         if result.failure is not None:
@@ -303,20 +254,7 @@ class MainScreen(RunActions):
     def flash(self, message: str) -> None:
         self.query_one(FlashLine).say(message, style=self.palette.get("error", "red"))
 
-    def announce_finished(self, execution_id: str) -> None:
-        execution = self.session.store.get(execution_id)
-        if execution is None or execution_id not in self.watched:
-            return
-        severity: SeverityLevel = "information" if execution.status == "completed" else "error"
-        self.app.notify(
-            f"{execution_id}: {one_line(execution.initial_goal, 50)}",
-            title=f"Run {execution.status.value}",
-            severity=severity,
-        )
-        if self.bell:
-            self.app.bell()
-
-    # -- cursor, paging, focus -----------------------------------------------------------------
+    # -- cursor and paging ---------------------------------------------------------------------
 
     @on(ExecutionsTable.Highlighted)
     def row_highlighted(self, event: ExecutionsTable.Highlighted) -> None:
@@ -330,46 +268,20 @@ class MainScreen(RunActions):
             self._focus_timer.stop()
         self._focus_timer = self.set_timer(0.4, self.focus_settled)  # debounce: keys repeat
 
-    def focus_settled(self) -> None:
-        current = self.current()
-        if current is None:
-            return
-        self.watched.add(current.execution_id)
-        if not current.is_finished and self.session.planner.may_spend_now(user=False):
-            self.fetch_status(current.execution_id)
-            self.schedule_poll()  # the focused run's status joins the next poll
-
-    @work(group="focus", exclusive=True, exit_on_error=False)
-    async def fetch_status(self, execution_id: str) -> None:
-        row = self.session.store.get(execution_id)
-        was_running = row is not None and not row.is_finished
-        try:
-            status, _ = await self.session.monitor.open(execution_id, with_dag=False)
-        except (RomaError, OSError) as error:
-            self.note_failure(self.session.monitor.note_failure(error))
-            return
-        if was_running and status.is_finished:
-            self.announce_finished(execution_id)  # this fetch, not a poll, saw it end
-        self.render_rows()
-
     @work(group="paging", exclusive=True, exit_on_error=False)
     async def load_more(self) -> None:
         if not self.session.store.has_more:
             return
         self._paging = True
         try:
-            await self.session.monitor.load_more()
-        except (RomaError, OSError) as error:
-            # Said once in the flash line; the planner's backoff keeps paging from looping.
-            self.note_failure(self.session.monitor.note_failure(error))
-            return
+            result = await self.session.monitor.next_page()
         finally:
             self._paging = False
+        if result.failure is not None:
+            # Said once in the flash line; the planner's backoff keeps paging from looping.
+            self.note_failure(result.failure)
+            return
         self.render_rows()
-
-    @on(ExecutionsTable.Selected)
-    def row_selected(self) -> None:
-        self.action_view()
 
     # -- filter and sort -----------------------------------------------------------------------
 
@@ -440,28 +352,5 @@ class MainScreen(RunActions):
             self.poll(manual=True)
         self.render_rows()
 
-    def action_toggle_pane(self) -> None:
-        """Hide or show the status pane (small terminals: more rows for the table)."""
-        self.query_one(StatusPane).toggle_class("-hidden")
-
-    def action_action_log(self) -> None:
-        actions = self.session.actions
-        self.app.push_screen(ActionLogScreen(actions.recent(), str(actions.path)))
-
     def action_refresh(self) -> None:
         self.poll(manual=True)
-
-    def action_help(self) -> None:
-        rows = binding_rows(self.BINDINGS, list(self.app.BINDINGS))
-        rows.append(("ctrl+p", "Command palette: profiles, themes, jump to a run, read-only"))
-        self.app.push_screen(
-            HelpScreen(
-                rows,
-                extra=(
-                    "Filter terms: status:running|completed|failed|cancelled, profile:NAME, "
-                    "since:30m|2h|7d, after:DATE, before:DATE; "
-                    "other words match id, goal and profile.\n"
-                    "Rows marked ⚠ runaway have run longer than the profile's runaway_minutes."
-                ),
-            )
-        )

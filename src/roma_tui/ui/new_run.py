@@ -8,11 +8,11 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from ..api import PROFILES, InvalidRequestError
 from ..api.validation import check_create
+from .modal import RomaModal, tcss
 
 
 @dataclass
@@ -73,19 +73,11 @@ def build_request(goal: str, profile: str, depth: str, overrides: str, metadata:
     return NewRun(goal, {k: v for k, v in options.items() if v is not None})
 
 
-class NewExecutionForm(ModalScreen[NewRun | None]):
-    DEFAULT_CSS = """
-    NewExecutionForm { align: center middle; }
-    NewExecutionForm > VerticalScroll { width: 100; max-width: 95%; height: auto;
-        max-height: 90%; border: thick $primary; background: $surface; padding: 1 2; }
-    NewExecutionForm TextArea { height: 6; }
-    NewExecutionForm #form-error { color: $error; height: auto; }
-    NewExecutionForm Horizontal { height: auto; margin-top: 1; }
-    NewExecutionForm Button { margin-right: 2; }
-    """
+class NewExecutionForm(RomaModal[NewRun | None]):
+    DEFAULT_CSS = tcss("new_run.tcss")
     BINDINGS = [
-        Binding("ctrl+s", "submit", "Create"),
-        Binding("escape", "close", "Close"),
+        Binding("ctrl+s", "submit", "Create", id="new.create"),
+        Binding("escape", "close", "Close", id="new.close"),
     ]
 
     def __init__(self, previous: NewRun | None = None) -> None:
@@ -93,7 +85,7 @@ class NewExecutionForm(ModalScreen[NewRun | None]):
         self.previous = previous  # a request that was not sent: nothing typed is lost
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
+        with VerticalScroll(classes="dialog"):
             yield Static("New execution", classes="title")
             yield Label("Goal (1-10,000 characters)")
             yield TextArea(id="goal")

@@ -1,4 +1,5 @@
-"""The console's actions on runs: mark, cancel (one or many), create, view, DAG, jump.
+"""The console's actions on runs (mark, cancel one or many, create, view, DAG, jump, say
+when a watched run ends, the status of the run looked at) and the screens its keys open.
 
 A mixin of MainScreen (it uses the screen's session, table and rendering); kept apart so the
 screen module stays about layout, polling, filter and sort.
@@ -9,22 +10,28 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import on, work
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input
 
 from ..api import Dialect, RomaError
 from ..monitor.cancelling import cancel_runs
+from ..safetext import one_line
+from .action_log_screen import ActionLogScreen
 from .confirm import ConfirmCancel
 from .dag_screen import DagScreen
+from .executions_table import ExecutionsTable
+from .help import COMMAND_PALETTE, MAIN_HELP, PALETTE_HELP, HelpScreen, binding_rows, keys_of
 from .new_run import NewExecutionForm, NewRun
 from .status_pane import whole_text
 from .viewer import TextViewer
 
 if TYPE_CHECKING:
-    from ..api import Execution, Status
+    from ..api import Execution
+    from ..monitor.failures import Failure
     from ..monitor.session import Session
-    from .executions_table import ExecutionsTable
+    from .app import RomaApp
 
 log = logging.getLogger(__name__)
 
@@ -34,28 +41,29 @@ class RunActions(Screen[None]):
 
     if TYPE_CHECKING:
         session: Session
-        marked: set[str]
-        watched: set[str]
-        unsent: NewRun | None
         ascii: bool
+        bell: bool
 
+        @property
+        def roma(self) -> RomaApp: ...
         @property
         def table(self) -> ExecutionsTable: ...
         @property
         def palette(self) -> dict[str, str]: ...
-        @property
-        def statuses(self) -> dict[str, Status]: ...
         def current(self) -> Execution | None: ...
         def render_rows(self) -> None: ...
         def schedule_poll(self) -> None: ...
+        def note_failure(self, failure: Failure) -> None: ...
         def apply_filter(self, text: str) -> None: ...
         def poll(self, manual: bool = False) -> object: ...
+
+    unsent: NewRun | None = None  # a new run that failed to be created: `n` offers it again
 
     def action_mark(self) -> None:
         current = self.current()
         if current is None:
             return
-        self.marked ^= {current.execution_id}
+        self.session.selection.toggle_mark(current.execution_id)
         self.table.move_cursor(row=self.table.cursor_row + 1)  # repaints the mark too
 
     def action_cancel(self) -> None:
@@ -93,7 +101,8 @@ class RunActions(Screen[None]):
 
     def action_cancel_marked(self) -> None:
         store = self.session.store
-        runs = [run for i in sorted(self.marked) if (run := store.get(i)) is not None]
+        marked = self.session.selection.marked
+        runs = [run for i in marked if (run := store.get(i)) is not None]
         if not runs:
             self.app.notify("No marked runs: mark them with space first.")
             return
@@ -110,7 +119,7 @@ class RunActions(Screen[None]):
         outcomes = await cancel_runs(session.client, ids, session.actions)
         for outcome in outcomes:
             log.info("cancel %s: %s", outcome.execution_id, outcome.outcome)
-            self.marked.discard(outcome.execution_id)
+        session.selection.unmark(o.execution_id for o in outcomes)
         # "cancel refused: ... (request ...)": never readable as the run's own state.
         lines = [f"{o.execution_id}: {o.summary()}" for o in outcomes]
         self.app.notify(
@@ -150,17 +159,52 @@ class RunActions(Screen[None]):
             session.client.last_request_id,
             session.connection.base_url,
         )
-        self.watched.add(execution.execution_id)
+        session.selection.watch(execution.execution_id)
         self.render_rows()
         self.schedule_poll()  # something runs now: an idle poll plan is out of date
         self.table.keep_cursor_on(execution.execution_id)
         self.app.notify(f"{execution.execution_id} started", title="New run")
 
+    # -- the run the user looks at ------------------------------------------------------------
+
+    def focus_settled(self) -> None:
+        current = self.current()
+        if current is None:
+            return
+        self.session.selection.watch(current.execution_id)
+        if not current.is_finished and self.session.planner.may_spend_now(user=False):
+            self.fetch_status(current.execution_id)
+            self.schedule_poll()  # the focused run's status joins the next poll
+
+    @work(group="focus", exclusive=True, exit_on_error=False)
+    async def fetch_status(self, execution_id: str) -> None:
+        result = await self.session.monitor.focus(execution_id)
+        if result.failure is not None:
+            self.note_failure(result.failure)
+            return
+        for finished in result.changes.finished:
+            self.announce_finished(finished)
+        self.render_rows()
+
+    def announce_finished(self, execution_id: str) -> None:
+        execution = self.session.store.get(execution_id)
+        if execution is None or not self.session.selection.is_watched(execution_id):
+            return
+        severity: SeverityLevel = "information" if execution.status == "completed" else "error"
+        self.app.notify(
+            f"{execution_id}: {one_line(execution.initial_goal, 50)}",
+            title=f"Run {execution.status.value}",
+            severity=severity,
+        )
+        if self.bell:
+            self.app.bell()
+
+    @on(ExecutionsTable.Selected)
     def action_view(self) -> None:
         current = self.current()
         if current is None:
             return
-        text = whole_text(current, self.statuses.get(current.execution_id))
+        text = whole_text(current, self.session.store.statuses.get(current.execution_id))
         self.app.push_screen(TextViewer(current.execution_id, text))
 
     def action_dag(self) -> None:
@@ -187,3 +231,15 @@ class RunActions(Screen[None]):
         self.render_rows()
         self.table.keep_cursor_on(execution_id)
         self.table.focus()
+
+    # -- the screens the keys open ------------------------------------------------------------
+
+    def action_action_log(self) -> None:
+        actions = self.session.actions
+        self.app.push_screen(ActionLogScreen(actions.recent(), str(actions.path)))
+
+    def action_help(self) -> None:
+        keymap = self.roma.keymap
+        rows = binding_rows(self.BINDINGS, self.app.BINDINGS, keymap=keymap)
+        rows.append((keys_of(COMMAND_PALETTE, keymap), PALETTE_HELP))
+        self.app.push_screen(HelpScreen(rows, extra=MAIN_HELP))

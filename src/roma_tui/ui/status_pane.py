@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -19,6 +20,7 @@ from ..api import Execution, Status
 from ..presentation import clock, duration, relative, run_seconds, status_glyph
 from ..safetext import clean, one_line, shorten
 from .cells import is_runaway, status_style
+from .modal import tcss
 
 PANE_TEXT_LIMIT = 20_000  # characters of result/error shown in the pane; the viewer shows all
 BAR_WIDTH = 24
@@ -168,15 +170,11 @@ def whole_text(execution: Execution | None, status: Status | None) -> str:
 
 
 class StatusPane(VerticalScroll):
-    DEFAULT_CSS = """
-    StatusPane { border-top: solid $panel; padding: 0 1; }
-    StatusPane > Static { width: 100%; }
-    """
+    DEFAULT_CSS = tcss("status_pane.tcss")
+    _shown: Text | None = None  # what the body shows now
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         yield Static(Text("No execution selected.", style="dim"), id="status-body")
-
-    _shown: Text | None = None
 
     def show(self, text: Text) -> None:
         if text != self._shown:  # a tick that changes nothing repaints nothing

@@ -9,25 +9,21 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
+from .modal import RomaModal, tcss
 
-class TextViewer(ModalScreen[None]):
-    DEFAULT_CSS = """
-    TextViewer { align: center middle; }
-    TextViewer > Vertical { width: 95%; height: 90%; border: thick $primary;
-        background: $surface; }
-    TextViewer TextArea { height: 1fr; }
-    """
-    BINDINGS = [Binding("escape,q", "close", "Close")]
+
+class TextViewer(RomaModal[None]):
+    DEFAULT_CSS = tcss("viewer.tcss")
+    BINDINGS = [Binding("escape,q", "close", "Close", id="viewer.close")]
 
     def __init__(self, title: str, text: str, *, container_id: str | None = None) -> None:
         super().__init__()
         self.title_text, self.text, self.container_id = title, text, container_id
 
     def compose(self) -> ComposeResult:
-        with Vertical(id=self.container_id):
+        with Vertical(id=self.container_id, classes="dialog"):
             yield Static(
                 f" {self.title_text} · {len(self.text):,} characters · esc closes", markup=False
             )

@@ -1,0 +1,43 @@
+"""The user's `[keymap]`: checked against the console's binding ids before Textual applies it.
+
+Every binding has an id ("main.cancel", "table.down", ...); `[keymap]` in config.toml maps ids to
+keys. An entry naming no binding, or keys Textual could not read, is skipped and said (with the
+file), never a crash.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from textual.binding import Binding, BindingType
+
+# A key as Textual names it: "x", "?", "f5", "ctrl+k", "shift+tab", "question_mark".
+_KEY = re.compile(r"^((ctrl|shift|alt|meta|super|hyper)\+)*([A-Za-z0-9_]+|[^\s,+])$")
+
+
+def binding_ids(*sources: Iterable[BindingType]) -> set[str]:
+    return {b.id for bindings in sources for b in bindings if isinstance(b, Binding) and b.id}
+
+
+def check_keymap(
+    keymap: Mapping[str, str], known: set[str], where: str
+) -> tuple[dict[str, str], list[str]]:
+    """(the entries to apply, a message for each entry skipped)."""
+    good: dict[str, str] = {}
+    problems: list[str] = []
+    for binding_id, keys in keymap.items():
+        parts = [k.strip() for k in keys.split(",")]
+        if binding_id not in known:
+            problems.append(
+                f"{where} [keymap]: no key binding has the id {binding_id!r} "
+                "(ids look like main.cancel; the README lists them)."
+            )
+        elif not all(_KEY.match(part) for part in parts):
+            problems.append(
+                f"{where} [keymap] {binding_id}: {keys!r} is not a key list "
+                '(e.g. "x" or "x,ctrl+k").'
+            )
+        else:
+            good[binding_id] = ",".join(parts)
+    return good, problems

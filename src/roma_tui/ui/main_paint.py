@@ -1,0 +1,81 @@
+"""The main screen's text, from the session's state: a row's cells, the pane, the budget line.
+
+No widgets here: the screen puts what these return where it belongs. Palette and clock are read
+at each call (a theme change or a fake clock takes effect on the next paint).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from rich.text import Text
+
+from ..api import Execution
+from ..monitor.session import Session
+from .budget_bar import budget_line
+from .cells import COLUMNS, row_cells
+from .status_pane import describe
+
+
+class MainPaint:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        ascii: bool,
+        palette: Callable[[], dict[str, str]],
+        clock: Callable[[], float],
+    ) -> None:
+        self.session, self.ascii = session, ascii
+        self.palette, self.clock = palette, clock
+
+    @property
+    def runaway_seconds(self) -> float:
+        return self.session.connection.profile.runaway_minutes * 60
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), tz=UTC)
+
+    def cells(self, execution_id: str) -> tuple[Text, ...]:
+        """The table asks this for the rows it is about to paint (only those)."""
+        store = self.session.store
+        execution = store.get(execution_id)
+        if execution is None:
+            return tuple(Text("") for _ in COLUMNS)
+        return row_cells(
+            execution,
+            marked=self.session.selection.is_marked(execution_id),
+            palette=self.palette(),
+            runaway_s=self.runaway_seconds,
+            progress=store.progress(execution_id),
+            ascii=self.ascii,
+            now=self.now(),
+        )
+
+    def status(self, current: Execution | None) -> Text:
+        store = self.session.store
+        status = store.statuses.get(current.execution_id) if current else None
+        dag = store.dag_of(current.execution_id) if current else None
+        working_on = dag.running_goals() if dag is not None else None
+        return describe(
+            current,
+            status,
+            palette=self.palette(),
+            runaway_s=self.runaway_seconds,
+            ascii=self.ascii,
+            now=self.now(),
+            working_on=working_on if current and not current.is_finished else None,
+        )
+
+    def budget(self, *, error: str | None, read_only: bool) -> Text:
+        connection = self.session.connection
+        return budget_line(
+            profile=connection.profile.name,
+            url=connection.base_url,
+            view=self.session.planner.view(),
+            error=error,
+            read_only=read_only,
+            palette=self.palette(),
+            now=self.clock(),
+        )
