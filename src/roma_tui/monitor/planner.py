@@ -77,6 +77,7 @@ class PollPlanner:
     sent: int = 0
     _sent_since_seen: int = 0  # sent since the server last told us what remains
     _next_free: float = 0.0  # even pacing: when the next request fits the even spend
+    burst: int = 2  # automatic extras may run this many requests ahead of the pace
     _halted: str | None = None
 
     # -- what responses tell us ----------------------------------------------------------------
@@ -166,7 +167,10 @@ class PollPlanner:
         if user:
             return self.user_may_spend()
         now = self.clock()
-        if self._halted or self._backoff_until > now or self._next_free > now:
+        if self._halted or self._backoff_until > now:
+            return False
+        gap = self._even_gap()
+        if gap is not None and self._next_free > now + self.burst * gap:
             return False  # ahead of the even pace: it waits for the next poll instead
         spendable = self._spendable()
         return spendable is None or spendable > 0
