@@ -129,6 +129,8 @@ async def exchange(
         error.rate_limit = rate_limit
         raise error
     if decode_problem:
+        if "html" in response.headers.get("content-type", "").lower():
+            decode_problem = "it is an HTML page: a web server, not the API"
         raise ApiResponseError(
             f"The answer to {what} is not valid JSON ({decode_problem}).",
             status_code=response.status_code,
