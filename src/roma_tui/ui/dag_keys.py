@@ -134,8 +134,8 @@ def help_rows(*sources: Iterable[BindingType]) -> list[tuple[str, str]]:
 
 
 def footer_width(key: FooterKey) -> int:
-    """Cells a compact footer key takes: its key, a space, its word, a margin."""
-    return cell_len(key.key_display) + 1 + cell_len(key.description) + 1
+    """Cells a footer key takes: its key and its word, padded " esc Back "."""
+    return cell_len(key.key_display) + cell_len(key.description) + 3
 
 
 def fitting(keys: list[FooterKey], width: int) -> list[FooterKey]:
@@ -155,7 +155,7 @@ class DagFooter(Footer):
     """The footer, with only the keys that fit whole at the terminal's width."""
 
     def __init__(self) -> None:
-        super().__init__(compact=True, show_command_palette=False)
+        super().__init__(show_command_palette=False)  # ctrl+p: a key like the others
         self._laid_out_for = 0
 
     def compose(self) -> ComposeResult:

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 import networkx as nx
-from rich.style import Style
 from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
@@ -32,16 +31,15 @@ from ..api import (
     RomaError,
 )
 from ..dag import GraphReport, build_graph, compute_layout, critical_path, subtree
-from ..dag.graph import STOPPED, node_of
+from ..dag.graph import node_of
 from ..dag.layout import DagLayout
 from ..dag.render import Painter, fold_mark, labels_for
 from ..monitor.planner import DAG, OnScreen
 from ..monitor.session import Session
-from ..statuscolours import theme_variable
 from .dag_header import Failures, HeaderFacts, describe, header_text
 from .dag_keys import MOVE_BINDINGS, SCREEN_BINDINGS, DagFooter, help_rows
 from .dag_navigation import DagNavigation
-from .dag_view import COMPACT, GRAPH, TREE, DagView
+from .dag_view import COMPACT, GRAPH, TREE, DagView, run_styles
 from .help import HelpScreen
 from .inspector import NodeContext, NodeInspector
 
@@ -95,22 +93,9 @@ class DagScreen(DagNavigation, Screen[None]):
         self.query_one("#dag-find").display = False
         view = self.view
         view.ascii = self.ascii
-        view.run_styles = self._styles()
+        view.run_styles = run_styles(self.palette)
         view.display = False
         self.load()
-
-    def _styles(self) -> dict[str, Style]:
-        palette = self.palette
-        # The painter names a node's style by its shown status; the theme may name it otherwise.
-        styles = {
-            f"status-{s}": Style(color=palette.get(theme_variable(s)))
-            for s in ("running", "pending", "completed", "failed", "unknown", STOPPED)
-        }
-        styles["edge"] = Style(dim=True)
-        styles["edge-dependency"] = Style(dim=True, color=palette.get("status-pending"))
-        styles["cursor"] = Style(reverse=True, bold=True)
-        styles["critical"] = Style(bold=True, color=palette.get("runaway"))
-        return styles
 
     # -- loading and live updates --------------------------------------------------------------
 

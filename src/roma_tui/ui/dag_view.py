@@ -18,14 +18,28 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..dag.graph import node_of, shown_status
+from ..dag.graph import STOPPED, node_of, shown_status
 from ..dag.layout import BOX_HEIGHT, DagLayout
 from ..dag.outline import outline
 from ..dag.render import Painter, Run, marked_label, node_label
+from ..statuscolours import theme_variable
 from .dag_keys import MOVE_BINDINGS
 
 GRAPH, COMPACT, TREE = "graph", "compact", "tree"
 PLAIN = Style()  # padding gets a style too: NO_COLOR's filter cannot take a segment without one
+
+
+def run_styles(palette: dict[str, str]) -> dict[str, Style]:
+    """The painter's style names in the theme's colours (a shown status may be named otherwise)."""
+    styles = {
+        f"status-{s}": Style(color=palette.get(theme_variable(s)))
+        for s in ("running", "pending", "completed", "failed", "unknown", STOPPED)
+    }
+    styles["edge"] = Style(dim=True)
+    styles["edge-dependency"] = Style(dim=True, color=palette.get("status-pending"))
+    styles["cursor"] = Style(reverse=True, bold=True)
+    styles["critical"] = Style(bold=True, color=palette.get("runaway"))
+    return styles
 
 
 @dataclass
