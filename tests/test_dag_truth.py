@@ -205,7 +205,7 @@ async def test_the_tree_nests_by_planner_and_names_dependencies():
         await pilot.press("z")
         await until(pilot, lambda: "b1" not in view.dag_graph)
         assert set(view.dag_graph) == {"root", "a", "b", "c", "d"}
-        assert "[+3 folded]" in {line.node_id: line.text for line in view.lines}["b"]
+        assert {line.node_id: line.text for line in view.lines}["b"].startswith("⊞ +3 ✔ ◆ retrieve")
         await pilot.press("enter")
         inspector = app.screen
         assert isinstance(inspector, NodeInspector)

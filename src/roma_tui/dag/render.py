@@ -56,6 +56,27 @@ _DASHED = {UP | DOWN: "┆", LEFT | RIGHT: "┄", UP: "┆", DOWN: "┆", LEFT: 
 ARROW = {"unicode": "▼", "ascii": "v"}
 PLANNER_MARK = {"unicode": "◆", "ascii": "*"}  # a node that owns a sub-DAG
 STOPPED_GLYPH = {"unicode": "■", "ascii": "#"}
+# Marks that read without colour (NO_COLOR): a node on the critical path, a folded node.
+CRITICAL_MARK = {"unicode": "★", "ascii": "!"}
+FOLD_MARK = {"unicode": "⊞", "ascii": "+"}
+
+
+def fold_mark(hidden: int, *, ascii: bool = False) -> str:
+    """What a folded node says about itself: "⊞ +12" (ASCII "[+12]")."""
+    return f"[+{hidden:,}]" if ascii else f"{FOLD_MARK['unicode']} +{hidden:,}"
+
+
+def critical_mark(*, ascii: bool = False) -> str:
+    return CRITICAL_MARK["ascii" if ascii else "unicode"]
+
+
+def marked_label(label: str, *, hidden: int | None, critical: bool, ascii: bool = False) -> str:
+    """A list line's label with its marks in front: "★ ⊞ +12 ✔ think: ..." (tree and list views)."""
+    marks = [critical_mark(ascii=ascii)] if critical else []
+    if hidden:
+        marks.append(fold_mark(hidden, ascii=ascii))
+    return " ".join([*marks, label])
+
 
 Run = tuple[str, str]  # (text, style name)
 BUCKET = 128  # columns per index bucket
@@ -269,8 +290,6 @@ class Painter:
         status = shown_status(node_of(self.graph, node_id), run_ended=self.run_ended)
         style = "cursor" if is_cursor else "critical" if lit else f"status-{status}"
         label = self.labels[node_id]
-        if hidden:
-            label = f"{label} [+{hidden}]"
         inner = width - 2
         padded = f" {label}"
         cut = "~" if self.ascii else "…"
@@ -279,15 +298,29 @@ class Painter:
             if cell_len(padded) > inner
             else set_cell_size(padded, inner)
         )
-        h, v, tl, tr, bl, br = (
-            ("-", "|", "+", "+", "+", "+") if self.ascii else ("─", "│", "┌", "┐", "└", "┘")
-        )
+        # A node of the critical path has a heavy (ASCII: "=") border and a star on it, a folded
+        # node says how much it hides on its top border: both read without colour.
+        if self.ascii:
+            h, v, tl, tr, bl, br = (
+                ("=", "|", "+", "+", "+", "+") if lit else ("-", "|", "+") + ("+",) * 3
+            )
+        elif lit:
+            h, v, tl, tr, bl, br = ("━", "┃", "┏", "┓", "┗", "┛")
+        else:
+            h, v, tl, tr, bl, br = ("─", "│", "┌", "┐", "└", "┘")
         bottom = list(bl + h * inner + br)
         for exit_x in self._exits.get(node_id, ()):
             offset = exit_x - self.layout.position[node_id][0]
             if 0 < offset < width - 1:
-                bottom[offset] = "+" if self.ascii else "┬"
-        rows = [list(tl + h * inner + tr), [v, *_cells(fitted), v], bottom]
+                bottom[offset] = "+" if self.ascii else "╈" if lit else "┬"
+        marks = [critical_mark(ascii=self.ascii)] if lit else []
+        if hidden:
+            marks.append(fold_mark(hidden, ascii=self.ascii))
+        top = list(tl + h * inner + tr)
+        if marks:
+            said = _cells(f"{h}{h.join(marks)}{h}")[:inner]
+            top[1 : 1 + len(said)] = said
+        rows = [top, [v, *_cells(fitted), v], bottom]
         for r, line in enumerate(rows):
             row = y + r
             if not 0 <= row < len(chars):

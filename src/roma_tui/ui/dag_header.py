@@ -72,11 +72,57 @@ class HeaderFacts:
     note: str | None = None
 
 
-def header_text(facts: HeaderFacts, *, ascii: bool, palette: dict[str, str]) -> Text:
+@dataclass(frozen=True)
+class Detail:
+    """How much of the first line to say; less of it at a narrow width."""
+
+    id_cells: int = 60
+    crossings: bool = True
+    status_words: bool = True  # "✔ 5 completed", else "✔ 5"
+    owners: bool = True
+    mode: bool = True
+
+
+# Tried in order until the first line fits: the least useful parts go first.
+DETAILS = (
+    Detail(),
+    Detail(crossings=False),
+    Detail(crossings=False, owners=False),
+    Detail(crossings=False, owners=False, status_words=False),
+    Detail(id_cells=24, crossings=False, owners=False, status_words=False),
+    Detail(id_cells=24, crossings=False, owners=False, status_words=False, mode=False),
+    Detail(id_cells=12, crossings=False, owners=False, status_words=False, mode=False),
+)
+
+
+def header_text(
+    facts: HeaderFacts, *, ascii: bool, palette: dict[str, str], width: int = 0
+) -> Text:
+    """The header: one line that fits `width` (0: any), then a line per problem or failure."""
+    line = Text()
+    for detail in DETAILS:
+        line = _first_line(facts, detail, ascii=ascii, palette=palette)
+        if not width or line.cell_len <= width:
+            break
+    if width and line.cell_len > width:
+        line.truncate(width, overflow="ellipsis")
+    warning = palette.get("warning", "yellow")
+    for problem in facts.problems:
+        line.append(f"\n ⚠ {problem}", style=warning)
+    if facts.failure:
+        line.append(f"\n ⚠ {facts.failure}", style=warning)
+    if facts.note:
+        line.append(f"\n {facts.note}")
+    return line
+
+
+def _first_line(
+    facts: HeaderFacts, detail: Detail, *, ascii: bool, palette: dict[str, str]
+) -> Text:
     execution, graph = facts.execution, facts.graph
     ended = execution.is_finished
     line = Text()
-    line.append(f" {one_line(execution.execution_id, 60)} ", style="bold reverse")
+    line.append(f" {one_line(execution.execution_id, detail.id_cells)} ", style="bold reverse")
     line.append(f" {execution.status.value}  ")
     if graph is not None and graph.number_of_nodes() == 0:  # nothing to count: say so
         line.append("no tasks reported" + ("" if ended else " yet") + "  ", style="dim")
@@ -85,24 +131,20 @@ def header_text(facts: HeaderFacts, *, ascii: bool, palette: dict[str, str]) -> 
         line.append(f"{total:,} nodes")
         if facts.sent_total is not None and facts.sent_total > total:
             line.append(f" (the server counts {facts.sent_total:,})")
-        owners = len(planners(graph))
+        owners = len(planners(graph)) if detail.owners else 0
         line.append(f" · {owners:,} planner(s) · " if owners else " · ")
         counts = status_counts(graph, run_ended=ended)
         for status in SHOWN_STATUSES:
             if counts.get(status):
+                word = f" {status}" if detail.status_words else ""
                 line.append(
-                    f"{glyph(status, ascii=ascii)} {counts[status]} {status}  ",
+                    f"{glyph(status, ascii=ascii)} {counts[status]}{word}  ",
                     style=palette.get(theme_variable(status), ""),
                 )
-    if facts.layout is not None and facts.layout.layers:
-        line.append(f"· {facts.mode} · crossings {facts.layout.crossings_after:,} ", style="dim")
+    if detail.mode and facts.layout is not None and facts.layout.layers:
+        crossings = f" · crossings {facts.layout.crossings_after:,}" if detail.crossings else ""
+        line.append(f"· {facts.mode}{crossings} ", style="dim")
     if facts.folded_away:
         line.append(f"· {facts.folded_away:,} folded away ", style="dim")
-    warning = palette.get("warning", "yellow")
-    for problem in facts.problems:
-        line.append(f"\n ⚠ {problem}", style=warning)
-    if facts.failure:
-        line.append(f"\n ⚠ {facts.failure}", style=warning)
-    if facts.note:
-        line.append(f"\n {facts.note}")
+    line.rstrip()
     return line

@@ -13,7 +13,7 @@ from .dag_view import GRAPH, DagView
 
 
 class DagNavigation:
-    """The DAG screen's moving keys (arrows, hjkl, f/F, r) and its find box's search."""
+    """The DAG screen's moving keys (arrows, hjkl, g/G, f/F, r) and its find box's search."""
 
     if TYPE_CHECKING:  # what the screen provides
 
@@ -37,6 +37,19 @@ class DagNavigation:
             if target is not None:
                 view.cursor = target
         view.changed()
+
+    def action_first(self) -> None:
+        self._go_to(0)
+
+    def action_last(self) -> None:
+        self._go_to(-1)
+
+    def _go_to(self, index: int) -> None:
+        """g / G: the first or last node in the order the view shows them."""
+        order = self.reading_order()
+        if order:
+            self.view.cursor = order[index]
+            self.view.changed()
 
     def action_next_status(self, status: str, step: int) -> None:
         view = self.view

@@ -15,13 +15,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 import networkx as nx
-from rich.style import Style
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, LoadingIndicator, Static
+from textual.widgets import Input, LoadingIndicator, Static
 
 from ..api import (
     AuthenticationError,
@@ -33,15 +31,16 @@ from ..api import (
     RomaError,
 )
 from ..dag import GraphReport, build_graph, compute_layout, critical_path, subtree
-from ..dag.graph import STOPPED, node_of
+from ..dag.graph import node_of
 from ..dag.layout import DagLayout
-from ..dag.render import Painter, labels_for
+from ..dag.render import Painter, fold_mark, labels_for
 from ..monitor.planner import DAG, OnScreen
 from ..monitor.session import Session
-from ..statuscolours import theme_variable
 from .dag_header import Failures, HeaderFacts, describe, header_text
+from .dag_keys import MOVE_BINDINGS, SCREEN_BINDINGS, DagFooter, help_rows
 from .dag_navigation import DagNavigation
-from .dag_view import COMPACT, GRAPH, TREE, DagView
+from .dag_view import COMPACT, GRAPH, TREE, DagView, run_styles
+from .help import HelpScreen
 from .inspector import NodeContext, NodeInspector
 
 if TYPE_CHECKING:
@@ -56,18 +55,7 @@ FINAL_ERRORS = (AuthenticationError, PermissionDeniedError, NotFoundError, Inval
 
 
 class DagScreen(DagNavigation, Screen[None]):
-    BINDINGS = [
-        Binding("enter", "inspect", "Inspect"),
-        Binding("f", "next_status('failed', 1)", "Next failed"),
-        Binding("F", "next_status('failed', -1)", "Previous failed", show=False),
-        Binding("r", "next_status('running', 1)", "Next running"),
-        Binding("p", "critical_path", "Critical path"),
-        Binding("z", "fold", "Fold"),
-        Binding("0", "fit", "Fit"),
-        Binding("t", "tree", "Tree"),
-        Binding("slash", "find", "Find"),
-        Binding("escape,q", "back", "Back"),
-    ]
+    BINDINGS = SCREEN_BINDINGS
 
     def __init__(
         self, session: Session, execution: Execution, *, ascii: bool, palette: dict[str, str]
@@ -83,6 +71,7 @@ class DagScreen(DagNavigation, Screen[None]):
         self._poll_timer: Timer | None = None
         self.failures = Failures()  # said once, counted in a row
         self._sent_total: int | None = None  # the node count the server's stats claim
+        self._note: str | None = None  # a passing word under the header ("Laying out…")
 
     def compose(self) -> ComposeResult:
         yield Static(id="dag-header", markup=False)
@@ -91,7 +80,7 @@ class DagScreen(DagNavigation, Screen[None]):
         yield Input(
             placeholder="find a node by id or text · enter searches · esc closes", id="dag-find"
         )
-        yield Footer()
+        yield DagFooter()
 
     @property
     def view(self) -> DagView:
@@ -104,22 +93,9 @@ class DagScreen(DagNavigation, Screen[None]):
         self.query_one("#dag-find").display = False
         view = self.view
         view.ascii = self.ascii
-        view.run_styles = self._styles()
+        view.run_styles = run_styles(self.palette)
         view.display = False
         self.load()
-
-    def _styles(self) -> dict[str, Style]:
-        palette = self.palette
-        # The painter names a node's style by its shown status; the theme may name it otherwise.
-        styles = {
-            f"status-{s}": Style(color=palette.get(theme_variable(s)))
-            for s in ("running", "pending", "completed", "failed", "unknown", STOPPED)
-        }
-        styles["edge"] = Style(dim=True)
-        styles["edge-dependency"] = Style(dim=True, color=palette.get("status-pending"))
-        styles["cursor"] = Style(reverse=True, bold=True)
-        styles["critical"] = Style(bold=True, color=palette.get("runaway"))
-        return styles
 
     # -- loading and live updates --------------------------------------------------------------
 
@@ -204,7 +180,16 @@ class DagScreen(DagNavigation, Screen[None]):
 
     def _lay_out(self, graph: nx.DiGraph, keep: DagLayout | None) -> tuple[DagLayout, Painter]:
         labels = labels_for(graph, ascii=self.ascii, run_ended=self.run_ended)
-        layout = keep or compute_layout(graph, labels.__getitem__)
+        folded = dict(self.view.folded)  # a box is as wide as its label and its fold mark
+
+        def sized(n: str) -> str:
+            return (
+                f"{labels[n]} {fold_mark(folded[n], ascii=self.ascii)}"
+                if n in folded
+                else labels[n]
+            )
+
+        layout = keep or compute_layout(graph, sized)
         painter = Painter(graph, layout, ascii=self.ascii, run_ended=self.run_ended, labels=labels)
         return layout, painter
 
@@ -310,7 +295,11 @@ class DagScreen(DagNavigation, Screen[None]):
             log.warning("%s", message)
         self._header()
 
+    def on_resize(self) -> None:
+        self._header(self._note)  # the header is condensed to the width
+
     def _header(self, note: str | None = None) -> None:
+        self._note = note
         view = self.view
         facts = HeaderFacts(
             execution=self.execution,
@@ -323,7 +312,8 @@ class DagScreen(DagNavigation, Screen[None]):
             failure=self.failures.line(),
             note=note,
         )
-        text = header_text(facts, ascii=self.ascii, palette=self.palette)
+        width = self.size.width or self.app.size.width
+        text = header_text(facts, ascii=self.ascii, palette=self.palette, width=width)
         self.query_one("#dag-header", Static).update(text)
 
     # -- folding, fitting, inspecting, finding (moving: DagNavigation) ------------------------
@@ -332,8 +322,8 @@ class DagScreen(DagNavigation, Screen[None]):
         self.show_critical = not self.show_critical
         view = self.view
         graph = view.dag_graph
-        view.highlight = set(critical_path(graph)) if self.show_critical and graph else set()
-        view.changed()
+        marked = set(critical_path(graph)) if self.show_critical and graph else set()
+        view.mark_critical(marked, self.hidden)
 
     def action_fold(self) -> None:
         view = self.view
@@ -389,6 +379,12 @@ class DagScreen(DagNavigation, Screen[None]):
             return
         if not self.find_node(event.value):
             self.app.notify(f"No node matches {event.value!r}.", timeout=3)
+
+    def action_help(self) -> None:
+        """Every key of this screen once: the canvas's, the screen's, then the app's."""
+        app_keys = [a.binding for a in self.active_bindings.values() if a.node is self.app]
+        rows = help_rows(MOVE_BINDINGS, SCREEN_BINDINGS, app_keys)
+        self.app.push_screen(HelpScreen(rows))
 
     def action_back(self) -> None:
         box = self.query_one("#dag-find", Input)

@@ -14,18 +14,32 @@ import networkx as nx
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..dag.graph import node_of, shown_status
+from ..dag.graph import STOPPED, node_of, shown_status
 from ..dag.layout import BOX_HEIGHT, DagLayout
 from ..dag.outline import outline
-from ..dag.render import Painter, Run, node_label
+from ..dag.render import Painter, Run, marked_label, node_label
+from ..statuscolours import theme_variable
+from .dag_keys import MOVE_BINDINGS
 
 GRAPH, COMPACT, TREE = "graph", "compact", "tree"
 PLAIN = Style()  # padding gets a style too: NO_COLOR's filter cannot take a segment without one
+
+
+def run_styles(palette: dict[str, str]) -> dict[str, Style]:
+    """The painter's style names in the theme's colours (a shown status may be named otherwise)."""
+    styles = {
+        f"status-{s}": Style(color=palette.get(theme_variable(s)))
+        for s in ("running", "pending", "completed", "failed", "unknown", STOPPED)
+    }
+    styles["edge"] = Style(dim=True)
+    styles["edge-dependency"] = Style(dim=True, color=palette.get("status-pending"))
+    styles["cursor"] = Style(reverse=True, bold=True)
+    styles["critical"] = Style(bold=True, color=palette.get("runaway"))
+    return styles
 
 
 @dataclass
@@ -40,12 +54,7 @@ class DagView(ScrollView, can_focus=True):
     DagView { height: 1fr; }
     """
     # The arrows move the cursor along the graph (ScrollView would scroll); the view follows.
-    BINDINGS = [
-        Binding("up,k", "screen.move('up')", "Parent"),
-        Binding("down,j", "screen.move('down')", "Child"),
-        Binding("left,h", "screen.move('left')", "Left", show=False),
-        Binding("right,l", "screen.move('right')", "Right", show=False),
-    ]
+    BINDINGS = MOVE_BINDINGS  # ids and help words: ui/dag_keys.py
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -103,8 +112,19 @@ class DagView(ScrollView, can_focus=True):
             label = painter.labels[node_id]  # computed once per graph, with planners and stops
         else:
             label = node_label(self.dag_graph, node_id, ascii=self.ascii)
-        hidden = self.folded.get(node_id)
-        return f"{label} [+{hidden} folded]" if hidden else label
+        return marked_label(
+            label,
+            hidden=self.folded.get(node_id),
+            critical=node_id in self.highlight,
+            ascii=self.ascii,
+        )
+
+    def mark_critical(self, nodes: set[str], hidden: set[str]) -> None:
+        """Mark the critical path (a list view's lines carry the star, so they are rebuilt)."""
+        self.highlight = nodes
+        if self.mode != GRAPH:
+            self._rebuild_lines(hidden)
+        self.changed()
 
     def set_mode(self, mode: str, hidden: set[str]) -> None:
         self.mode = mode
