@@ -309,7 +309,9 @@ class RomaApp(App[None]):
         yield SystemCommand(
             "Action log", "Cancels and creates sent from this machine", main.action_action_log
         )
-        yield SystemCommand("Help", "Every key", main.action_help)
+        # The keys of the screen the palette was opened from (the DAG screen has its own).
+        shown_help = getattr(screen, "action_help", None)
+        yield SystemCommand("Help", "Every key", shown_help or main.action_help)
         try:
             profiles = sorted(load_config().profiles)
         except ConfigError:

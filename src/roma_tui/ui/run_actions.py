@@ -240,6 +240,8 @@ class RunActions(Screen[None]):
 
     def action_help(self) -> None:
         keymap = self.roma.keymap
-        rows = binding_rows(self.BINDINGS, self.app.BINDINGS, keymap=keymap)
-        rows.append((keys_of(COMMAND_PALETTE, keymap), PALETTE_HELP))
+        palette = keys_of(COMMAND_PALETTE, keymap)
+        rows = binding_rows(self.BINDINGS, self.table.BINDINGS, self.app.BINDINGS, keymap=keymap)
+        # The palette once, with what it offers (the app's own binding says only "Commands").
+        rows = [row for row in rows if row[0] != palette] + [(palette, PALETTE_HELP)]
         self.app.push_screen(HelpScreen(rows, extra=MAIN_HELP))
