@@ -9,9 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from conftest import KEY
+from console_helpers import app_for, shown, until
 from roma_tui.settings import Connection, Profile
 from roma_tui.ui.app import RomaApp
-from test_console import app_for, shown, until
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import keyring
 from keyring.backend import KeyringBackend
 
 from conftest import KEY
+from console_helpers import app_for, shown, until
 from roma_tui.settings import Profile, load_config, resolve_connection, save_profile
 from roma_tui.ui.app import RomaApp
 from roma_tui.ui.connect import ConnectScreen
-from test_console import shown, until
 
 
 class SlowKeyring(KeyringBackend):
@@ -85,7 +85,6 @@ async def test_switching_profile_reads_the_keyring_off_the_ui_thread(start_sandb
     server = start_sandbox(seed_demo=3, time_scale=20)
     save_profile(Profile(name="other", base_url=server.url))
     memory_keyring.set_password("roma-tui", "other", KEY)
-    from test_console import app_for
 
     app = app_for(server.url)
     async with app.run_test(size=(120, 40)) as pilot:
