@@ -48,3 +48,23 @@ def toasts(app: RomaApp) -> list[str]:
     reads in Textual's Toast widgets, with markup already applied or not. Needs
     `app.run_test(notifications=True)`: Pilot shows no toasts otherwise."""
     return [str(toast.render()) for toast in app.screen.query("Toast")]
+
+
+async def paste(pilot: Any, text: str) -> None:
+    """Put `text` into the focused field as a paste does: one event, where typing it would be a
+    key press (and a wait for the app to idle) per character. For tests that are not about
+    typing; the new-run form and the filter are still typed key by key in their own tests."""
+    from textual import events
+
+    assert pilot.app.focused is not None, "nothing has the focus to paste into"
+    # To the app, as the terminal driver sends it: the app gives it to the focused widget.
+    pilot.app.post_message(events.Paste(text))
+    await pilot.pause()
+
+
+async def settled(pilot: Any) -> None:
+    """Let what a key started finish: pending messages, then every worker running (requests
+    included). Instead of a fixed pause before asserting that something did not happen."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from conftest import KEY, READ_ONLY_KEY
-from console_helpers import SIZE, app_for, shown, table, toasts, until
+from console_helpers import SIZE, app_for, paste, settled, shown, table, toasts, until
 from roma_tui.api import RomaClient
 from roma_tui.settings import Connection
 from roma_tui.ui.app import RomaApp
@@ -79,7 +79,7 @@ async def test_cancel_asks_first_and_n_sends_nothing(start_local_sandbox):
         await until(pilot, lambda: app.main_screen.session.store is not None)
         await pilot.press("n")
         assert isinstance(app.screen, NewExecutionForm)
-        await pilot.press(*"Runaway research")
+        await paste(pilot, "Runaway research")
         await pilot.press("ctrl+s")
         await until(pilot, lambda: len(shown(app)) == 1)
         run_id = shown(app)[0]
@@ -88,12 +88,14 @@ async def test_cancel_asks_first_and_n_sends_nothing(start_local_sandbox):
         assert app.screen.executions[0].execution_id == run_id
         await pilot.press("n")
         assert not isinstance(app.screen, ConfirmCancel)
-        await pilot.pause(0.3)
+        await settled(pilot)
         assert app.main_screen.session.store.get(run_id).status == "running"
+        assert server.api.engine.storage.get(run_id).status == "running"  # nothing was sent
         await pilot.press("c")
         await pilot.press("enter")  # the focused button is the safe one
-        await pilot.pause(0.3)
+        await settled(pilot)
         assert app.main_screen.session.store.get(run_id).status == "running"
+        assert server.api.engine.storage.get(run_id).status == "running"
         await pilot.press("c", "y")
         await until(pilot, lambda: app.main_screen.session.store.get(run_id).status == "cancelled")
         entries = app.main_screen.session.actions.recent()
@@ -315,7 +317,9 @@ async def test_a_failed_create_keeps_the_form(start_local_sandbox):
     app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await app.main_screen.session.monitor.create("the one allowed run")
-        await pilot.press("n", *"second run", "ctrl+s")
+        await pilot.press("n")
+        await paste(pilot, "second run")
+        await pilot.press("ctrl+s")
         await until(pilot, lambda: app.main_screen.unsent is not None)
         await pilot.press("n")
         assert isinstance(app.screen, NewExecutionForm)
@@ -339,7 +343,9 @@ async def test_a_watched_run_that_finishes_gets_a_toast(start_local_sandbox):
     server = await start_local_sandbox(time_scale=0.05, rate_limit="100000/hour")
     app = app_for(server, poll_interval=0.3)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await pilot.press("n", *"Tell me [b]when[/b] you are done", "ctrl+s")
+        await pilot.press("n")
+        await paste(pilot, "Tell me [b]when[/b] you are done")
+        await pilot.press("ctrl+s")
         await until(
             pilot,
             lambda: any(t.startswith("Run completed\n") for t in toasts(app)),
@@ -370,7 +376,9 @@ async def test_a_429_says_when_the_budget_resets_and_cancel_still_works(start_lo
     server = await start_local_sandbox(rate_limit="14/hour", time_scale=50)
     app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("n", *"Keep me running", "ctrl+s")
+        await pilot.press("n")
+        await paste(pilot, "Keep me running")
+        await pilot.press("ctrl+s")
         await until(pilot, lambda: len(shown(app)) == 1)
         planner = app.main_screen.session.planner
         # Polling stops at the reserve (10): what is left is the user's.
