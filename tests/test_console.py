@@ -1,4 +1,7 @@
-"""The console, driven by Pilot against the real sandbox over loopback HTTP."""
+"""The console, driven by Pilot against the real sandbox app.
+
+Most tests reach it in process (`start_local_sandbox`: httpx.ASGITransport, no server thread);
+the dead-server, connect and theme tests go over real loopback HTTP, end to end."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The console under real faults: a refused key, a URL that is not a ROMA API, a broken cache,
-a small terminal, NO_COLOR. Servers are real (loopback HTTP); requests are counted by them."""
+a small terminal, NO_COLOR. The faulty servers are real (loopback HTTP) and count the requests
+they get; the sandbox answers in process (`start_local_sandbox`)."""
 
 from __future__ import annotations
 
