@@ -172,6 +172,8 @@ def test_new_run_form(snapshot_app, snap_compare):
     async def form(pilot):
         await settle(pilot)
         await pilot.press("n")
+        # A steady cursor: a blinking one is drawn or not by the time the picture is taken.
+        pilot.app.screen.query_one("#goal").cursor_blink = False
         await paste(pilot, "Compare three vector databases")
         await settled(pilot)
 
