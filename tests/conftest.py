@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import keyring
@@ -69,43 +70,50 @@ KEY = "sk_test_full_0123456789abcdef"
 READ_ONLY_KEY = "sk_test_readonly_0123456789"
 
 
+def sandbox_settings(
+    db,
+    *,
+    rate_limit=None,
+    seed_demo=0,
+    dialect="hosted",
+    faults=None,
+    slow=3.0,
+    **engine,
+):
+    """The settings the tests' sandboxes run with (fast runs, no random failures by default).
+
+    `dialect="upstream"`: the same sandbox in the open-source server's shapes (its rate limit,
+    60/min per client, unless `rate_limit` says otherwise)."""
+    from roma_tui.sandbox import SandboxConfig, SandboxSettings
+
+    engine.setdefault("time_scale", 0.02)
+    engine.setdefault("fail_rate", 0.0)
+    engine.setdefault("runaway_rate", 0.0)
+    return SandboxSettings(
+        db=db,
+        api_keys=[KEY],
+        read_only_keys=[READ_ONLY_KEY],
+        rate_limit=rate_limit,
+        seed_demo=seed_demo,
+        engine=SandboxConfig(**engine),
+        dialect=dialect,
+        faults=faults or {},
+        slow_seconds=slow,
+    )
+
+
 @pytest.fixture
 def start_sandbox(tmp_path):
     """Start sandboxes on port 0 (each torn down after the test); returns the factory.
 
     `faults` ({"500": 0.1, ...}) and `slow` (seconds) inject faults; other keywords go to
-    SandboxConfig."""
-    from roma_tui.sandbox import RunningSandbox, SandboxConfig, SandboxSettings, make_api
+    SandboxConfig (see `sandbox_settings`)."""
+    from roma_tui.sandbox import RunningSandbox, make_api
 
     started = []
 
-    def start(
-        *,
-        rate_limit=None,
-        seed_demo=0,
-        db=None,
-        port=0,
-        dialect="hosted",
-        faults=None,
-        slow=3.0,
-        **engine,
-    ):
-        """`dialect="upstream"`: the same sandbox in the open-source server's shapes (its rate
-        limit, 60/min per client, unless `rate_limit` says otherwise)."""
-        engine.setdefault("time_scale", 0.02)
-        engine.setdefault("fail_rate", 0.0)
-        engine.setdefault("runaway_rate", 0.0)
-        settings = SandboxSettings(
-            db=db or tmp_path / f"sandbox{len(started)}.db",
-            api_keys=[KEY],
-            read_only_keys=[READ_ONLY_KEY],
-            rate_limit=rate_limit,
-            seed_demo=seed_demo,
-            engine=SandboxConfig(**engine),
-            dialect=dialect,
-            faults=faults or {},
-            slow_seconds=slow,
-        )
+    def start(*, db=None, port=0, **options):
+        settings = sandbox_settings(db or tmp_path / f"sandbox{len(started)}.db", **options)
         server = RunningSandbox(make_api(settings), port=port)
         started.append(server)
         return server
@@ -118,3 +126,47 @@ def start_sandbox(tmp_path):
 @pytest.fixture
 def sandbox(start_sandbox):
     return start_sandbox()
+
+
+class LocalSandbox:
+    """The sandbox app answering in the test's own event loop through `httpx.ASGITransport`.
+
+    The same app, database, engine and rate limits as over loopback, without a server thread
+    (no GIL contention, no uvicorn start and stop): for most UI tests. `url` is never dialled."""
+
+    url = "http://127.0.0.1:9"
+
+    def __init__(self, api) -> None:
+        import httpx
+
+        from roma_tui.sandbox import UpstreamApi
+        from roma_tui.sandbox.app import build_app
+        from roma_tui.sandbox.upstream import build_upstream_app
+
+        self.api = api
+        self.app = build_upstream_app(api) if isinstance(api, UpstreamApi) else build_app(api)
+        self.transport = httpx.ASGITransport(app=self.app)
+
+
+@pytest.fixture
+async def start_local_sandbox(tmp_path):
+    """Like `start_sandbox` (same keywords), in process: `await start_local_sandbox(...)`.
+
+    Its background work (runs finishing, heartbeats) runs in the app's lifespan, as uvicorn
+    would run it, and stops with the test."""
+    from roma_tui.sandbox import make_api
+
+    stack = contextlib.AsyncExitStack()
+    count = 0
+
+    async def start(**options) -> LocalSandbox:
+        nonlocal count
+        count += 1
+        api = make_api(sandbox_settings(tmp_path / f"local{count}.db", **options))
+        local = LocalSandbox(api)
+        stack.callback(api.engine.storage.close)
+        await stack.enter_async_context(api.lifespan(local.app))
+        return local
+
+    yield start
+    await stack.aclose()

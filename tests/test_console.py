@@ -1,49 +1,32 @@
-"""The console, driven by Pilot against the real sandbox over loopback HTTP."""
+"""The console, driven by Pilot against the real sandbox app.
+
+Most tests reach it in process (`start_local_sandbox`: httpx.ASGITransport, no server thread);
+the dead-server, connect and theme tests go over real loopback HTTP, end to end."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
 from conftest import KEY, READ_ONLY_KEY
+from console_helpers import SIZE, app_for, paste, settled, shown, table, toasts, until
 from roma_tui.api import RomaClient
-from roma_tui.settings import Connection, Profile
+from roma_tui.settings import Connection
 from roma_tui.ui.app import RomaApp
 from roma_tui.ui.confirm import ConfirmCancel
 from roma_tui.ui.help import HelpScreen
 from roma_tui.ui.new_run import NewExecutionForm
 from roma_tui.ui.viewer import TextViewer
 
-SIZE = (160, 48)
+# SIZE, app_for, until, table, shown live in console_helpers; still importable from here for
+# test_dag_screen.py, test_dag_truth.py and test_sandbox_upstream.py until they import them there.
+__all__ = ["SIZE", "app_for", "shown", "table", "until"]
 
 
-def app_for(url: str, key: str = KEY, **profile: object) -> RomaApp:
-    connection = Connection(Profile(name="test", base_url=url, **profile), url, key, "test", "test")
-    return RomaApp(connection, remember_choices=False)
-
-
-async def until(pilot, condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        await pilot.pause(0.05)
-        if condition():
-            return
-    raise AssertionError("the console did not get there in time")
-
-
-def table(app):
-    return app.main_screen.table
-
-
-def shown(app) -> list[str]:
-    return table(app).shown_ids
-
-
-async def test_the_table_fills_and_the_status_pane_follows_the_cursor(start_sandbox):
-    server = start_sandbox(seed_demo=30, time_scale=20)
-    app = app_for(server.url)
+async def test_the_table_fills_and_the_status_pane_follows_the_cursor(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=30, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 30)
         first = table(app).current_id
@@ -56,9 +39,9 @@ async def test_the_table_fills_and_the_status_pane_follows_the_cursor(start_sand
         assert "budget" in budget and "live" in budget
 
 
-async def test_filter_as_you_type_and_escape_clears(start_sandbox):
-    server = start_sandbox(seed_demo=30, time_scale=20)
-    app = app_for(server.url)
+async def test_filter_as_you_type_and_escape_clears(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=30, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 30)
         everything = len(shown(app))
@@ -73,9 +56,9 @@ async def test_filter_as_you_type_and_escape_clears(start_sandbox):
         await until(pilot, lambda: len(shown(app)) == everything)
 
 
-async def test_status_filter_goes_to_the_server(start_sandbox):
-    server = start_sandbox(seed_demo=30, time_scale=20)
-    app = app_for(server.url)
+async def test_status_filter_goes_to_the_server(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=30, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 30)
         await pilot.press("4")  # quick filter: failed
@@ -92,14 +75,14 @@ async def test_status_filter_goes_to_the_server(start_sandbox):
         await until(pilot, lambda: store.query.status is None and len(shown(app)) >= 30)
 
 
-async def test_cancel_asks_first_and_n_sends_nothing(start_sandbox):
-    server = start_sandbox(time_scale=50)
-    app = app_for(server.url)
+async def test_cancel_asks_first_and_n_sends_nothing(start_local_sandbox):
+    server = await start_local_sandbox(time_scale=50)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.main_screen.session.store is not None)
         await pilot.press("n")
         assert isinstance(app.screen, NewExecutionForm)
-        await pilot.press(*"Runaway research")
+        await paste(pilot, "Runaway research")
         await pilot.press("ctrl+s")
         await until(pilot, lambda: len(shown(app)) == 1)
         run_id = shown(app)[0]
@@ -108,21 +91,23 @@ async def test_cancel_asks_first_and_n_sends_nothing(start_sandbox):
         assert app.screen.executions[0].execution_id == run_id
         await pilot.press("n")
         assert not isinstance(app.screen, ConfirmCancel)
-        await pilot.pause(0.3)
+        await settled(pilot)
         assert app.main_screen.session.store.get(run_id).status == "running"
+        assert server.api.engine.storage.get(run_id).status == "running"  # nothing was sent
         await pilot.press("c")
         await pilot.press("enter")  # the focused button is the safe one
-        await pilot.pause(0.3)
+        await settled(pilot)
         assert app.main_screen.session.store.get(run_id).status == "running"
+        assert server.api.engine.storage.get(run_id).status == "running"
         await pilot.press("c", "y")
         await until(pilot, lambda: app.main_screen.session.store.get(run_id).status == "cancelled")
         entries = app.main_screen.session.actions.recent()
         assert entries[-1].execution_id == run_id and entries[-1].outcome == "cancelled"
 
 
-async def test_bulk_cancel_of_marked_runs(start_sandbox):
-    server = start_sandbox(time_scale=50)
-    app = app_for(server.url)
+async def test_bulk_cancel_of_marked_runs(start_local_sandbox):
+    server = await start_local_sandbox(time_scale=50)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         monitor = app.main_screen.session.monitor
         for goal in ("one", "two", "three"):
@@ -145,9 +130,9 @@ async def test_bulk_cancel_of_marked_runs(start_sandbox):
         )
 
 
-async def test_read_only_hides_create_and_cancel(start_sandbox):
-    server = start_sandbox(seed_demo=5)
-    app = app_for(server.url, READ_ONLY_KEY, read_only=True)
+async def test_read_only_hides_create_and_cancel(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=5)
+    app = app_for(server, READ_ONLY_KEY, read_only=True)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 5)
         await pilot.press("c")
@@ -159,9 +144,9 @@ async def test_read_only_hides_create_and_cancel(start_sandbox):
         assert " Cancel " not in app.export_screenshot().replace("&#160;", " ")
 
 
-async def test_new_run_form_validates_before_sending(start_sandbox):
-    server = start_sandbox(time_scale=50)
-    app = app_for(server.url)
+async def test_new_run_form_validates_before_sending(start_local_sandbox):
+    server = await start_local_sandbox(time_scale=50)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
         await pilot.press("ctrl+s")  # empty goal
@@ -179,9 +164,9 @@ async def test_new_run_form_validates_before_sending(start_sandbox):
         assert table(app).current_id == created.execution_id
 
 
-async def test_markup_and_escapes_from_the_server_are_shown_as_text(start_sandbox):
-    server = start_sandbox(seed_demo=20, time_scale=20)
-    app = app_for(server.url)
+async def test_markup_and_escapes_from_the_server_are_shown_as_text(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=20, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 20)
         store = app.main_screen.session.store
@@ -209,9 +194,9 @@ async def test_a_dead_server_keeps_the_last_data_and_says_so(start_sandbox):
         assert "stale" in str(app.main_screen.query_one("#budget").render())
 
 
-async def test_the_cursor_stays_on_its_run_when_rows_arrive(start_sandbox):
-    server = start_sandbox(seed_demo=10, time_scale=20)
-    app = app_for(server.url)
+async def test_the_cursor_stays_on_its_run_when_rows_arrive(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=10, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 10)
         table(app).move_cursor(row=4)
@@ -224,9 +209,9 @@ async def test_the_cursor_stays_on_its_run_when_rows_arrive(start_sandbox):
         assert table(app).cursor_row == 6
 
 
-async def test_sort_cycles_columns_and_reverses(start_sandbox):
-    server = start_sandbox(seed_demo=15, time_scale=20)
-    app = app_for(server.url)
+async def test_sort_cycles_columns_and_reverses(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=15, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 15)
         store = app.main_screen.session.store
@@ -245,9 +230,9 @@ async def test_sort_cycles_columns_and_reverses(start_sandbox):
         assert statuses == sorted(statuses, reverse=True)
 
 
-async def test_enter_shows_the_whole_result_and_help_lists_keys(start_sandbox):
-    server = start_sandbox(seed_demo=10, time_scale=20)
-    app = app_for(server.url)
+async def test_enter_shows_the_whole_result_and_help_lists_keys(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=10, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 10)
         await pilot.press("enter")
@@ -261,18 +246,27 @@ async def test_enter_shows_the_whole_result_and_help_lists_keys(start_sandbox):
 
 
 @pytest.mark.parametrize("theme", ["roma-light", "roma-high-contrast"])
-async def test_themes_load_from_data_files(start_sandbox, theme):
-    server = start_sandbox(seed_demo=3)
-    app = app_for(server.url, theme=theme)
+async def test_themes_load_from_data_files(start_local_sandbox, theme):
+    import tomllib
+    from pathlib import Path
+
+    from roma_tui.ui.themes import STATUS_DEFAULTS
+
+    data = tomllib.loads((Path(__file__).parents[1] / "themes" / f"{theme}.toml").read_text())
+    failed = data["variables"]["status-failed"]
+    assert failed.lower() != STATUS_DEFAULTS["status-failed"].lower()  # else this proves nothing
+    server = await start_local_sandbox(seed_demo=3)
+    app = app_for(server, theme=theme)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 3)
         assert app.theme == theme
-        assert app.palette["status-failed"] != ""
+        # The theme's own colour, not the default every palette starts from.
+        assert app.palette["status-failed"].lower() == failed.lower()
 
 
-async def test_the_api_key_never_reaches_the_screen(start_sandbox):
-    server = start_sandbox(seed_demo=5)
-    app = app_for(server.url)
+async def test_the_api_key_never_reaches_the_screen(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=5)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 5)
         for keys in ((), ("question_mark",), ("escape", "L")):
@@ -321,21 +315,23 @@ async def test_the_chosen_theme_is_remembered(sandbox):
     assert load_config().profiles["test"].theme == "roma-high-contrast"
 
 
-async def test_a_failed_create_keeps_the_form(start_sandbox):
-    server = start_sandbox(time_scale=50, max_running_per_key=1)
-    app = app_for(server.url)
+async def test_a_failed_create_keeps_the_form(start_local_sandbox):
+    server = await start_local_sandbox(time_scale=50, max_running_per_key=1)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await app.main_screen.session.monitor.create("the one allowed run")
-        await pilot.press("n", *"second run", "ctrl+s")
+        await pilot.press("n")
+        await paste(pilot, "second run")
+        await pilot.press("ctrl+s")
         await until(pilot, lambda: app.main_screen.unsent is not None)
         await pilot.press("n")
         assert isinstance(app.screen, NewExecutionForm)
         assert app.screen.query_one("#goal").text == "second run"
 
 
-async def test_paging_is_lazy_as_the_cursor_nears_the_end(start_sandbox):
-    server = start_sandbox(seed_demo=120, time_scale=20)
-    app = app_for(server.url)
+async def test_paging_is_lazy_as_the_cursor_nears_the_end(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=120, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(app)) == 50)  # one page of 50
         assert app.main_screen.session.store.has_more
@@ -346,19 +342,21 @@ async def test_paging_is_lazy_as_the_cursor_nears_the_end(start_sandbox):
         assert len(set(shown(app))) == 120 and not app.main_screen.session.store.has_more
 
 
-async def test_a_watched_run_that_finishes_gets_a_toast(start_sandbox):
-    server = start_sandbox(time_scale=0.05, rate_limit="100000/hour")
-    app = app_for(server.url, poll_interval=0.3)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("n", *"Tell me [b]when[/b] you are done", "ctrl+s")
+async def test_a_watched_run_that_finishes_gets_a_toast(start_local_sandbox):
+    server = await start_local_sandbox(time_scale=0.05, rate_limit="100000/hour")
+    app = app_for(server, poll_interval=0.3)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("n")
+        await paste(pilot, "Tell me [b]when[/b] you are done")
+        await pilot.press("ctrl+s")
         await until(
             pilot,
-            lambda: any("Run completed" in (n.title or "") for n in app._notifications),
+            lambda: any(t.startswith("Run completed\n") for t in toasts(app)),
             timeout=15,
         )
-        done = next(n for n in app._notifications if n.title == "Run completed")
+        done = next(t for t in toasts(app) if t.startswith("Run completed\n"))
         # the goal in the toast is shown as typed: text, never markup
-        assert "[b]when[/b]" in done.message and done.markup is False
+        assert "[b]when[/b]" in done
 
 
 async def test_a_dead_server_recovers_by_itself(start_sandbox, tmp_path):
@@ -377,11 +375,13 @@ async def test_a_dead_server_recovers_by_itself(start_sandbox, tmp_path):
         assert len(shown(app)) >= 5
 
 
-async def test_a_429_says_when_the_budget_resets_and_cancel_still_works(start_sandbox):
-    server = start_sandbox(rate_limit="14/hour", time_scale=50)
-    app = app_for(server.url)
+async def test_a_429_says_when_the_budget_resets_and_cancel_still_works(start_local_sandbox):
+    server = await start_local_sandbox(rate_limit="14/hour", time_scale=50)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("n", *"Keep me running", "ctrl+s")
+        await pilot.press("n")
+        await paste(pilot, "Keep me running")
+        await pilot.press("ctrl+s")
         await until(pilot, lambda: len(shown(app)) == 1)
         planner = app.main_screen.session.planner
         # Polling stops at the reserve (10): what is left is the user's.
@@ -396,7 +396,8 @@ async def test_a_429_says_when_the_budget_resets_and_cancel_still_works(start_sa
         # Another client on the same key spends the rest: our next request meets a 429.
         from roma_tui.api import RateLimitError
 
-        async with RomaClient(server.url, KEY, max_retry_wait=0) as other:
+        other = RomaClient(server.url, KEY, max_retry_wait=0, transport=server.transport)
+        async with other:
             with pytest.raises(RateLimitError):
                 for _ in range(20):
                     await other.list_executions(limit=1)
@@ -408,7 +409,7 @@ async def test_a_429_says_when_the_budget_resets_and_cancel_still_works(start_sa
         assert "stale since" in bar and "budget 0/14" in bar and "resets" in bar
 
 
-async def test_user_themes_load_and_a_broken_one_is_skipped(start_sandbox, isolated_home):
+async def test_user_themes_load_and_a_broken_one_is_skipped(start_local_sandbox, isolated_home):
     from roma_tui.settings import config_dir
 
     themes = config_dir() / "themes"
@@ -417,19 +418,19 @@ async def test_user_themes_load_and_a_broken_one_is_skipped(start_sandbox, isola
         'name = "mine"\nprimary = "#112233"\n[variables]\nstatus-failed = "#ff00ff"\n'
     )
     (themes / "broken.toml").write_text("name = [unclosed\n")
-    server = start_sandbox(seed_demo=3)
-    app = app_for(server.url, theme="mine")
-    async with app.run_test(size=SIZE) as pilot:
+    server = await start_local_sandbox(seed_demo=3)
+    app = app_for(server, theme="mine")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 3)
         assert app.theme == "mine" and app.palette["status-failed"] == "#ff00ff"
-        assert any("broken.toml" in str(n.message) for n in app._notifications)
+        await until(pilot, lambda: any("broken.toml" in t for t in toasts(app)))
 
 
-async def test_a_200_kb_result_is_cut_in_the_pane_and_whole_in_the_viewer(start_sandbox):
+async def test_a_200_kb_result_is_cut_in_the_pane_and_whole_in_the_viewer(start_local_sandbox):
     from roma_tui.api import Execution
 
-    server = start_sandbox()
-    app = app_for(server.url)
+    server = await start_local_sandbox()
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         # After the first poll (an empty list), so that no refresh removes the row we add.
         await until(pilot, lambda: app.main_screen.session.planner.view().remaining is not None)

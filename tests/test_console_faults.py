@@ -1,5 +1,6 @@
 """The console under real faults: a refused key, a URL that is not a ROMA API, a broken cache,
-a small terminal, NO_COLOR. Servers are real (loopback HTTP); requests are counted by them."""
+a small terminal, NO_COLOR. The faulty servers are real (loopback HTTP) and count the requests
+they get; the sandbox answers in process (`start_local_sandbox`)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from conftest import KEY
+from console_helpers import app_for, paste, shown, toasts, until
 from roma_tui.settings import Connection, Profile
 from roma_tui.ui.app import RomaApp
-from test_console import app_for, shown, until
 
 
 @pytest.fixture
@@ -37,7 +38,8 @@ def counting_server():
                 pass
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        # A short poll: shutdown() waits for it (0.5 s by default, at every teardown).
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
         started.append(server)
         return f"http://127.0.0.1:{server.server_port}", hits
 
@@ -64,13 +66,13 @@ async def test_a_refused_key_stops_polling_and_says_what_to_do(counting_server):
         401, b'{"error": {"code": "unauthorized", "message": "bad"}}', "application/json"
     )
     app = _app(url)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await _browse(pilot, 2.0)
         assert len(hits) == 1  # not 16 a second
         flash = str(app.main_screen.query_one("#flash").render())
         assert "roma-tui login --profile work" in flash and "ROMA_API_KEY" in flash
         assert "stopped (401)" in str(app.main_screen.query_one("#budget").render())
-        assert not app.query("Toast")  # said in one place, not as toasts
+        assert not toasts(app)  # said in one place, not as toasts
         await pilot.press("ctrl+r")  # the user may try again, once per press
         await until(pilot, lambda: len(hits) == 2)
         await _browse(pilot, 0.5)
@@ -98,13 +100,15 @@ async def test_a_404_on_the_list_route_is_not_a_roma_api(counting_server):
         assert "does not look like a ROMA API" in app.main_screen.last_error
 
 
-async def test_a_cache_that_cannot_be_written_does_not_stop_the_poll(start_sandbox, isolated_home):
+async def test_a_cache_that_cannot_be_written_does_not_stop_the_poll(
+    start_local_sandbox, isolated_home
+):
     from roma_tui.settings import cache_dir
 
     cache_dir().parent.mkdir(parents=True, exist_ok=True)
     cache_dir().write_text("a file where the cache folder should be")
-    server = start_sandbox(seed_demo=6, rate_limit="100000/hour")
-    app = app_for(server.url, poll_interval=0.3)
+    server = await start_local_sandbox(seed_demo=6, rate_limit="100000/hour")
+    app = app_for(server, poll_interval=0.3)
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 6)
         planner = app.main_screen.session.planner
@@ -116,11 +120,13 @@ async def test_a_cache_that_cannot_be_written_does_not_stop_the_poll(start_sandb
         assert app.main_screen.last_error is None
 
 
-async def test_the_pane_shows_the_latest_state_when_the_run_ends_elsewhere(start_sandbox):
-    server = start_sandbox(seed_demo=3, rate_limit="100000/hour", time_scale=0.08)
-    app = app_for(server.url, poll_interval=0.3)
+async def test_the_pane_shows_the_latest_state_when_the_run_ends_elsewhere(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=3, rate_limit="100000/hour", time_scale=0.08)
+    app = app_for(server, poll_interval=0.3)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("n", *"finish while I look away", "ctrl+s")
+        await pilot.press("n")
+        await paste(pilot, "finish while I look away")
+        await pilot.press("ctrl+s")
         await until(pilot, lambda: len(shown(app)) >= 4)
         screen = app.main_screen
         run_id = screen.table.current_id
@@ -136,9 +142,9 @@ async def test_the_pane_shows_the_latest_state_when_the_run_ends_elsewhere(start
         assert state in pane and "running" not in pane and "Step" not in pane
 
 
-async def test_at_80x24_the_table_keeps_most_rows_and_the_last_row_is_visible(start_sandbox):
-    server = start_sandbox(seed_demo=40, time_scale=20)
-    app = app_for(server.url)
+async def test_at_80x24_the_table_keeps_most_rows_and_the_last_row_is_visible(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=40, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 40)
         table = app.main_screen.table
@@ -154,10 +160,10 @@ async def test_at_80x24_the_table_keeps_most_rows_and_the_last_row_is_visible(st
         assert table.rows_on_screen >= 14
 
 
-async def test_no_color_paints_the_console(start_sandbox, monkeypatch):
+async def test_no_color_paints_the_console(start_local_sandbox, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
-    server = start_sandbox(seed_demo=5, time_scale=20)
-    app = app_for(server.url)
+    server = await start_local_sandbox(seed_demo=5, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 5)
         assert shown(app)[0] in app.export_screenshot()
@@ -168,9 +174,9 @@ async def test_no_color_paints_the_console(start_sandbox, monkeypatch):
         assert first in app.export_screenshot()
 
 
-async def test_keys_right_after_q_do_nothing(start_sandbox):
-    server = start_sandbox(seed_demo=3, time_scale=20)
-    app = app_for(server.url)
+async def test_keys_right_after_q_do_nothing(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=3, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 3)
         app.exit()

@@ -8,10 +8,10 @@ import keyring
 from keyring.backend import KeyringBackend
 
 from conftest import KEY
+from console_helpers import app_for, shown, until
 from roma_tui.settings import Profile, load_config, resolve_connection, save_profile
 from roma_tui.ui.app import RomaApp
 from roma_tui.ui.connect import ConnectScreen
-from test_console import shown, until
 
 
 class SlowKeyring(KeyringBackend):
@@ -35,22 +35,28 @@ class SlowKeyring(KeyringBackend):
         self.key = None
 
 
-def app_reading_keyring(url: str) -> RomaApp:
+def app_reading_keyring(server) -> RomaApp:
+    url = server.url
     save_profile(Profile(name="work", base_url=url), activate=True)
 
     def read():
         return resolve_connection(load_config(), profile_name="work")
 
     return RomaApp(
-        None, connect_profile="work", connect_url=url, read_connection=read, remember_choices=False
+        None,
+        connect_profile="work",
+        connect_url=url,
+        read_connection=read,
+        remember_choices=False,
+        transport=server.transport,
     )
 
 
-async def test_a_keyring_behind_an_unlock_prompt_never_freezes_the_console(start_sandbox):
-    server = start_sandbox(seed_demo=4, time_scale=20)
+async def test_a_keyring_behind_an_unlock_prompt_never_freezes_the_console(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=4, time_scale=20)
     slow = SlowKeyring(KEY)
     keyring.set_keyring(slow)
-    app = app_reading_keyring(server.url)
+    app = app_reading_keyring(server)
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, ConnectScreen))
         note = str(app.screen.query_one("#connect-note").render())
@@ -64,12 +70,12 @@ async def test_a_keyring_behind_an_unlock_prompt_never_freezes_the_console(start
         assert app.main_screen.session.connection.key_source == "keyring"
 
 
-async def test_no_key_in_the_keyring_is_said_on_the_connect_screen(start_sandbox):
-    server = start_sandbox(seed_demo=1)
+async def test_no_key_in_the_keyring_is_said_on_the_connect_screen(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=1)
     empty = SlowKeyring(None)
     empty.answer.set()
     keyring.set_keyring(empty)
-    app = app_reading_keyring(server.url)
+    app = app_reading_keyring(server)
     async with app.run_test(size=(120, 40)) as pilot:
         await until(
             pilot,
@@ -81,13 +87,14 @@ async def test_no_key_in_the_keyring_is_said_on_the_connect_screen(start_sandbox
         assert app.main_screen is None  # nothing to connect with
 
 
-async def test_switching_profile_reads_the_keyring_off_the_ui_thread(start_sandbox, memory_keyring):
-    server = start_sandbox(seed_demo=3, time_scale=20)
+async def test_switching_profile_reads_the_keyring_off_the_ui_thread(
+    start_local_sandbox, memory_keyring
+):
+    server = await start_local_sandbox(seed_demo=3, time_scale=20)
     save_profile(Profile(name="other", base_url=server.url))
     memory_keyring.set_password("roma-tui", "other", KEY)
-    from test_console import app_for
 
-    app = app_for(server.url)
+    app = app_for(server)
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 3)
         slow = SlowKeyring(KEY)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from console_helpers import paste, settled, until
 from roma_tui.settings import Connection, Profile
 from roma_tui.ui.app import RomaApp
 
@@ -137,12 +138,12 @@ def snapshot_app(monkeypatch):
 
 
 async def settle(pilot) -> None:
+    """Every row shown and the focused running run's status fetched (no fixed pause)."""
     app = pilot.app
-    for _ in range(100):
-        await pilot.pause(0.05)
-        if app.main_screen is not None and len(app.main_screen.table.shown_ids) == len(ROWS):
-            break
-    await pilot.pause(0.6)  # the status fetch after the cursor settles
+    await until(pilot, lambda: app.main_screen is not None)
+    await until(pilot, lambda: len(app.main_screen.table.shown_ids) == len(ROWS))
+    await until(pilot, lambda: ROWS[0]["execution_id"] in app.main_screen.statuses)
+    await settled(pilot)
 
 
 def test_main_screen(snapshot_app, snap_compare):
@@ -153,7 +154,7 @@ def test_status_pane_on_a_failed_run(snapshot_app, snap_compare):
     async def to_failed(pilot):
         await settle(pilot)
         await pilot.press("down", "down", "down")
-        await pilot.pause(0.2)
+        await settled(pilot)
 
     assert snap_compare(snapshot_app, terminal_size=SIZE, run_before=to_failed)
 
@@ -162,7 +163,7 @@ def test_cancel_confirmation(snapshot_app, snap_compare):
     async def confirm(pilot):
         await settle(pilot)
         await pilot.press("down", "c")
-        await pilot.pause(0.2)
+        await settled(pilot)
 
     assert snap_compare(snapshot_app, terminal_size=SIZE, run_before=confirm)
 
@@ -170,8 +171,11 @@ def test_cancel_confirmation(snapshot_app, snap_compare):
 def test_new_run_form(snapshot_app, snap_compare):
     async def form(pilot):
         await settle(pilot)
-        await pilot.press("n", *"Compare three vector databases")
-        await pilot.pause(0.2)
+        await pilot.press("n")
+        # A steady cursor: a blinking one is drawn or not by the time the picture is taken.
+        pilot.app.screen.query_one("#goal").cursor_blink = False
+        await paste(pilot, "Compare three vector databases")
+        await settled(pilot)
 
     assert snap_compare(snapshot_app, terminal_size=SIZE, run_before=form)
 
@@ -180,6 +184,6 @@ def test_help(snapshot_app, snap_compare):
     async def help_screen(pilot):
         await settle(pilot)
         await pilot.press("question_mark")
-        await pilot.pause(0.2)
+        await settled(pilot)
 
     assert snap_compare(snapshot_app, terminal_size=SIZE, run_before=help_screen)
