@@ -19,10 +19,6 @@ from roma_tui.ui.help import HelpScreen
 from roma_tui.ui.new_run import NewExecutionForm
 from roma_tui.ui.viewer import TextViewer
 
-# SIZE, app_for, until, table, shown live in console_helpers; still importable from here for
-# test_dag_screen.py, test_dag_truth.py and test_sandbox_upstream.py until they import them there.
-__all__ = ["SIZE", "app_for", "shown", "table", "until"]
-
 
 async def test_the_table_fills_and_the_status_pane_follows_the_cursor(start_local_sandbox):
     server = await start_local_sandbox(seed_demo=30, time_scale=20)

@@ -6,11 +6,11 @@ import asyncio
 import contextlib
 
 from conftest import KEY
+from console_helpers import SIZE, app_for, shown, until
 from roma_tui.api import RomaClient
 from roma_tui.ui.dag_screen import DagScreen
 from roma_tui.ui.dag_view import COMPACT, GRAPH, TREE
 from roma_tui.ui.inspector import NodeInspector
-from test_console import SIZE, app_for, shown, until
 
 
 async def finished_run(

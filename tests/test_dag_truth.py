@@ -15,12 +15,12 @@ import pytest
 from rich.cells import cell_len
 from textual.geometry import Region
 
+from console_helpers import SIZE, shown, until
 from roma_tui.settings import Connection, Profile
 from roma_tui.ui.app import RomaApp
 from roma_tui.ui.dag_screen import DagScreen
 from roma_tui.ui.dag_view import COMPACT, GRAPH, TREE
 from roma_tui.ui.inspector import NodeInspector
-from test_console import SIZE, shown, until
 
 RUN = "exec_lisbon0000000000"
 URL = "http://127.0.0.1:8765"

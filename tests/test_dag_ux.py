@@ -16,11 +16,11 @@ from textual.geometry import Region
 from textual.widgets import Static
 from textual.widgets._footer import FooterKey
 
+from console_helpers import until
 from roma_tui.dag import critical_path
 from roma_tui.ui.dag_keys import MOVE_BINDINGS, SCREEN_BINDINGS
 from roma_tui.ui.dag_view import GRAPH, TREE
 from roma_tui.ui.help import HelpScreen
-from test_console import until
 from test_dag_truth import StandIn, typed_dag
 from test_dag_truth import open_dag as open_graph
 

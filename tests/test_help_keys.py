@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from console_helpers import app_for, shown, until
 from roma_tui.ui.help import HelpScreen
-from test_console import app_for, shown, until
 
 
 async def test_the_main_help_lists_each_key_once_including_g_and_the_palette(start_sandbox):

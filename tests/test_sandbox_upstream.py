@@ -416,7 +416,7 @@ def test_the_dialect_option_and_its_default_rates(tmp_path, monkeypatch):
 
 
 async def test_the_console_lists_the_runs_and_opens_a_running_dag(start_sandbox):
-    from test_console import SIZE, app_for, shown, until
+    from console_helpers import SIZE, app_for, shown, until
     from test_dag_screen import open_dag
 
     server = start_sandbox(

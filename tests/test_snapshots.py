@@ -142,7 +142,7 @@ async def settle(pilot) -> None:
     app = pilot.app
     await until(pilot, lambda: app.main_screen is not None)
     await until(pilot, lambda: len(app.main_screen.table.shown_ids) == len(ROWS))
-    await until(pilot, lambda: ROWS[0]["execution_id"] in app.main_screen.statuses)
+    await until(pilot, lambda: ROWS[0]["execution_id"] in app.main_screen.session.store.statuses)
     await settled(pilot)
 
 

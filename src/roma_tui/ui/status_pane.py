@@ -103,8 +103,11 @@ def describe(
     elif counts:
         text.append(f"\n{counts[0]} of {counts[1]} tasks done")
     elif state in ("running", "pending"):
-        # Never a 0% the server did not mean: some servers report nothing while a run runs.
-        text.append("\nProgress unknown (the server does not report it yet)", style="dim")
+        # Never a 0% the server did not mean: say why the number is missing.
+        if status is None:
+            text.append("\nProgress not read yet (it comes with the next poll)", style="dim")
+        else:
+            text.append("\nProgress unknown (the server does not report it yet)", style="dim")
     step = status.current_step if status else None
     if not step and working_on:
         step = "; ".join(one_line(goal, 60) for goal in working_on[:3])
