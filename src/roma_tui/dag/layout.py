@@ -187,7 +187,7 @@ def compute_layout(
     """Lay out an acyclic graph (see graph.build_graph, which breaks cycles)."""
     net = _split_long_edges(graph)
     before = crossings(net)
-    order(net, passes)
+    after = order(net, passes, before)
     names, real = net.names, len(net.names)
     widths = array("i", (_box_width(label(n)) for n in names))
     widths.extend(itertools.repeat(DUMMY_WIDTH, len(net.up) - real))
@@ -207,5 +207,5 @@ def compute_layout(
         canvas_height=max(0, len(net.layers) * ROW_PITCH - CHANNEL),
         routes=Routes(names, net.ends, net.first, x_of, net.layer),
         crossings_before=before,
-        crossings_after=crossings(net),
+        crossings_after=after,
     )

@@ -115,14 +115,14 @@ def _median_sort(
         pos[key] = i
 
 
-def _sweeps(net: Net, passes: int, mean: bool = False) -> int:
+def _sweeps(net: Net, passes: int, mean: bool = False, count: int | None = None) -> int:
     """Median sweeps down and up from the current order; leaves the best order seen in net.
 
     Stops after PATIENCE passes without gain; on a big graph a pass that gains under 1% ends it.
     """
     big = len(net.up) > SMALL
     best = [list(lay) for lay in net.layers]
-    best_count = crossings(net)
+    best_count = crossings(net) if count is None else count
     idle = 0
     for _ in range(passes):
         if best_count == 0 or idle >= (1 if big else PATIENCE):
@@ -259,17 +259,19 @@ def _depth_first_order(net: Net) -> list[list[int]]:
     return [sorted(lay, key=rank.__getitem__) for lay in net.layers]
 
 
-def order(net: Net, passes: int) -> None:
-    """Cut crossings; the order kept is never worse than the id order it starts from.
+def order(net: Net, passes: int, count: int) -> int:
+    """Cut crossings (`count` of them now); the order kept is never worse than the one given.
+
+    Returns the crossings left.
 
     A depth-first start suits decomposition trees (a subtree stays together); big graphs get
     that one start, small ones also the id order, each with median and mean sorts, then sifting.
     """
     size = len(net.up)
     best = [list(lay) for lay in net.layers]
-    best_count = crossings(net)
+    best_count = given = count
     if best_count == 0:
-        return
+        return 0
     starts = {"depth-first": _depth_first_order(net), "id": best}
     tries = (
         [("depth-first", False)] if size > SMALL else list(itertools.product(starts, (False, True)))
@@ -277,14 +279,16 @@ def order(net: Net, passes: int) -> None:
     for start, mean in tries:
         net.layers[:] = [list(lay) for lay in starts[start]]
         renumber(net)
-        count = _sweeps(net, passes if size > SMALL else 3 * passes, mean)
-        count -= _swaps(net, budget=SWAP_ROUNDS * size)
-        if count < best_count:
-            best, best_count = [list(lay) for lay in net.layers], count
+        known = given if start == "id" else None
+        left = _sweeps(net, passes if size > SMALL else 3 * passes, mean, known)
+        left -= _swaps(net, budget=SWAP_ROUNDS * size)
+        if left < best_count:
+            best, best_count = [list(lay) for lay in net.layers], left
         if best_count == 0:
             break
     net.layers[:] = best
     renumber(net)
     if size <= SMALL and best_count:
-        _sift(net, rounds=3, budget=SIFT_WORK * size)
-        _swaps(net, budget=SWAP_ROUNDS * size)
+        best_count -= _sift(net, rounds=3, budget=SIFT_WORK * size)
+        best_count -= _swaps(net, budget=SWAP_ROUNDS * size)
+    return best_count
