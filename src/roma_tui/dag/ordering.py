@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 SMALL = 1_500  # nodes + dummies up to which the extra ordering work is spent (a few ms there)
 SIFT_WORK = 40  # pair checks of sifting per key of a small graph
-PATIENCE = 3  # median passes without gain before the sweeps stop
+PATIENCE = 2  # median passes without gain before the sweeps stop
 SWAP_ROUNDS = 4  # the final adjacent swaps look at each key about this often on a big graph
 
 
