@@ -1,0 +1,294 @@
+"""Crossing reduction for the layered layout (layout.py): the order of every layer.
+
+Every node and dummy is an int (its index in flat lists), so the hot loops hash nothing. Median
+(or mean) sweeps down and up keep the best order seen and stop after a few passes without gain,
+and their number is fixed, so the work grows with the graph, not faster. A depth-first start
+keeps a planner's subtree together. Small graphs (where milliseconds are plenty) also try the id
+order and sift every key to its best slot; big ones finish with adjacent swaps on a budget.
+Crossings are counted by inversions (Barth & Mutzel): a sorted list, or a Fenwick tree when long.
+"""
+
+from __future__ import annotations
+
+import itertools
+from array import array
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+
+SMALL = 1_500  # nodes + dummies up to which the extra ordering work is spent (a few ms there)
+SIFT_WORK = 40  # pair checks of sifting per key of a small graph
+PATIENCE = 2  # median passes without gain before the sweeps stop
+SWAP_ROUNDS = 4  # the final adjacent swaps look at each key about this often on a big graph
+
+
+@dataclass
+class Net:
+    """The layered graph with dummies: keys 0..n-1 are the real nodes, the rest dummies."""
+
+    names: list[str]
+    layers: list[list[int]]
+    up: list[list[int]]
+    down: list[list[int]]
+    layer: array[int]  # layer of every key
+    ends: array[int]  # source, target of every original edge, flat
+    first: array[int]  # the first dummy of every original edge (its dummies are consecutive)
+    toward: array[int]  # the real node every key leads to: itself, or its edge's target
+    pos: array[int] = field(default_factory=lambda: array("i"))  # slot in its layer
+
+
+def renumber(net: Net) -> None:
+    pos = net.pos
+    for lay in net.layers:
+        for i, key in enumerate(lay):
+            pos[key] = i
+
+
+def _inversions(sequence: list[int]) -> int:
+    """Pairs i < j with sequence[i] > sequence[j]."""
+    if len(sequence) < 3_000:  # a sorted list: bisect and insert run in C
+        seen: list[int] = []
+        count = 0
+        for value in sequence:
+            at = bisect_right(seen, value)
+            count += len(seen) - at
+            seen.insert(at, value)
+        return count
+    top = max(sequence) + 1  # a Fenwick tree: O(n log n) however long
+    tree = [0] * (top + 1)
+    count = 0
+    for seen_count, value in enumerate(sequence):
+        at, below_or_equal = value + 1, 0
+        while at > 0:
+            below_or_equal += tree[at]
+            at -= at & -at
+        count += seen_count - below_or_equal
+        at = value + 1
+        while at <= top:
+            tree[at] += 1
+            at += at & -at
+    return count
+
+
+def _pair_crossings(upper: list[int], down: list[list[int]], pos: array[int]) -> int:
+    sequence: list[int] = []
+    for key in upper:
+        below = down[key]
+        if len(below) == 1:
+            sequence.append(pos[below[0]])
+        elif below:
+            sequence.extend(sorted([pos[n] for n in below]))
+    return _inversions(sequence)
+
+
+def crossings(net: Net) -> int:
+    return sum(_pair_crossings(lay, net.down, net.pos) for lay in net.layers[:-1])
+
+
+def _median_sort(
+    layer: list[int], links: list[list[int]], pos: array[int], mean: bool = False
+) -> None:
+    """Order a layer by the median (or mean) slot of its neighbours; keys without any stay."""
+    keyed: list[tuple[float, int, int]] = []
+    for i, key in enumerate(layer):
+        near = links[key]
+        if len(near) == 1:
+            keyed.append((pos[near[0]], i, key))
+        elif near and mean:
+            keyed.append((sum([pos[n] for n in near]) / len(near), i, key))
+        elif near:
+            spots = sorted([pos[n] for n in near])
+            middle = len(spots) // 2
+            odd = len(spots) % 2
+            keyed.append(
+                (spots[middle] if odd else (spots[middle - 1] + spots[middle]) / 2, i, key)
+            )
+    if not keyed:
+        return
+    if len(keyed) == len(layer):
+        keyed.sort()
+        layer[:] = [k for _, _, k in keyed]
+    else:
+        fixed = {k for _, _, k in keyed}
+        it = iter(sorted(keyed))
+        layer[:] = [next(it)[2] if k in fixed else k for k in layer]
+    for i, key in enumerate(layer):
+        pos[key] = i
+
+
+def _sweeps(net: Net, passes: int, mean: bool = False, count: int | None = None) -> int:
+    """Median sweeps down and up from the current order; leaves the best order seen in net.
+
+    Stops after PATIENCE passes without gain; on a big graph a pass that gains under 1% ends it.
+    """
+    big = len(net.up) > SMALL
+    best = [list(lay) for lay in net.layers]
+    best_count = crossings(net) if count is None else count
+    idle = 0
+    for _ in range(passes):
+        if best_count == 0 or idle >= (1 if big else PATIENCE):
+            break
+        for i in range(1, len(net.layers)):
+            _median_sort(net.layers[i], net.up, net.pos, mean)
+        for i in range(len(net.layers) - 2, -1, -1):
+            _median_sort(net.layers[i], net.down, net.pos, mean)
+        count = crossings(net)
+        idle = 0 if count < best_count - (best_count // 100 if big else 0) else idle + 1
+        if count < best_count:
+            best, best_count = [list(lay) for lay in net.layers], count
+    net.layers[:] = best
+    renumber(net)
+    return best_count
+
+
+def _cross(a: list[int], b: list[int]) -> int:
+    """Crossings between the edges of a key left of another: pairs with a's end right of b's."""
+    if len(b) == 1:
+        return sum(1 for x in a if x > b[0])
+    return sum(bisect_left(b, x) for x in a)
+
+
+def _spots(net: Net, layer: list[int]) -> tuple[list[list[int]], list[list[int]]]:
+    pos = net.pos
+    return (
+        [sorted([pos[n] for n in net.up[k]]) for k in layer],
+        [sorted([pos[n] for n in net.down[k]]) for k in layer],
+    )
+
+
+def _balance(a: list[int], b: list[int]) -> int:
+    """Crossings with a left of b minus crossings with b left of a (ends sorted)."""
+    if not a or not b:
+        return 0
+    if len(a) == 1 and len(b) == 1:
+        return (a[0] > b[0]) - (a[0] < b[0])
+    return _cross(a, b) - _cross(b, a)
+
+
+def _gain(u: list[int], v: list[int], w: list[int], x: list[int]) -> int:
+    """Crossings removed by swapping two neighbours (u, w their slots above, v, x below)."""
+    return _balance(u, w) + _balance(v, x)
+
+
+def _swaps(net: Net, budget: int) -> int:
+    """Swap neighbours while that removes crossings (each swap only ever helps).
+
+    After the first round only layers next to a change are looked at again.
+    """
+    gained, dirty = 0, set(range(len(net.layers)))
+    while dirty and budget > 0:
+        changed = set()
+        for index in sorted(dirty):
+            layer = net.layers[index]
+            ups, downs = _spots(net, layer)
+            budget -= len(layer)
+            for i in range(len(layer) - 1):
+                gain = _gain(ups[i], downs[i], ups[i + 1], downs[i + 1])
+                if gain > 0:
+                    layer[i], layer[i + 1] = layer[i + 1], layer[i]
+                    ups[i], ups[i + 1] = ups[i + 1], ups[i]
+                    downs[i], downs[i + 1] = downs[i + 1], downs[i]
+                    net.pos[layer[i]], net.pos[layer[i + 1]] = i, i + 1
+                    gained += gain
+                    changed.add(index)
+        dirty = {i for c in changed for i in (c - 1, c, c + 1) if 0 <= i < len(net.layers)}
+    return gained
+
+
+def _sift(net: Net, rounds: int, budget: int) -> int:
+    """Move keys to the slot of their layer where they cross least (small graphs only).
+
+    Only layers next to a crossing are looked at: elsewhere no move can gain.
+    """
+    gained = 0
+    for _ in range(rounds):
+        before = gained
+        for index, layer in enumerate(net.layers):
+            above = index and _pair_crossings(net.layers[index - 1], net.down, net.pos)
+            below = index + 1 < len(net.layers) and _pair_crossings(layer, net.down, net.pos)
+            if not above and not below:
+                continue
+            ups, downs = _spots(net, layer)
+            for key in list(layer):
+                budget -= len(layer)
+                if budget < 0:
+                    return gained
+                i = layer.index(key)
+                u, d = ups.pop(i), downs.pop(i)
+                del layer[i]
+                cost, best_cost, best_slot, here = 0, 0, 0, 0
+                for j in range(len(layer)):  # cost of the key at slot j+1 against slot 0
+                    cost -= _balance(u, ups[j]) + _balance(d, downs[j])
+                    if j + 1 == i:
+                        here = cost
+                    if cost < best_cost:
+                        best_cost, best_slot = cost, j + 1
+                slot = best_slot if best_cost < here else i
+                gained += here - min(here, best_cost)
+                layer.insert(slot, key)
+                ups.insert(slot, u)
+                downs.insert(slot, d)
+                for at in range(min(i, slot), max(i, slot) + 1):
+                    net.pos[layer[at]] = at
+        if gained == before:
+            break
+    return gained
+
+
+def _depth_first_order(net: Net) -> list[list[int]]:
+    """Each layer in the order a depth-first walk from the roots first reaches its keys.
+
+    Children are walked in the id order of the task they lead to (a dummy counts as its edge's
+    target), so siblings still read left to right and a subtree stays together.
+    """
+    seen = bytearray(len(net.up))
+    rank = [0] * len(net.up)
+    real = len(net.names)
+
+    def leads_to(key: int) -> tuple[str, bool]:
+        return net.names[net.toward[key]], key >= real
+
+    counter = 0
+    for root in (k for lay in net.layers for k in lay if not net.up[k]):
+        stack = [root]
+        while stack:
+            key = stack.pop()
+            if seen[key]:
+                continue
+            seen[key], rank[key], counter = 1, counter, counter + 1
+            stack.extend(sorted(net.down[key], key=leads_to, reverse=True))
+    return [sorted(lay, key=rank.__getitem__) for lay in net.layers]
+
+
+def order(net: Net, passes: int, count: int) -> int:
+    """Cut crossings (`count` of them now); the order kept is never worse than the one given.
+
+    Returns the crossings left.
+
+    A depth-first start suits decomposition trees (a subtree stays together); big graphs get
+    that one start, small ones also the id order, each with median and mean sorts, then sifting.
+    """
+    size = len(net.up)
+    best = [list(lay) for lay in net.layers]
+    best_count = given = count
+    if best_count == 0:
+        return 0
+    starts = {"depth-first": _depth_first_order(net), "id": best}
+    tries = (
+        [("depth-first", False)] if size > SMALL else list(itertools.product(starts, (False, True)))
+    )
+    for start, mean in tries:
+        net.layers[:] = [list(lay) for lay in starts[start]]
+        renumber(net)
+        known = given if start == "id" else None
+        left = _sweeps(net, passes if size > SMALL else 3 * passes, mean, known)
+        left -= _swaps(net, budget=SWAP_ROUNDS * size)
+        if left < best_count:
+            best, best_count = [list(lay) for lay in net.layers], left
+        if best_count == 0:
+            break
+    net.layers[:] = best
+    renumber(net)
+    if size <= SMALL and best_count:
+        best_count -= _sift(net, rounds=3, budget=SIFT_WORK * size)
+        best_count -= _swaps(net, budget=SWAP_ROUNDS * size)
+    return best_count
