@@ -13,13 +13,16 @@ silently applied: the console ignores it while the user types and says it on ent
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
 from ..api import PROFILES, STATUSES, Execution
-from ..api.models import parse_timestamp
+from ..api.models import FINISHED_STATUSES, parse_timestamp
 from .store import ListQuery
 
 _SPAN = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
@@ -96,32 +99,57 @@ class ParsedFilter:
         return bool(self.apply([execution], context).rows)
 
     def apply(self, rows: Iterable[Execution], context: MatchContext | None = None) -> FilterMatch:
-        """The rows that match, in their order, and how many had no tokens to compare."""
+        """The rows that match, in their order, and how many had no tokens to compare.
+
+        Per row only comparisons of values read off the run: limits are turned into times
+        once (`age>30m` is "created before now-30m"), statuses are compared as they are.
+        """
         if not self.client_side:
             return FilterMatch(list(rows))
         context = context or MatchContext(datetime.now(UTC), float("inf"))
-        now, runaway_s = context.now, context.runaway_s
+        now = context.now
         flags, words = set(self.flags), self.words
-        states = flags & set(STATES)
+        states = flags & set(STATES) or None
+        finished = FINISHED_STATUSES if "finished" in flags else None
+        runaway_before = now - timedelta(seconds=min(context.runaway_s, 1e9))
+        runaway = "runaway" in flags
+        marked = context.is_marked if "marked" in flags else None
+        watched = context.is_watched if "watched" in flags else None
+        # age>30m is "created before now-30m": older means earlier, so the comparison flips.
+        ages = [
+            (_FLIPPED[lim.op], now - timedelta(seconds=lim.value))
+            for lim in self.limits
+            if lim.field == "age"
+        ]
+        runs = [
+            (_OPS[lim.op], timedelta(seconds=lim.value))
+            for lim in self.limits
+            if lim.field == "duration"
+        ]
         token_limits = [limit for limit in self.limits if limit.field == "tokens"]
-        time_limits = [limit for limit in self.limits if limit.field != "tokens"]
         kept: list[Execution] = []
         unknown = 0
         for execution in rows:
-            status = execution.status.value
-            if states and status not in states:
+            status = execution.status
+            if states is not None and status not in states:
                 continue
-            if "finished" in flags and not execution.is_finished:
+            if finished is not None and status not in finished:
                 continue
-            if "runaway" in flags and not is_runaway(execution, runaway_s, now):
+            created = execution.created_at
+            if runaway and (status != "running" or created is None or created >= runaway_before):
                 continue
-            if "marked" in flags and not context.is_marked(execution.execution_id):
+            if marked is not None and not marked(execution.execution_id):
                 continue
-            if "watched" in flags and not context.is_watched(execution.execution_id):
+            if watched is not None and not watched(execution.execution_id):
                 continue
-            if time_limits and not _times_hold(execution, time_limits, now):
-                continue
-            if words and not _words_match(execution, words, runaway_s, now):
+            if ages or runs:
+                if created is None:
+                    continue  # an unknown age is neither more nor less than anything
+                if not _all_hold(ages, created):
+                    continue
+                if runs and not _all_hold(runs, (execution.finished_at or now) - created):
+                    continue
+            if words and not _words_match(execution, words, created, runaway_before):
                 continue
             if token_limits:
                 tokens = _tokens(execution)
@@ -134,28 +162,41 @@ class ParsedFilter:
         return FilterMatch(kept, unknown)
 
 
-def _times_hold(execution: Execution, limits: list[Limit], now: datetime) -> bool:
-    created = execution.created_at
-    if created is None:
-        return False  # an unknown age is not "older than" anything
-    age = (now - created).total_seconds()
-    ran = ((execution.finished_at or now) - created).total_seconds()
-    return all(limit.holds(age if limit.field == "age" else ran) for limit in limits)
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    ">": operator.gt,
+    "<": operator.lt,
+    ">=": operator.ge,
+    "<=": operator.le,
+}
+_FLIPPED = {">": operator.lt, "<": operator.gt, ">=": operator.le, "<=": operator.ge}
+
+
+def _all_hold(limits: list[tuple[Callable[[Any, Any], bool], Any]], measured: Any) -> bool:
+    for compare, bound in limits:  # noqa: SIM110 (a plain loop: no generator per row)
+        if not compare(measured, bound):
+            return False
+    return True
 
 
 def _words_match(
-    execution: Execution, words: tuple[str, ...], runaway_s: float, now: datetime
+    execution: Execution, words: tuple[str, ...], created: datetime | None, runaway_before: datetime
 ) -> bool:
-    haystack = " ".join(
-        (
-            execution.execution_id,
-            execution.initial_goal or "",
-            execution.config_profile or "",
-            execution.status.value,
-            "runaway" if is_runaway(execution, runaway_s, now) else "",
-        )
-    ).lower()
-    return all(word in haystack for word in words)
+    """Every word is in the id, goal or profile, or names the status (or "runaway")."""
+    text = _haystack(execution.execution_id, execution.initial_goal, execution.config_profile)
+    for word in words:
+        if word in text or word in execution.status:
+            continue
+        running = execution.status == "running"
+        if word in "runaway" and running and created is not None and created < runaway_before:
+            continue
+        return False
+    return True
+
+
+@lru_cache(maxsize=65_536)
+def _haystack(execution_id: str, goal: str | None, profile: str | None) -> str:
+    """What free words are looked for in, built once per run (goals repeat every render)."""
+    return f"{execution_id} {goal or ''} {profile or ''}".lower()
 
 
 def parse_span(text: str) -> float | None:

@@ -73,8 +73,8 @@ class MainScreen(RunActions, FilterViews):
         Binding("question_mark", "help", "Help", id="main.help"),
         Binding("q", "app.quit", "Quit", id="main.quit"),
         # Filters, views and the command line (ui/views.py).
-        Binding("colon", "command_line", "Command", id="main.command"),
-        Binding("v", "pick_view", "Views", id="main.views"),
+        Binding("colon", "command_line", "Command line", key_display=":", id="main.command"),
+        Binding("v", "pick_view", "Views", show=False, id="main.views"),
         Binding("V", "save_view", "Save view", show=False, id="main.save_view"),
         Binding(
             "up", "filter_previous", "Previous filter/command", show=False, id="main.history_back"
