@@ -46,7 +46,9 @@ class CommandLine(HistoryInput):
     def __init__(
         self, commands: dict[str, NamedCommand], history: list[str], value: str = "", **kw: Any
     ) -> None:
-        super().__init__(history, suggester=CommandSuggester(commands), value=value, **kw)
+        super().__init__(
+            history, suggester=CommandSuggester(commands), value=value, select_on_focus=False, **kw
+        )
         self.commands = commands
         self.border_title = ":command"
 

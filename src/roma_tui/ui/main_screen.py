@@ -242,7 +242,8 @@ class MainScreen(RunActions, FilterViews):
     def apply(self, result: PollResult) -> None:
         if result.failure is not None:
             self.note_failure(result.failure)
-        else:
+        elif self.last_error is not None:
+            # The failure is over; a notice said since (a filter problem) stays until the next.
             self.last_error = None
             self.query_one(FlashLine).clear()
         for execution_id in result.changes.finished:
