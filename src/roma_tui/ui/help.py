@@ -25,8 +25,9 @@ COMMAND_PALETTE = Binding("ctrl+p", "command_palette", "Commands", id="app.comma
 PALETTE_HELP = "Command palette: profiles, themes, jump to a run, read-only"
 MAIN_HELP = (
     "Filter terms: status:running|completed|failed|cancelled, profile:NAME, "
-    "since:30m|2h|7d, after:DATE, before:DATE; "
-    "other words match id, goal and profile.\n"
+    "since:30m|2h|7d, after:DATE, before:DATE (on the server); "
+    "is:runaway|watched|marked|running|finished, age>30m, duration<10m, tokens>100k (here); "
+    "other words match id, goal, profile and status.\n"
     "Rows marked ⚠ runaway have run longer than the profile's runaway_minutes."
 )
 

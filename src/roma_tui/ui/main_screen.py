@@ -298,7 +298,7 @@ class MainScreen(RunActions, FilterViews):
 
     def action_clear_filter(self) -> None:
         if self.query_one("#filter", Input).value:
-            self.set_filter("")  # at once: clearing is not typing
+            self.set_filter("", remember=False)  # at once: clearing is not typing
         self.table.focus()
 
     def action_cycle_sort(self) -> None:

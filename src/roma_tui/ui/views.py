@@ -95,11 +95,13 @@ class FilterViews(Screen[None]):
         self.keep_filter(event.value)
         self.table.focus()
 
-    def keep_filter(self, text: str) -> None:
+    def keep_filter(self, text: str, *, remember: bool = True) -> None:
         """Enter: apply everything now, say what does not parse (once), remember the line."""
         self.apply_filter(text)
         if self.filter.problems:
             self.flash("Filter: " + "; ".join(self.filter.problems))
+        if not remember:
+            return
         box = self.filter_box
         box.remember(text)
         if self.roma.remember_choices and text.strip():
@@ -126,12 +128,12 @@ class FilterViews(Screen[None]):
             self.poll(manual=True)
             self.render_rows()
 
-    def set_filter(self, text: str) -> str | None:
+    def set_filter(self, text: str, *, remember: bool = True) -> str | None:
         """Put `text` in the box and keep it (the `:filter` command, views, quick keys)."""
         box = self.filter_box
         with box.prevent(Input.Changed):
             box.value = text
-        self.keep_filter(text)
+        self.keep_filter(text, remember=remember)
         return None
 
     def match_context(self) -> MatchContext:
@@ -162,7 +164,7 @@ class FilterViews(Screen[None]):
         words = [w for w in self.filter_box.value.split() if not w.startswith("status:")]
         if QUICK_STATUS[key]:
             words.append(f"status:{QUICK_STATUS[key]}")
-        self.set_filter(" ".join(words))
+        self.set_filter(" ".join(words), remember=False)  # a key, not something typed
 
     def _history_box(self) -> HistoryInput | None:
         focused = self.focused
