@@ -232,3 +232,25 @@ async def test_help_lists_the_new_keys(start_sandbox):
         assert rows[":"] == "Command line"
         assert rows["v"] == "Views" and rows["V"] == "Save view"
         assert rows["up"].startswith("Previous filter")
+
+
+async def test_a_typed_server_term_waits_for_a_pause_or_enter(start_sandbox, monkeypatch):
+    """`since:2` then `since:2h` must not fetch per key: only after typing pauses, or enter."""
+    monkeypatch.setattr("roma_tui.ui.views.TYPING_PAUSE", 600.0)  # no pause in this test
+    server = start_sandbox(seed_demo=30, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 30)
+        store = app.main_screen.session.store
+        await pilot.press("slash", *"status:failed")
+        await pilot.pause(0.3)
+        assert store.query.status is None and len(shown(app)) >= 30
+        await pilot.press("enter")
+        await until(
+            pilot,
+            lambda: (
+                store.query.status == "failed"
+                and shown(app)
+                and all(store.get(i).status == "failed" for i in shown(app))
+            ),
+        )
