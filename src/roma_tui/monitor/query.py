@@ -71,13 +71,6 @@ class FilterMatch:
     tokens_unknown: int = 0  # runs left out because the server did not report their tokens
 
 
-def is_runaway(execution: Execution, threshold_s: float, now: datetime) -> bool:
-    """Still running after the profile's runaway_minutes (the table's ⚠ RUNAWAY)."""
-    if execution.status != "running" or execution.created_at is None:
-        return False
-    return (now - execution.created_at).total_seconds() > threshold_s
-
-
 def _tokens(execution: Execution) -> int | None:
     meta = execution.metadata
     return meta.tokens_used if meta is not None else None
@@ -94,9 +87,6 @@ class ParsedFilter:
     @property
     def client_side(self) -> bool:
         return bool(self.words or self.flags or self.limits)
-
-    def matches(self, execution: Execution, context: MatchContext | None = None) -> bool:
-        return bool(self.apply([execution], context).rows)
 
     def apply(self, rows: Iterable[Execution], context: MatchContext | None = None) -> FilterMatch:
         """The rows that match, in their order, and how many had no tokens to compare.
