@@ -1,22 +1,79 @@
-"""The table's filter line: terms the server understands, and free text matched here.
+"""The table's filter line: terms the server understands, and terms matched here.
 
-`status:running`, `profile:fast`, `after:2025-11-01`, `before:2025-11-02T10:00`, `since:2h`
-go to the server (API.md filters); every other word must appear in the run's id, goal or profile
-(case-insensitive). A term that does not parse is reported, not silently dropped.
+Server terms (API.md filters): `status:running`, `profile:fast`, `after:2025-11-01`,
+`before:2025-11-02T10:00`, `since:2h`.
+Client terms, for incidents: `is:runaway|watched|marked|running|finished|...`, `age>30m`,
+`duration<10m`, `tokens>100k` (also `>=`, `<=`). Every other word must appear in the run's id,
+goal, profile or status (a runaway run also matches the word "runaway").
+
+The line is parsed once per change; `FilterMatch` then tests each row with plain comparisons
+(the table may hold 50,000 runs). A term that does not parse is kept in `problems`, never
+silently applied: the console ignores it while the user types and says it on enter.
 """
 
 from __future__ import annotations
 
+import operator
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
 from ..api import PROFILES, STATUSES, Execution
-from ..api.models import parse_timestamp
+from ..api.models import FINISHED_STATUSES, parse_timestamp
 from .store import ListQuery
 
-_SINCE = re.compile(r"^(\d+)\s*([smhdw])$")
+_SPAN = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_COUNT = re.compile(r"^(\d+(?:\.\d+)?)([km]?)$")
+_SCALE = {"": 1, "k": 1_000, "m": 1_000_000}
+# `age>30m`: a measured field, a comparison, a value.
+_LIMIT = re.compile(r"^(age|duration|tokens)(>=|<=|>|<)(.*)$")
+STATES = ("running", "completed", "failed", "cancelled", "pending", "unknown")
+FLAGS = ("runaway", "watched", "marked", "finished", *STATES)
+LIMIT_FIELDS = ("age", "duration", "tokens")
+
+
+@dataclass(frozen=True)
+class Limit:
+    """`duration>600`: field, comparison and value (seconds, or tokens)."""
+
+    field: str
+    op: str
+    value: float
+
+    def holds(self, measured: float) -> bool:
+        if self.op == ">":
+            return measured > self.value
+        if self.op == "<":
+            return measured < self.value
+        if self.op == ">=":
+            return measured >= self.value
+        return measured <= self.value
+
+
+@dataclass(frozen=True)
+class MatchContext:
+    """What a row is judged against besides itself: the time, the profile's runaway threshold,
+    and the user's marks and watches (read, never changed)."""
+
+    now: datetime
+    runaway_s: float
+    is_marked: Callable[[str], bool] = lambda _id: False
+    is_watched: Callable[[str], bool] = lambda _id: False
+
+
+@dataclass(frozen=True)
+class FilterMatch:
+    rows: list[Execution]
+    tokens_unknown: int = 0  # runs left out because the server did not report their tokens
+
+
+def _tokens(execution: Execution) -> int | None:
+    meta = execution.metadata
+    return meta.tokens_used if meta is not None else None
 
 
 @dataclass(frozen=True)
@@ -24,30 +81,168 @@ class ParsedFilter:
     server: ListQuery
     words: tuple[str, ...] = ()
     problems: tuple[str, ...] = field(default=())
+    flags: tuple[str, ...] = ()  # `is:` values
+    limits: tuple[Limit, ...] = ()
 
-    def matches(self, execution: Execution) -> bool:
-        if not self.words:
-            return True
-        haystack = " ".join(
-            (execution.execution_id, execution.initial_goal or "", execution.config_profile or "")
-        ).lower()
-        return all(word in haystack for word in self.words)
+    @property
+    def client_side(self) -> bool:
+        return bool(self.words or self.flags or self.limits)
+
+    def apply(self, rows: Iterable[Execution], context: MatchContext | None = None) -> FilterMatch:
+        """The rows that match, in their order, and how many had no tokens to compare.
+
+        Per row only comparisons of values read off the run: limits are turned into times
+        once (`age>30m` is "created before now-30m"), statuses are compared as they are.
+        """
+        if not self.client_side:
+            return FilterMatch(list(rows))
+        context = context or MatchContext(datetime.now(UTC), float("inf"))
+        now = context.now
+        flags, words = set(self.flags), self.words
+        states = flags & set(STATES) or None
+        finished = FINISHED_STATUSES if "finished" in flags else None
+        runaway_before = now - timedelta(seconds=min(context.runaway_s, 1e9))
+        runaway = "runaway" in flags
+        marked = context.is_marked if "marked" in flags else None
+        watched = context.is_watched if "watched" in flags else None
+        # age>30m is "created before now-30m": older means earlier, so the comparison flips.
+        ages = [
+            (_FLIPPED[lim.op], now - timedelta(seconds=lim.value))
+            for lim in self.limits
+            if lim.field == "age"
+        ]
+        runs = [
+            (_OPS[lim.op], timedelta(seconds=lim.value))
+            for lim in self.limits
+            if lim.field == "duration"
+        ]
+        token_limits = [limit for limit in self.limits if limit.field == "tokens"]
+        kept: list[Execution] = []
+        unknown = 0
+        for execution in rows:
+            status = execution.status
+            if states is not None and status not in states:
+                continue
+            if finished is not None and status not in finished:
+                continue
+            created = execution.created_at
+            if runaway and (status != "running" or created is None or created >= runaway_before):
+                continue
+            if marked is not None and not marked(execution.execution_id):
+                continue
+            if watched is not None and not watched(execution.execution_id):
+                continue
+            if ages or runs:
+                if created is None:
+                    continue  # an unknown age is neither more nor less than anything
+                if not _all_hold(ages, created):
+                    continue
+                if runs and not _all_hold(runs, (execution.finished_at or now) - created):
+                    continue
+            if words and not _words_match(execution, words, created, runaway_before):
+                continue
+            if token_limits:
+                tokens = _tokens(execution)
+                if tokens is None:
+                    unknown += 1
+                    continue
+                if not all(limit.holds(tokens) for limit in token_limits):
+                    continue
+            kept.append(execution)
+        return FilterMatch(kept, unknown)
+
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    ">": operator.gt,
+    "<": operator.lt,
+    ">=": operator.ge,
+    "<=": operator.le,
+}
+_FLIPPED = {">": operator.lt, "<": operator.gt, ">=": operator.le, "<=": operator.ge}
+
+
+def _all_hold(limits: list[tuple[Callable[[Any, Any], bool], Any]], measured: Any) -> bool:
+    for compare, bound in limits:  # noqa: SIM110 (a plain loop: no generator per row)
+        if not compare(measured, bound):
+            return False
+    return True
+
+
+def _words_match(
+    execution: Execution, words: tuple[str, ...], created: datetime | None, runaway_before: datetime
+) -> bool:
+    """Every word is in the id, goal or profile, or names the status (or "runaway")."""
+    text = _haystack(execution.execution_id, execution.initial_goal, execution.config_profile)
+    for word in words:
+        if word in text or word in execution.status:
+            continue
+        running = execution.status == "running"
+        if word in "runaway" and running and created is not None and created < runaway_before:
+            continue
+        return False
+    return True
+
+
+@lru_cache(maxsize=65_536)
+def _haystack(execution_id: str, goal: str | None, profile: str | None) -> str:
+    """What free words are looked for in, built once per run (goals repeat every render)."""
+    return f"{execution_id} {goal or ''} {profile or ''}".lower()
+
+
+def parse_span(text: str) -> float | None:
+    """`30m` -> 1800.0 seconds; None when it is not a span."""
+    match = _SPAN.match(text.lower())
+    return float(match.group(1)) * _UNITS[match.group(2)] if match else None
+
+
+def parse_count(text: str) -> float | None:
+    """`100k` -> 100000.0; `1.5m` -> 1500000.0; None when it is not a count."""
+    match = _COUNT.match(text.lower().replace(",", "").replace("_", ""))
+    return float(match.group(1)) * _SCALE[match.group(2)] if match else None
+
+
+def _limit(token: str, problems: list[str]) -> Limit | None:
+    match = _LIMIT.match(token.lower())
+    if match is None:
+        return None
+    name, op, value = match.groups()
+    if name == "tokens":
+        number = parse_count(value)
+        example = "a number of tokens (e.g. 100k, 2m, 5000)"
+    else:
+        number = parse_span(value)
+        example = "a span (e.g. 30m, 2h, 7d)"
+    if number is None:
+        problems.append(f"{name}{op}: {value!r} is not {example}")
+        return None
+    return Limit(name, op, number)
 
 
 def parse_filter(
     text: str, base: ListQuery | None = None, now: datetime | None = None
 ) -> ParsedFilter:
-    """Split a filter line into the server query (on top of `base`'s sort) and client words."""
+    """Split a filter line into the server query (on top of `base`'s sort) and client terms."""
     base = base or ListQuery()
     now = now or datetime.now(UTC)
     status, profile = None, None
     after, before = None, None
-    words, problems = [], []
+    words: list[str] = []
+    flags: list[str] = []
+    limits: list[Limit] = []
+    problems: list[str] = []
     for token in text.split():
+        if _LIMIT.match(token.lower()):
+            limit = _limit(token, problems)
+            if limit is not None:
+                limits.append(limit)
+            continue
         name, sep, value = token.partition(":")
         name = name.lower()
         if not sep or not value:
-            words.append(token.lower())
+            if sep and name in ("status", "profile", "after", "before", "since", "is"):
+                problems.append(f"{name}: needs a value")
+            else:
+                words.append(token.lower())
             continue
         if name == "status":
             if value.lower() in STATUSES:
@@ -59,6 +254,11 @@ def parse_filter(
                 profile = value
             else:
                 problems.append(f"unknown profile {value!r} (use {', '.join(PROFILES)})")
+        elif name == "is":
+            if value.lower() in FLAGS:
+                flags.append(value.lower())
+            else:
+                problems.append(f"unknown is:{value} (use {', '.join(FLAGS)})")
         elif name in ("after", "before"):
             when = parse_timestamp(value)
             if when is None:
@@ -68,9 +268,9 @@ def parse_filter(
             else:
                 before = when
         elif name == "since":
-            match = _SINCE.match(value.lower())
-            if match:
-                after = now - timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+            seconds = parse_span(value)
+            if seconds is not None:
+                after = now - timedelta(seconds=seconds)
             else:
                 problems.append(f"since: {value!r} is not a span (e.g. 30m, 2h, 7d)")
         else:
@@ -83,4 +283,32 @@ def parse_filter(
         sort=base.sort,
         order=base.order,
     )
-    return ParsedFilter(server, tuple(words), tuple(problems))
+    return ParsedFilter(server, tuple(words), tuple(problems), tuple(flags), tuple(limits))
+
+
+# -- completion: what the filter box suggests for the word being typed ------------------------
+
+VOCABULARY = (
+    *(f"status:{s}" for s in STATUSES),
+    *(f"is:{f}" for f in FLAGS),
+    *(f"profile:{p}" for p in PROFILES),
+    "since:",
+    "after:",
+    "before:",
+    *(f"{name}{op}" for name in LIMIT_FIELDS for op in (">", "<")),
+)
+
+
+def complete_last_term(text: str) -> str | None:
+    """`"lisbon is:ru"` -> `"lisbon is:runaway"`: the line with its last word completed from
+    the grammar, or None when nothing (or nothing new) fits."""
+    if not text or text[-1].isspace():
+        return None
+    head, _, last = text.rpartition(" ")
+    lower = last.lower()
+    if len(lower) < 2:
+        return None
+    for term in VOCABULARY:
+        if term.startswith(lower) and term != lower:
+            return f"{head} {term}" if head else term
+    return None

@@ -31,6 +31,7 @@ from ..settings import (
     set_preference,
 )
 from .action_log_screen import ActionLogScreen
+from .command_line import CommandLine
 from .confirm import ConfirmCancel
 from .connect import Connected, ConnectScreen
 from .dag_screen import DagScreen
@@ -40,7 +41,7 @@ from .help import COMMAND_PALETTE, HelpScreen
 from .keys import binding_ids, check_keymap
 from .main_screen import MainScreen
 from .new_run import NewExecutionForm
-from .palette import ExecutionsProvider
+from .palette import ExecutionsProvider, ViewsProvider
 from .themes import STATUS_DEFAULTS, load_themes
 from .viewer import TextViewer
 
@@ -57,6 +58,7 @@ KEYED = (
     ConnectScreen,
     DagScreen,
     DagView,
+    CommandLine,
 )
 
 
@@ -65,7 +67,7 @@ class RomaApp(App[None]):
     # Absolute: Textual reads a relative CSS_PATH beside the module of a subclass.
     CSS_PATH = Path(__file__).with_name("app.tcss")
     BINDINGS = [COMMAND_PALETTE]
-    COMMANDS = App.COMMANDS | {ExecutionsProvider}
+    COMMANDS = App.COMMANDS | {ExecutionsProvider, ViewsProvider}
 
     def __init__(
         self,

@@ -25,8 +25,9 @@ COMMAND_PALETTE = Binding("ctrl+p", "command_palette", "Commands", id="app.comma
 PALETTE_HELP = "Command palette: profiles, themes, jump to a run, read-only"
 MAIN_HELP = (
     "Filter terms: status:running|completed|failed|cancelled, profile:NAME, "
-    "since:30m|2h|7d, after:DATE, before:DATE; "
-    "other words match id, goal and profile.\n"
+    "since:30m|2h|7d, after:DATE, before:DATE (on the server); "
+    "is:runaway|watched|marked|running|finished, age>30m, duration<10m, tokens>100k (here); "
+    "other words match id, goal, profile and status.\n"
     "Rows marked ⚠ runaway have run longer than the profile's runaway_minutes."
 )
 
@@ -46,16 +47,17 @@ def keys_of(binding: Binding, keymap: Mapping[str, str]) -> str:
 def binding_rows(
     *sources: Iterable[BindingType], keymap: Mapping[str, str] | None = None
 ) -> list[tuple[str, str]]:
-    rows: list[tuple[str, str]] = []
-    seen: set[tuple[str, str]] = set()
+    # One row per key: a key bound in two places (up in the filter box and in the table) says
+    # both, the first source's meaning first.
+    meanings: dict[str, list[str]] = {}
     for bindings in sources:
         for binding in bindings:
             if not isinstance(binding, Binding) or not binding.description:
                 continue
-            keys = keys_of(binding, keymap or {})
-            if (keys, binding.description) not in seen:
-                seen.add((keys, binding.description))
-                rows.append((keys, binding.description))
+            said = meanings.setdefault(keys_of(binding, keymap or {}), [])
+            if binding.description not in said:
+                said.append(binding.description)
+    rows = [(keys, " · ".join(said)) for keys, said in meanings.items()]
     return rows
 
 

@@ -36,14 +36,14 @@ from .flash import FlashLine
 from .main_paint import MainPaint
 from .run_actions import RunActions
 from .status_pane import StatusPane
+from .views import QUICK_STATUS, FilterViews
 
 log = logging.getLogger(__name__)
-QUICK_STATUS = {"1": None, "2": "running", "3": "completed", "4": "failed", "5": "cancelled"}
 SORTABLE = [column.key for column in COLUMNS if column.key != "mark"]
 PAGE_AHEAD = 5  # rows from the end at which the next page loads
 
 
-class MainScreen(RunActions):
+class MainScreen(RunActions, FilterViews):
     # Each binding has an id: `[keymap]` in config.toml remaps it ("main.cancel" = "x").
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="main.filter"),
@@ -72,6 +72,16 @@ class MainScreen(RunActions):
         Binding("ctrl+r", "refresh", "Refresh", id="main.refresh"),
         Binding("question_mark", "help", "Help", id="main.help"),
         Binding("q", "app.quit", "Quit", id="main.quit"),
+        # Filters, views and the command line (ui/views.py).
+        Binding("colon", "command_line", "Command line", key_display=":", id="main.command"),
+        Binding("v", "pick_view", "Views", show=False, id="main.views"),
+        Binding("V", "save_view", "Save view", show=False, id="main.save_view"),
+        Binding(
+            "up", "filter_previous", "Previous filter/command", show=False, id="main.history_back"
+        ),
+        Binding(
+            "down", "filter_next", "Next filter/command", show=False, id="main.history_forward"
+        ),
     ]
     # Hides create and cancel; flipping it (command palette) repaints the footer and the bar.
     read_only: reactive[bool] = reactive(False, init=False)
@@ -96,11 +106,7 @@ class MainScreen(RunActions):
     # -- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Input(
-            placeholder="/ filter: words, status:running, profile:fast, since:2h, "
-            "after:2025-11-01 · enter keeps · esc clears",
-            id="filter",
-        )
+        yield self.make_filter_box()
         with Vertical(id="panes"):
             yield ExecutionsTable(self.paint.cells, id="executions")
             yield StatusPane(id="status")
@@ -161,7 +167,7 @@ class MainScreen(RunActions):
 
     def render_rows(self) -> None:
         store = self.session.store
-        rows = [e for e in store.rows() if self.filter.matches(e)]
+        rows = self.filtered_rows()
         if self.sort_column not in SERVER_SORT:
             rows.sort(
                 key=lambda e: sort_value(e, self.sort_column, store.progress(e.execution_id)),
@@ -236,7 +242,8 @@ class MainScreen(RunActions):
     def apply(self, result: PollResult) -> None:
         if result.failure is not None:
             self.note_failure(result.failure)
-        else:
+        elif self.last_error is not None:
+            # The failure is over; a notice said since (a filter problem) stays until the next.
             self.last_error = None
             self.query_one(FlashLine).clear()
         for execution_id in result.changes.finished:
@@ -290,36 +297,9 @@ class MainScreen(RunActions):
         self.set_focus(self.query_one("#filter", Input))
 
     def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.value:
-            box.value = ""
+        if self.query_one("#filter", Input).value:
+            self.set_filter("", remember=False)  # at once: clearing is not typing
         self.table.focus()
-
-    @on(Input.Changed, "#filter")
-    def filter_changed(self, event: Input.Changed) -> None:
-        self.apply_filter(event.value)
-
-    @on(Input.Submitted, "#filter")
-    def filter_submitted(self) -> None:
-        self.table.focus()
-
-    def apply_filter(self, text: str) -> None:
-        store = self.session.store
-        self.filter = parse_filter(text, store.query)
-        if self.filter.problems:
-            self.app.notify("; ".join(self.filter.problems), title="Filter", timeout=4)
-        if self.filter.server != store.query:
-            store.set_query(self.filter.server)
-            self.poll(manual=True)
-        self.render_rows()
-
-    def action_quick_status(self, key: str) -> None:
-        words = [
-            w for w in self.query_one("#filter", Input).value.split() if not w.startswith("status:")
-        ]
-        if QUICK_STATUS[key]:
-            words.append(f"status:{QUICK_STATUS[key]}")
-        self.query_one("#filter", Input).value = " ".join(words)
 
     def action_cycle_sort(self) -> None:
         index = SORTABLE.index(self.sort_column) if self.sort_column in SORTABLE else -1

@@ -1,0 +1,256 @@
+"""Incident filters, saved views, filter history and the `:` command line, driven by Pilot
+against the real sandbox over loopback HTTP."""
+
+from __future__ import annotations
+
+import tomllib
+
+from conftest import KEY
+from roma_tui.api import Execution
+from roma_tui.settings import Connection, Profile, config_path
+from roma_tui.settings.views import (
+    HISTORY_SIZE,
+    SavedView,
+    load_history,
+    load_views,
+    save_history,
+    save_view,
+)
+from roma_tui.ui.app import RomaApp
+from roma_tui.ui.command_line import CommandLine
+from roma_tui.ui.flash import FlashLine
+from roma_tui.ui.help import HelpScreen
+from test_console import SIZE, app_for, shown, until
+
+
+def remembering_app(url: str) -> RomaApp:
+    """Like app_for, but views and history are written (to the test's own config dir)."""
+    connection = Connection(Profile(name="test", base_url=url), url, KEY, "test", "test")
+    return RomaApp(connection, remember_choices=True)
+
+
+def flash_text(app) -> str:
+    line = app.main_screen.query_one(FlashLine)
+    return str(line.render()) if line.message else ""
+
+
+def box(app):
+    return app.main_screen.filter_box
+
+
+async def test_is_runaway_finds_the_flagged_run_and_the_word_does_too(start_sandbox):
+    server = start_sandbox(seed_demo=30, time_scale=20)
+    app = app_for(server.url, runaway_minutes=1)  # the demo's runaway has run for minutes
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 30)
+        store = app.main_screen.session.store
+        await pilot.press("slash", *"is:runaway")
+        await until(pilot, lambda: len(shown(app)) == 1)
+        runaway = store.get(shown(app)[0])
+        assert runaway.status == "running" and "forever" in runaway.initial_goal
+        await pilot.press("escape", "slash", *"runaway")
+        await until(pilot, lambda: runaway.execution_id in shown(app))
+        await pilot.press("escape", "slash", *"is:running age<1m")
+        await until(pilot, lambda: runaway.execution_id not in shown(app) and shown(app))
+        assert all(store.get(i).status == "running" for i in shown(app))
+
+
+async def test_tokens_filter_says_how_many_runs_it_could_not_judge(start_sandbox):
+    server = start_sandbox(seed_demo=30, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 30)
+        store = app.main_screen.session.store
+        # A run the server said nothing about spending (as an older server would list it).
+        store.add_created(
+            Execution.model_validate({"execution_id": "exec_notokens0000000", "status": "running"})
+        )
+        rows = store.rows()
+        known = [e for e in rows if e.metadata and e.metadata.tokens_used is not None]
+        await pilot.press("slash", *"tokens>=0", "enter")
+        await until(pilot, lambda: len(shown(app)) == len(known))
+        unknown = len(rows) - len(known)
+        assert unknown >= 1 and "exec_notokens0000000" not in shown(app)
+        assert f"tokens unknown for {unknown} run" in str(box(app).border_subtitle)
+        await pilot.press("escape")
+        assert "tokens unknown" not in str(box(app).border_subtitle or "")
+
+
+async def test_a_status_typed_key_by_key_is_said_once_on_enter(start_sandbox):
+    server = start_sandbox(seed_demo=30, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 30)
+        store = app.main_screen.session.store
+        await pilot.press("slash", *"status:fai")
+        # While typing: nothing said aloud, the half term is only a dimmed hint.
+        assert not app._notifications and not flash_text(app)
+        assert "not applied: unknown status 'fai'" in str(box(app).border_subtitle)
+        await pilot.press("l", "e", "d")
+        await until(
+            pilot,
+            lambda: (
+                store.query.status == "failed"
+                and shown(app)
+                and all(store.get(i).status == "failed" for i in shown(app))
+            ),
+        )
+        assert not app._notifications and not flash_text(app)
+        assert not box(app).border_subtitle
+        # A term still wrong on enter is said once, in the flash line.
+        await pilot.press("backspace", "backspace", "enter")
+        await until(pilot, lambda: "unknown status 'fail'" in flash_text(app))
+        assert "×" not in flash_text(app)
+        assert not app._notifications
+        assert app.main_screen.table.has_focus
+
+
+async def test_up_and_down_walk_the_filter_history(start_sandbox):
+    server = start_sandbox(seed_demo=12, time_scale=20)
+    app = remembering_app(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 12)
+        await pilot.press("slash", *"lisbon", "enter")
+        await pilot.press("slash", "ctrl+u", *"is:running", "enter")
+        await pilot.press("slash", "ctrl+u", *"half")
+        await pilot.press("up")
+        assert box(app).value == "is:running"
+        await pilot.press("up", "up")  # no older entry: stays on the oldest
+        assert box(app).value == "lisbon"
+        await pilot.press("down")
+        assert box(app).value == "is:running"
+        await pilot.press("down")
+        assert box(app).value == "half"  # back to what was being typed
+    assert load_history("test") == ["lisbon", "is:running"]
+
+
+def test_history_keeps_the_last_fifty_per_profile():
+    entries = [f"is:running {i}" for i in range(70)]
+    assert save_history("work", entries)
+    assert save_history("home", ["lisbon"])
+    assert load_history("work") == entries[-HISTORY_SIZE:]
+    assert load_history("home") == ["lisbon"]
+    assert load_history("nobody") == []
+
+
+def test_views_are_kept_in_config_toml_beside_their_profile_with_comments():
+    path = config_path()
+    path.parent.mkdir(parents=True)
+    path.write_text('# mine\n[profiles.work]\nbase_url = "http://127.0.0.1:1" # local\n')
+    save_view("work", SavedView("failed-today", "status:failed since:1d", "duration", False))
+    text = path.read_text()
+    assert "# mine" in text and "# local" in text
+    assert tomllib.loads(text)["profiles"]["work"]["views"]["failed-today"]["sort"] == "duration"
+    assert load_views("work")["failed-today"].filter == "status:failed since:1d"
+    assert load_views("home") == {}
+
+
+async def test_a_saved_view_comes_back_by_key_by_command_and_after_a_restart(start_sandbox):
+    server = start_sandbox(seed_demo=30, time_scale=20)
+    app = remembering_app(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        main = app.main_screen
+        await until(pilot, lambda: len(shown(app)) >= 30)
+        await pilot.press("slash", *"is:finished", "enter")
+        await pilot.press("colon", *"sort duration asc", "enter")
+        assert (main.sort_column, main.sort_desc) == ("duration", False)
+        await pilot.press("V", *"done", "enter")
+        await until(pilot, lambda: "View done saved" in flash_text(app))
+        await pilot.press("escape", "colon", *"sort created", "enter")
+        assert box(app).value == "" and main.sort_column == "created"
+        await pilot.press("v", *"do", "tab", "enter")
+        await until(pilot, lambda: box(app).value == "is:finished")
+        assert (main.sort_column, main.sort_desc) == ("duration", False)
+        store = main.session.store
+        assert all(store.get(i).is_finished for i in shown(app))
+    assert load_views("test")["done"] == SavedView("done", "is:finished", "duration", False)
+
+    again = remembering_app(server.url)
+    async with again.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(shown(again)) >= 30)
+        await pilot.press("colon", *"view nope", "enter")
+        assert "No view 'nope' (views: done)" in flash_text(again)
+        await pilot.press("colon", *"view done", "enter")
+        assert box(again).value == "is:finished"
+
+
+async def test_the_palette_offers_saved_views(start_sandbox):
+    server = start_sandbox(seed_demo=12, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        main = app.main_screen
+        await until(pilot, lambda: len(shown(app)) >= 12)
+        main.set_filter("is:running")
+        assert main.save_view("live") is None
+        main.set_filter("")
+        await pilot.press("ctrl+p", *"View: live")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await until(pilot, lambda: box(app).value == "is:running")
+
+
+async def test_the_command_line_runs_palette_commands_by_name(start_sandbox):
+    server = start_sandbox(seed_demo=12, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 12)
+        await pilot.press("colon")
+        line = app.main_screen.query_one(CommandLine)
+        assert line.has_focus and "view" in str(line.border_subtitle)
+        await pilot.press(*"so", "tab")
+        assert line.value == "sort"
+        await pilot.press("escape")
+        assert not app.main_screen.query(CommandLine) and app.main_screen.table.has_focus
+
+        await pilot.press("colon", *"frobnicate", "enter")
+        assert "Unknown command 'frobnicate'" in flash_text(app)
+        await pilot.press("colon", *"profile nowhere", "enter")
+        assert "No profile 'nowhere'" in flash_text(app)
+        await pilot.press("colon", *"sort sideways", "enter")
+        assert "Sort by one of" in flash_text(app)
+
+        await pilot.press("colon", *"theme textual-light", "enter")
+        await until(pilot, lambda: app.theme == "textual-light")
+        await pilot.press("colon", *"filter is:finished", "enter")
+        assert box(app).value == "is:finished"
+        await pilot.press("colon", *"help", "enter")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.press("escape")
+        await pilot.press("colon", "up")  # the command history
+        assert app.main_screen.query_one(CommandLine).value == "help"
+        await pilot.press("escape", "colon", "q", "enter")
+        await until(pilot, lambda: app._exit)
+
+
+async def test_help_lists_the_new_keys(start_sandbox):
+    server = start_sandbox(seed_demo=0)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        rows = dict(app.screen.rows)
+        assert rows[":"] == "Command line"
+        assert rows["v"] == "Views" and rows["V"] == "Save view"
+        assert rows["up"].startswith("Previous filter")
+
+
+async def test_a_typed_server_term_waits_for_a_pause_or_enter(start_sandbox, monkeypatch):
+    """`since:2` then `since:2h` must not fetch per key: only after typing pauses, or enter."""
+    monkeypatch.setattr("roma_tui.ui.views.TYPING_PAUSE", 600.0)  # no pause in this test
+    server = start_sandbox(seed_demo=30, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 30)
+        store = app.main_screen.session.store
+        await pilot.press("slash", *"status:failed")
+        await pilot.pause(0.3)
+        assert store.query.status is None and len(shown(app)) >= 30
+        await pilot.press("enter")
+        await until(
+            pilot,
+            lambda: (
+                store.query.status == "failed"
+                and shown(app)
+                and all(store.get(i).status == "failed" for i in shown(app))
+            ),
+        )
