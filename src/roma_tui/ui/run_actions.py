@@ -25,8 +25,8 @@ from .clipboard import copy, page
 from .confirm import ConfirmCancel
 from .dag_screen import DagScreen
 from .executions_table import ExecutionsTable
-from .help import COMMAND_PALETTE, MAIN_HELP, PALETTE_HELP, HelpScreen, binding_rows, keys_of
 from .flash import FlashLine
+from .help import COMMAND_PALETTE, MAIN_HELP, PALETTE_HELP, HelpScreen, binding_rows, keys_of
 from .new_run import NewExecutionForm, NewRun
 from .raw_view import RawJsonView, execution_json
 from .status_pane import whole_text

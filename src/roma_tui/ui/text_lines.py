@@ -69,7 +69,9 @@ class TextLines(ScrollView, can_focus=True):
             if len(line) <= width and line.isascii():
                 rows.append((index, 0, len(line)))
             elif line.isascii():
-                rows.extend((index, s, min(s + width, len(line))) for s in range(0, len(line), width))
+                rows.extend(
+                    (index, s, min(s + width, len(line))) for s in range(0, len(line), width)
+                )
             else:  # wide characters take two cells: cut by cells, not characters
                 start = 0
                 for chunk in chop_cells(line, width) or [""]:
