@@ -32,7 +32,7 @@ def copy(app: App[object], text: str, what: str) -> str:
     if size > OSC52_LIMIT:
         return (
             f"Not copied: {what} is {size:,} bytes, more than terminals take over OSC 52 "
-            f"({OSC52_LIMIT // 1024} KiB); o opens it in the pager."
+            f"({OSC52_LIMIT // 1024} KiB); o in the raw view (r) opens it in the pager."
         )
     app.copy_to_clipboard(text)
     return f"Copied {what} ({OSC52_NOTE})."
