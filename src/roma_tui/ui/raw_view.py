@@ -45,13 +45,19 @@ class RawJsonView(RomaModal[None]):
     ]
 
     def __init__(self, execution_id: str, document: str, source: str) -> None:
+        """`source`: where the document came from (the request and when), for the title."""
         super().__init__()
         self.execution_id, self.document, self.source = execution_id, document, source
 
     def compose(self) -> ComposeResult:
+        lines = TextLines(self.document, id="raw-text")
+        title = (
+            f" {one_line(self.source, 160)} · "
+            f"{len(lines.lines):,} lines, {len(self.document):,} characters"
+        )
         with Vertical(classes="dialog"):
-            yield Static(id="raw-title", markup=False)
-            yield TextLines(self.document, id="raw-text")
+            yield Static(title, id="raw-title", markup=False)
+            yield lines
             yield Input(placeholder="find (enter searches, esc closes)", id="raw-find")
             yield Static(KEYS_NOTE, id="raw-note", markup=False)
 
@@ -60,11 +66,6 @@ class RawJsonView(RomaModal[None]):
         return self.query_one(TextLines)
 
     def on_mount(self) -> None:
-        title = (
-            f" raw JSON · {one_line(self.execution_id, 60)} · {one_line(self.source, 80)} · "
-            f"{len(self.lines.lines):,} lines, {len(self.document):,} characters"
-        )
-        self.query_one("#raw-title", Static).update(title)
         self.lines.focus()
 
     def say(self, message: str) -> None:
@@ -116,7 +117,7 @@ class RawJsonView(RomaModal[None]):
         self.say(copy(self.app, self.execution_id, "the run id"))
 
     def action_copy_json(self) -> None:
-        self.say(copy(self.app, self.document, "the JSON"))
+        self.say(copy(self.app, self.document, "the run's JSON"))
 
     def action_pager(self) -> None:
         self.say(page(self.app, self.document) or KEYS_NOTE)

@@ -241,17 +241,17 @@ class RunActions(Screen[None]):
             self.app.push_screen(RawJsonView(execution_id, execution_json(answer), source))
 
     async def whole_answer(self, execution_id: str) -> tuple[Execution | None, str]:
-        """The run as `GET /executions/{id}` tells it, and where it came from.
+        """The run as `GET /executions/{id}` tells it, and where that came from.
 
         A finished run's answer does not change: it is read once. A running one is read again
         at each ask (the user's own request, so it may use the reserve); when it cannot be
-        read, the list's row stands in, and the source says so.
+        read, the last answer or the list's row stands in, and the source says so.
         """
         answers = self.answers
         kept = answers.get(execution_id)
+        asked = f"GET /executions/{execution_id}"
         if kept is not None and kept.is_finished:
-            return kept, f"GET /executions/{execution_id} (read before; the run is over)"
-        row = self.session.store.get(execution_id)
+            return kept, f"{asked} · fetched before (the run is over)"
         why = "the rate limit is spent"
         if self.session.planner.may_spend_now(user=True):
             try:
@@ -263,19 +263,19 @@ class RunActions(Screen[None]):
                 answers[execution_id] = answer
                 while len(answers) > KEPT_ANSWERS:
                     answers.pop(next(iter(answers)))
-                now = datetime.now().strftime("%H:%M:%S")
-                return answer, f"GET /executions/{execution_id} at {now}"
-        fallback = kept or row
-        if fallback is None:
+                return answer, f"{asked} · fetched at {datetime.now().strftime('%H:%M:%S')}"
+        if kept is not None:
+            return kept, f"{asked} · an earlier answer ({why})"
+        row = self.session.store.get(execution_id)
+        if row is None:
             self.flash(f"No raw JSON for {execution_id}: {why}.")
             return None, ""
-        self.flash(f"Showing the list's row for {execution_id}: {why}.")
-        return fallback, f"the list's row ({why})"
+        return row, f"{execution_id} · the list's row ({why})"
 
     def action_copy_id(self) -> None:
         current = self.current()
         if current is not None:
-            self.notice(copy(self.app, current.execution_id, f"the run id {current.execution_id}"))
+            self.notice(copy(self.app, current.execution_id, "the run id"))
 
     def action_copy_json(self) -> None:
         current = self.current()
@@ -284,9 +284,10 @@ class RunActions(Screen[None]):
 
     @work(group="raw", exclusive=True, exit_on_error=False)
     async def copy_json(self, execution_id: str) -> None:
-        answer, _ = await self.whole_answer(execution_id)
+        answer, source = await self.whole_answer(execution_id)
         if answer is not None:
-            self.notice(copy(self.app, execution_json(answer), f"the JSON of {execution_id}"))
+            what = "the run's JSON" if source.startswith("GET") else "the list's row as JSON"
+            self.notice(copy(self.app, execution_json(answer), what))
 
     def action_pager(self) -> None:
         current = self.current()
