@@ -66,7 +66,8 @@ class TextLines(ScrollView, can_focus=True):
         first: list[int] = []
         for index, line in enumerate(self.lines):
             first.append(len(rows))
-            if len(line) <= width and line.isascii():
+            # A character takes at most two cells: a line of half the width always fits.
+            if 2 * len(line) <= width or (len(line) <= width and line.isascii()):
                 rows.append((index, 0, len(line)))
             elif line.isascii():
                 rows.extend(
