@@ -15,8 +15,9 @@ import statistics
 import time
 
 from textual.app import App
+from textual.strip import Strip
 
-from roma_tui.api import Execution
+from roma_tui.api import Execution, ExecutionStatus
 from roma_tui.ui.raw_view import RawJsonView, execution_json
 from roma_tui.ui.text_lines import TextLines
 
@@ -24,7 +25,7 @@ from roma_tui.ui.text_lines import TextLines
 class Counting(TextLines):
     painted = 0
 
-    def render_line(self, y):  # type: ignore[no-untyped-def]
+    def render_line(self, y: int) -> Strip:
         Counting.painted += 1
         return super().render_line(y)
 
@@ -35,7 +36,9 @@ def answer(megabytes: float, unicode: bool) -> Execution:
     tail = " é" if unicode else ""
     rows = [f"row {i:07d}{tail}" for i in range(half // 12)]
     return Execution(
-        execution_id="exec_bench", status="completed", result={"text": "x" * half, "rows": rows}
+        execution_id="exec_bench",
+        status=ExecutionStatus.COMPLETED,
+        result={"text": "x" * half, "rows": rows},
     )
 
 
