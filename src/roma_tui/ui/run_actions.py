@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from .app import RomaApp
 
 log = logging.getLogger(__name__)
-KEPT_ANSWERS = 16  # runs whose last full answer (`GET /executions/{id}`) is kept for `r`/`Y`
+KEPT_ANSWERS = 8  # runs whose last whole answer is kept for `r`/`Y` (each may be megabytes)
 
 
 class RunActions(Screen[None]):

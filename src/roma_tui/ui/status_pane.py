@@ -177,7 +177,8 @@ def whole_text(execution: Execution | None, status: Status | None) -> str:
     if execution is None:
         return ""
     state = (status.status if status else execution.status).value
-    parts = [f"{execution.execution_id} · {state}\n\nGoal:\n{execution.initial_goal or '(none)'}"]
+    goal = execution.initial_goal or "(the server sent none)"
+    parts = [f"{execution.execution_id} · {state}\n\nGoal:\n{goal}"]
     error, reason = error_or_reason(execution, status)
     result = (status.result if status else None) or execution.result
     if reason:
