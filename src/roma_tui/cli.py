@@ -117,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--offset", type=int, default=None)
     ls.add_argument("--all", action="store_true", help="page through every execution")
     ls.add_argument("--json", action="store_true", help="machine-readable output")
+    ls.add_argument(
+        "--runaway",
+        action="store_true",
+        help="only runs running longer than the profile's runaway_minutes (of those listed; "
+        "with --all, of every run)",
+    )
 
     status = sub.add_parser("status", parents=[shared], help="show one execution's status")
     status.add_argument("execution_id", metavar="ID")
@@ -282,14 +288,14 @@ def _say_quietly(io: Io, text: str) -> None:
 
 def _companions() -> dict[str, Callable[[argparse.Namespace, Io], int]]:
     """The scriptable commands, imported when one runs (every command uses `commands`)."""
-    from . import commands, profile_commands
+    from . import commands, profile_commands, run_commands
 
     return {
         "login": profile_commands.cmd_login,
         "logout": profile_commands.cmd_logout,
         "profiles": profile_commands.cmd_profiles,
-        "ls": commands.cmd_ls,
-        "status": commands.cmd_status,
+        "ls": run_commands.cmd_ls,
+        "status": run_commands.cmd_status,
         "cancel": commands.cmd_cancel,
         "dag": commands.cmd_dag,
     }

@@ -1,4 +1,5 @@
-"""The scriptable companions: login, logout, profiles, ls, status, cancel.
+"""The scriptable companions: the shared plumbing, cancel and dag (`ls` and `status` are in
+`run_commands`, login, logout and profiles in `profile_commands`).
 
 Each returns an exit code (0 ok, 1 API or network error, 2 usage) and writes to the streams it is
 given. Server text is cleaned before it is printed; the API key is never printed.
@@ -13,25 +14,20 @@ import os
 import sys
 from argparse import Namespace
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from .api import (
     ApiConnectionError,
     AuthenticationError,
-    Dialect,
-    Execution,
     InvalidRequestError,
     RomaClient,
     RomaError,
-    Status,
 )
-from .api.extras import RunCost, cost_from_metadata
 from .api.validation import check_execution_id
 from .monitor.action_log import ActionLog
 from .monitor.cancelling import cancel_runs
-from .presentation import clock, duration, relative, run_seconds, status_label
-from .safetext import clean, one_line
+from .presentation import status_label
+from .safetext import one_line
 from .settings import (
     ENV_KEY,
     Config,
@@ -97,10 +93,6 @@ def explain(error: RomaError, connection: Connection | None = None) -> str:
     return text
 
 
-def _dump(model: Any) -> Any:
-    return model.model_dump(mode="json", by_alias=True)
-
-
 def loaded_config(io: Io) -> Config | None:
     """The config, or None after saying (with file and line) why it cannot be used."""
     try:
@@ -129,8 +121,9 @@ def missing_key(connection: Connection) -> str | None:
     )
 
 
-def run_api_command(args: Namespace, io: Io, body: Callable[[RomaClient], Any]) -> int:
-    """Load config, make a client, run `body(client)`; turn every failure into a message."""
+def run_api_command(args: Namespace, io: Io, body: Callable[[RomaClient, Connection], Any]) -> int:
+    """Load config, make a client, run `body(client, connection)`; turn every failure into a
+    message."""
     config = loaded_config(io)
     if config is None:
         return USAGE
@@ -151,7 +144,7 @@ def run_api_command(args: Namespace, io: Io, body: Callable[[RomaClient], Any]) 
 
     async def main() -> int:
         async with client:
-            return await body(client)
+            return await body(client, connection)
 
     try:
         return asyncio.run(main())
@@ -166,19 +159,7 @@ def run_api_command(args: Namespace, io: Io, body: Callable[[RomaClient], Any]) 
         return INTERRUPTED
 
 
-# -- ls, status, cancel ---------------------------------------------------------------------
-
-
-def _execution_row(execution: Execution, now: datetime) -> list[str]:
-    elapsed = run_seconds(execution.created_at, execution.finished_at, now)
-    return [
-        execution.execution_id,
-        status_label(execution.status, execution.status_raw),
-        one_line(execution.config_profile or "-", 14),
-        relative(execution.created_at, now),
-        duration(elapsed),
-        one_line(execution.initial_goal, 60),
-    ]
+# -- tables, cancel, dag ----------------------------------------------------------------------
 
 
 def text_table(rows: list[list[str]], headers: list[str]) -> str:
@@ -190,111 +171,6 @@ def text_table(rows: list[list[str]], headers: list[str]) -> str:
     return "\n".join(lines)
 
 
-def cmd_ls(args: Namespace, io: Io) -> int:
-    async def body(client: RomaClient) -> int:
-        query = dict(
-            status=args.status,
-            profile=args.config_profile,
-            created_after=args.after,
-            created_before=args.before,
-            sort=args.sort,
-            order=args.order,
-        )
-        page = await client.list_executions(limit=args.limit, offset=args.offset, **query)
-        rows, unreadable = list(page.data), page.unreadable
-        seen = {e.execution_id for e in rows}
-        offset = (args.offset or 0) + len(page.data)
-        while args.all and page.pagination.has_more and page.data:
-            page = await client.list_executions(limit=args.limit, offset=offset, **query)
-            offset += len(page.data)
-            unreadable += page.unreadable
-            # A run created while we page shifts the pages: never list one twice.
-            rows.extend(e for e in page.data if e.execution_id not in seen)
-            seen.update(e.execution_id for e in page.data)
-        if args.json:
-            io.say(json.dumps([_dump(e) for e in rows], indent=2, ensure_ascii=False))
-        else:
-            now = datetime.now(UTC)
-            headers = ["ID", "STATUS", "PROFILE", "CREATED", "DURATION", "GOAL"]
-            io.say(text_table([_execution_row(e, now) for e in rows], headers))
-            total = page.pagination.total
-            io.say(f"\n{len(rows)} shown" + (f" of {total}" if total is not None else ""))
-        if unreadable:
-            io.warn(f"warning: {unreadable} row(s) from the server could not be read")
-        return OK
-
-    return run_api_command(args, io, body)
-
-
-def cmd_status(args: Namespace, io: Io) -> int:
-    async def body(client: RomaClient) -> int:
-        status = await client.get_status(args.execution_id)
-        cost = await _run_cost(client, status, io)
-        if args.json:
-            shown = {**_dump(status), "cost": _dump(cost) if cost is not None else None}
-            io.say(json.dumps(shown, indent=2, ensure_ascii=False))
-            return OK
-        lines = [
-            ("execution", status.execution_id),
-            ("status", status_label(status.status, status.status_raw)),
-            ("progress", progress_text(status)),
-            ("step", one_line(status.current_step or "-", 100)),
-            ("updated", clock(status.updated_at)),
-        ]
-        meta = status.metadata
-        if meta is not None and meta.execution_time is not None:
-            lines.append(("time", duration(meta.execution_time)))
-        lines += _cost_lines(cost)
-        if meta is not None and meta.agent_calls is not None:
-            lines.append(("agent calls", str(meta.agent_calls)))
-        for label, value in lines:
-            io.say(f"{label:>12}  {value}")
-        kind = f" ({one_line(status.error_type, 40)})" if status.error_type else ""
-        for label, text in ((f"error{kind}", status.error), ("result", status.result)):
-            if text not in (None, ""):
-                words = text if isinstance(text, str) else json.dumps(text, indent=2)
-                io.say(f"\n{label}:\n{clean(words)}")
-        return OK
-
-    return run_api_command(args, io, body)
-
-
-def progress_text(status: Status) -> str:
-    """ "2 of 7 tasks (29%)", "40%", or "unknown": never a 0% the server did not mean."""
-    done, total = status.completed_tasks, status.total_tasks
-    if done is not None and total:
-        failed = f", {status.failed_tasks} failed" if status.failed_tasks else ""
-        percent = f" ({status.progress:.0f}%)" if status.progress is not None else ""
-        return f"{done} of {total} tasks{failed}{percent}"
-    if status.progress is not None:
-        return f"{status.progress:.0f}%"
-    return "unknown"
-
-
-async def _run_cost(client: RomaClient, status: Status, io: Io) -> RunCost | None:
-    """Tokens and cost where the server offers them (upstream: one more request)."""
-    if client.dialect is not Dialect.UPSTREAM:
-        if status.metadata is None:
-            return None
-        return RunCost.model_validate(cost_from_metadata(status.metadata, status.execution_id))
-    try:
-        return await client.get_costs(status.execution_id)
-    except RomaError as exc:
-        io.warn(f"warning: the run's cost could not be read: {one_line(exc, 160)}")
-        return None
-
-
-def _cost_lines(cost: RunCost | None) -> list[tuple[str, str]]:
-    if cost is None:
-        return []
-    if not cost.known:  # 0 with no LM trace recorded is "not recorded", not "free"
-        return [("tokens", "not recorded by the server")]
-    lines = [("tokens", f"{cost.tokens:,}" if cost.tokens is not None else "-")]
-    if cost.cost_usd is not None:
-        lines.append(("cost", f"${cost.cost_usd:,.4f}"))
-    return lines
-
-
 def cmd_cancel(args: Namespace, io: Io) -> int:
     ids = list(dict.fromkeys(args.execution_ids))
     if not args.yes:
@@ -302,7 +178,7 @@ def cmd_cancel(args: Namespace, io: Io) -> int:
             io.warn("error: cancel needs a confirmation: run it in a terminal or add --yes")
             return USAGE
         finished: set[str] = set()
-        code = run_api_command(args, io, lambda client: _show_targets(client, io, ids, finished))
+        code = run_api_command(args, io, lambda client, _: _show_targets(client, io, ids, finished))
         if code != OK:
             return code
         ids = [i for i in ids if i not in finished]
@@ -320,7 +196,7 @@ def cmd_cancel(args: Namespace, io: Io) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             io.say("Nothing was cancelled.")
             return OK
-    return run_api_command(args, io, lambda client: _send_cancels(client, io, ids, args.json))
+    return run_api_command(args, io, lambda client, _: _send_cancels(client, io, ids, args.json))
 
 
 async def _show_targets(client: RomaClient, io: Io, ids: list[str], finished: set[str]) -> int:
@@ -362,7 +238,7 @@ def cmd_dag(args: Namespace, io: Io) -> int:
     from .dag.export import to_dot, to_json, to_mermaid
     from .dag.render import node_label, render_text
 
-    async def body(client: RomaClient) -> int:
+    async def body(client: RomaClient, _connection: Connection) -> int:
         dag = await client.get_dag(args.execution_id)
         graph, report = build_graph(dag)
         if args.format == "dot":

@@ -42,6 +42,7 @@ from .keys import binding_ids, check_keymap
 from .main_screen import MainScreen
 from .new_run import NewExecutionForm
 from .palette import ExecutionsProvider, ViewsProvider
+from .raw_view import RawJsonView
 from .themes import STATUS_DEFAULTS, load_themes
 from .viewer import TextViewer
 
@@ -53,6 +54,7 @@ KEYED = (
     ConfirmCancel,
     NewExecutionForm,
     TextViewer,
+    RawJsonView,
     HelpScreen,
     ActionLogScreen,
     ConnectScreen,

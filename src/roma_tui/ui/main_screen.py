@@ -82,6 +82,11 @@ class MainScreen(RunActions, FilterViews):
         Binding(
             "down", "filter_next", "Next filter/command", show=False, id="main.history_forward"
         ),
+        # Raw views and copying: the server's JSON, the clipboard (OSC 52), the pager.
+        Binding("r", "raw", "Raw JSON", show=False, id="main.raw"),
+        Binding("y", "copy_id", "Copy run id", show=False, id="main.copy_id"),
+        Binding("Y", "copy_json", "Copy run JSON", show=False, id="main.copy_json"),
+        Binding("o", "pager", "Open in $PAGER", show=False, id="main.pager"),
     ]
     # Hides create and cancel; flipping it (command palette) repaints the footer and the bar.
     read_only: reactive[bool] = reactive(False, init=False)

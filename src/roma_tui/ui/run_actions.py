@@ -1,5 +1,6 @@
-"""The console's actions on runs (mark, cancel one or many, create, view, DAG, jump, say
-when a watched run ends, the status of the run looked at) and the screens its keys open.
+"""The console's actions on runs (mark, cancel one or many, create, view, raw JSON, copy, pager,
+DAG, jump, say when a watched run ends, the status of the run looked at) and the screens its
+keys open.
 
 A mixin of MainScreen (it uses the screen's session, table and rendering); kept apart so the
 screen module stays about layout, polling, filter and sort.
@@ -8,6 +9,7 @@ screen module stays about layout, polling, filter and sort.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -19,11 +21,14 @@ from ..api import Dialect, RomaError
 from ..monitor.cancelling import cancel_runs
 from ..safetext import one_line
 from .action_log_screen import ActionLogScreen
+from .clipboard import copy, page
 from .confirm import ConfirmCancel
 from .dag_screen import DagScreen
 from .executions_table import ExecutionsTable
+from .flash import FlashLine
 from .help import COMMAND_PALETTE, MAIN_HELP, PALETTE_HELP, HelpScreen, binding_rows, keys_of
 from .new_run import NewExecutionForm, NewRun
+from .raw_view import RawJsonView, execution_json
 from .status_pane import whole_text
 from .viewer import TextViewer
 
@@ -34,6 +39,7 @@ if TYPE_CHECKING:
     from .app import RomaApp
 
 log = logging.getLogger(__name__)
+KEPT_ANSWERS = 8  # runs whose last whole answer is kept for `r`/`Y` (each may be megabytes)
 
 
 class RunActions(Screen[None]):
@@ -56,8 +62,18 @@ class RunActions(Screen[None]):
         def note_failure(self, failure: Failure) -> None: ...
         def apply_filter(self, text: str, *, typing: bool = False) -> None: ...
         def poll(self, manual: bool = False) -> object: ...
+        def flash(self, message: str) -> None: ...
 
     unsent: NewRun | None = None  # a new run that failed to be created: `n` offers it again
+    _answers: dict[str, Execution] | None = None
+
+    @property
+    def answers(self) -> dict[str, Execution]:
+        """The server's last whole answer per run (`GET /executions/{id}`, read on demand),
+        the most recent last."""
+        if self._answers is None:
+            self._answers = {}
+        return self._answers
 
     def action_mark(self) -> None:
         current = self.current()
@@ -206,6 +222,81 @@ class RunActions(Screen[None]):
             return
         text = whole_text(current, self.session.store.statuses.get(current.execution_id))
         self.app.push_screen(TextViewer(current.execution_id, text))
+
+    # -- raw JSON, copying, the pager ---------------------------------------------------------
+
+    def notice(self, message: str) -> None:
+        """A notice in the flash line (not a toast over the table)."""
+        self.query_one(FlashLine).say(message, style=self.palette.get("accent", "blue"))
+
+    def action_raw(self) -> None:
+        current = self.current()
+        if current is not None:
+            self.show_raw(current.execution_id)
+
+    @work(group="raw", exclusive=True, exit_on_error=False)
+    async def show_raw(self, execution_id: str) -> None:
+        answer, source = await self.whole_answer(execution_id)
+        if answer is not None:
+            self.app.push_screen(RawJsonView(execution_id, execution_json(answer), source))
+
+    async def whole_answer(self, execution_id: str) -> tuple[Execution | None, str]:
+        """The run as `GET /executions/{id}` tells it, and where that came from.
+
+        A finished run's answer does not change: it is read once. A running one is read again
+        at each ask (the user's own request, so it may use the reserve); when it cannot be
+        read, the last answer or the list's row stands in, and the source says so.
+        """
+        answers = self.answers
+        kept = answers.get(execution_id)
+        asked = f"GET /executions/{execution_id}"
+        if kept is not None and kept.is_finished:
+            return kept, f"{asked} · fetched before (the run is over)"
+        why = "the rate limit is spent"
+        if self.session.planner.may_spend_now(user=True):
+            try:
+                answer = await self.session.client.get_execution(execution_id)
+            except RomaError as error:
+                why = f"it could not be read: {one_line(error, 120)}"
+            else:
+                answers.pop(execution_id, None)
+                answers[execution_id] = answer
+                while len(answers) > KEPT_ANSWERS:
+                    answers.pop(next(iter(answers)))
+                return answer, f"{asked} · fetched at {datetime.now().strftime('%H:%M:%S')}"
+        if kept is not None:
+            return kept, f"{asked} · an earlier answer ({why})"
+        row = self.session.store.get(execution_id)
+        if row is None:
+            self.flash(f"No raw JSON for {execution_id}: {why}.")
+            return None, ""
+        return row, f"{execution_id} · the list's row ({why})"
+
+    def action_copy_id(self) -> None:
+        current = self.current()
+        if current is not None:
+            self.notice(copy(self.app, current.execution_id, "the run id"))
+
+    def action_copy_json(self) -> None:
+        current = self.current()
+        if current is not None:
+            self.copy_json(current.execution_id)
+
+    @work(group="raw", exclusive=True, exit_on_error=False)
+    async def copy_json(self, execution_id: str) -> None:
+        answer, source = await self.whole_answer(execution_id)
+        if answer is not None:
+            what = "the run's JSON" if source.startswith("GET") else "the list's row as JSON"
+            self.notice(copy(self.app, execution_json(answer), what))
+
+    def action_pager(self) -> None:
+        current = self.current()
+        if current is None:
+            return
+        text = whole_text(current, self.session.store.statuses.get(current.execution_id))
+        problem = page(self.app, text)
+        if problem is not None:
+            self.flash(problem)
 
     def action_dag(self) -> None:
         current = self.current()

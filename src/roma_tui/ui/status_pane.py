@@ -138,7 +138,11 @@ def describe(
         text.append(f"{tokens} tokens · {calls} agent calls")
     text.append("\n")
 
-    error = (status.error if status else None) or execution.error
+    error, reason = error_or_reason(execution, status)
+    if reason:
+        text.append("Reason ", style="bold")
+        text.append(one_line(reason, 300))
+        text.append("\n")
     kind = (status.error_type if status else None) or execution.error_type
     result = (status.result if status else None) or execution.result
     for title, body, style in (
@@ -149,7 +153,7 @@ def describe(
         ),
         ("Result", result_text(result), ""),
     ):
-        if body:
+        if body and body.strip():
             shown, cut = shorten(body, PANE_TEXT_LIMIT)
             text.append(f"\n── {title} ", style=f"bold {style}")
             text.append(f"({len(body):,} chars{', enter shows all' if cut else ''})\n", style="dim")
@@ -158,16 +162,33 @@ def describe(
     return text
 
 
+def error_or_reason(execution: Execution, status: Status | None) -> tuple[str, str]:
+    """(error, reason): the run's error text, or, for a run cancelled without a failure, the
+    reason it was stopped ("Cancelled by the user."), which is not an error. Blank is ""."""
+    error = (status.error if status else None) or execution.error or ""
+    kind = (status.error_type if status else None) or execution.error_type
+    state = status.status if status else execution.status
+    if not error.strip():
+        return "", ""
+    if state == "cancelled" and not kind:
+        return "", error
+    return error, ""
+
+
 def whole_text(execution: Execution | None, status: Status | None) -> str:
     """Everything worth reading about the run, for the viewer (cleaned, never cut)."""
     if execution is None:
         return ""
-    parts = [f"{execution.execution_id}\n\nGoal:\n{execution.initial_goal or ''}"]
-    error = (status.error if status else None) or execution.error
+    state = (status.status if status else execution.status).value
+    goal = execution.initial_goal or "(the server sent none)"
+    parts = [f"{execution.execution_id} · {state}\n\nGoal:\n{goal}"]
+    error, reason = error_or_reason(execution, status)
     result = (status.result if status else None) or execution.result
+    if reason:
+        parts.append(f"Reason:\n{reason}")
     if error:
         parts.append(f"Error:\n{error}")
-    if result is not None:
+    if result is not None and result_text(result).strip():
         parts.append(f"Result:\n{result_text(result)}")
     return clean("\n\n".join(parts))
 
