@@ -6,7 +6,7 @@ at each call (a theme change or a fake clock takes effect on the next paint).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from rich.text import Text
@@ -14,8 +14,10 @@ from rich.text import Text
 from ..api import Execution
 from ..monitor.session import Session
 from .budget_bar import budget_line
-from .cells import COLUMNS, row_cells
+from .cells import COLUMNS, is_runaway, row_cells, status_text, status_width
 from .status_pane import describe
+
+WIDE_GOAL_MAX = 200  # wide mode's goal column: the longest goal shown, up to this
 
 
 class MainPaint:
@@ -53,6 +55,17 @@ class MainPaint:
             now=self.now(),
         )
 
+    def status_width(self, rows: Iterable[Execution]) -> int:
+        """The status column's width: its longest label among these rows (runaway tag too)."""
+        now, limit = self.now(), self.runaway_seconds
+        labels = {status_text(e, runaway=is_runaway(e, limit, now), ascii=self.ascii) for e in rows}
+        return status_width(labels)
+
+    def goal_width(self, rows: Iterable[Execution]) -> int:
+        """Wide mode's goal column: as wide as the longest goal shown (cleaned, one line)."""
+        longest = max((len(e.initial_goal or "") for e in rows), default=0)
+        return min(longest, WIDE_GOAL_MAX)
+
     def status(self, current: Execution | None) -> Text:
         store = self.session.store
         status = store.statuses.get(current.execution_id) if current else None
@@ -69,10 +82,7 @@ class MainPaint:
         )
 
     def budget(self, *, error: str | None, read_only: bool) -> Text:
-        connection = self.session.connection
         return budget_line(
-            profile=connection.profile.name,
-            url=connection.base_url,
             view=self.session.planner.view(),
             error=error,
             read_only=read_only,

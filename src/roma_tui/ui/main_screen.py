@@ -30,9 +30,11 @@ from ..monitor.query import parse_filter
 from ..monitor.session import Session
 from ..monitor.store import ListQuery
 from .budget_bar import BudgetBar
-from .cells import COLUMNS, SERVER_SORT, sort_value
+from .cells import COLUMNS, OPTIONAL, SERVER_SORT, sort_value
 from .executions_table import ExecutionsTable
-from .flash import FlashLine
+from .flash import FlashLine, Kind
+from .header_line import HeaderLine
+from .main_layout import MainLayout
 from .main_paint import MainPaint
 from .run_actions import RunActions
 from .status_pane import StatusPane
@@ -43,7 +45,7 @@ SORTABLE = [column.key for column in COLUMNS if column.key != "mark"]
 PAGE_AHEAD = 5  # rows from the end at which the next page loads
 
 
-class MainScreen(RunActions):
+class MainScreen(MainLayout, RunActions):
     # Each binding has an id: `[keymap]` in config.toml remaps it ("main.cancel" = "x").
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="main.filter"),
@@ -68,16 +70,43 @@ class MainScreen(RunActions):
         Binding("d", "dag", "DAG", id="main.dag"),
         Binding("L", "action_log", "Action log", show=False, id="main.action_log"),
         # Hides or shows the status pane (small terminals: more rows for the table).
-        Binding("p", "app.toggle_class('#status', '-hidden')", "Pane", show=False, id="main.pane"),
+        Binding("p", "toggle_pane", "Pane", show=False, id="main.pane"),
         Binding("ctrl+r", "refresh", "Refresh", id="main.refresh"),
         Binding("question_mark", "help", "Help", id="main.help"),
         Binding("q", "app.quit", "Quit", id="main.quit"),
+        # Layout: the columns, wide mode, the pane's height.
+        Binding("w", "wide", "Wide (every column)", show=False, id="main.wide"),
+        Binding("O", "choose_columns", "Columns (show/hide)", show=False, id="main.columns"),
+        Binding(
+            "plus,right_square_bracket",
+            "pane_size(2)",
+            "Pane taller",
+            show=False,
+            id="main.pane_taller",
+        ),
+        Binding(
+            "minus,left_square_bracket",
+            "pane_size(-2)",
+            "Pane shorter",
+            show=False,
+            id="main.pane_shorter",
+        ),
     ]
     # Hides create and cancel; flipping it (command palette) repaints the footer and the bar.
     read_only: reactive[bool] = reactive(False, init=False)
 
-    def __init__(self, session: Session, *, read_only: bool, ascii: bool, bell: bool) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        read_only: bool,
+        ascii: bool,
+        bell: bool,
+        read_only_reason: str | None = None,
+    ) -> None:
         super().__init__()
+        # Who set read-only ("--read-only", "profile work"): then nothing here turns it off.
+        self.read_only_reason = read_only_reason if read_only else None
         self.session = session
         self.paint = MainPaint(
             session, ascii=ascii, palette=lambda: self.palette, clock=lambda: self.clock()
@@ -92,19 +121,23 @@ class MainScreen(RunActions):
         self._focus_timer: Timer | None = None
         self._paging = False
         self._painted_minute = -1
+        hidden = set(session.connection.profile.hidden_columns)
+        self.chosen_columns = tuple(key for key in OPTIONAL if key not in hidden)
+        self.wide = False
 
     # -- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        yield HeaderLine(id="header")
         yield Input(
             placeholder="/ filter: words, status:running, profile:fast, since:2h, "
             "after:2025-11-01 · enter keeps · esc clears",
             id="filter",
         )
         with Vertical(id="panes"):
-            yield ExecutionsTable(self.paint.cells, id="executions")
+            yield ExecutionsTable(self.paint.cells, ascii=self.ascii, id="executions")
             yield StatusPane(id="status")
-        yield FlashLine(id="flash")
+        yield FlashLine(ascii=self.ascii, id="flash")
         yield BudgetBar(id="budget")
         yield Footer()
 
@@ -113,6 +146,8 @@ class MainScreen(RunActions):
         return self.query_one("#executions", ExecutionsTable)
 
     def on_mount(self) -> None:
+        self.table.chosen = self.chosen_columns
+        self.restore_pane()
         self.table.focus()
         self.set_interval(1.0, self.tick)
         self.app.theme_changed_signal.subscribe(self, self.theme_changed)
@@ -121,6 +156,7 @@ class MainScreen(RunActions):
     def watch_read_only(self) -> None:
         self.refresh_bindings()
         self.render_budget()
+        self.render_header()
 
     def theme_changed(self, _theme: Theme) -> None:
         self.render_rows()  # rows are painted with the new theme's palette
@@ -167,9 +203,14 @@ class MainScreen(RunActions):
                 key=lambda e: sort_value(e, self.sort_column, store.progress(e.execution_id)),
                 reverse=self.sort_desc,
             )
-        self.table.show([e.execution_id for e in rows])
+        table = self.table
+        table.status_width = self.paint.status_width(rows)
+        if self.wide:
+            table.goal_width = self.paint.goal_width(rows)
+        table.show([e.execution_id for e in rows])
         self.render_status()
         self.render_budget()
+        self.render_header()
 
     def render_status(self) -> None:
         self.query_one(StatusPane).show(self.paint.status(self.current()))
@@ -238,7 +279,7 @@ class MainScreen(RunActions):
             self.note_failure(result.failure)
         else:
             self.last_error = None
-            self.query_one(FlashLine).clear()
+            self.query_one(FlashLine).clear(only="error")
         for execution_id in result.changes.finished:
             self.announce_finished(execution_id)
         self.render_rows()
@@ -251,8 +292,11 @@ class MainScreen(RunActions):
         self.flash(failure.message)
         self.render_budget()
 
-    def flash(self, message: str) -> None:
-        self.query_one(FlashLine).say(message, style=self.palette.get("error", "red"))
+    def flash(self, message: str, kind: Kind = "error") -> None:
+        """Say it in the flash line: errors, warnings and notices (never a toast)."""
+        style = {"error": "error", "warning": "warning", "notice": "accent"}[kind]
+        colour = self.palette.get(style) or {"accent": "cyan"}.get(style, "red")
+        self.query_one(FlashLine).say(message, style=colour, kind=kind)
 
     # -- cursor and paging ---------------------------------------------------------------------
 
@@ -307,7 +351,7 @@ class MainScreen(RunActions):
         store = self.session.store
         self.filter = parse_filter(text, store.query)
         if self.filter.problems:
-            self.app.notify("; ".join(self.filter.problems), title="Filter", timeout=4)
+            self.flash("Filter: " + "; ".join(self.filter.problems), "warning")
         if self.filter.server != store.query:
             store.set_query(self.filter.server)
             self.poll(manual=True)
@@ -322,8 +366,10 @@ class MainScreen(RunActions):
         self.query_one("#filter", Input).value = " ".join(words)
 
     def action_cycle_sort(self) -> None:
-        index = SORTABLE.index(self.sort_column) if self.sort_column in SORTABLE else -1
-        self.set_sort(SORTABLE[(index + 1) % len(SORTABLE)], desc=True)
+        """The next column on screen (a sort by a column out of sight would say nothing)."""
+        order = [key for key in self.table.columns_on_screen if key in SORTABLE] or SORTABLE
+        index = order.index(self.sort_column) if self.sort_column in order else -1
+        self.set_sort(order[(index + 1) % len(order)], desc=True)
 
     def action_reverse_sort(self) -> None:
         self.set_sort(self.sort_column, desc=not self.sort_desc)
@@ -341,11 +387,7 @@ class MainScreen(RunActions):
         field = SERVER_SORT.get(column, "created_at")
         order = "desc" if desc or column not in SERVER_SORT else "asc"
         query = ListQuery(**{**store.query.params(), "sort": field, "order": order})
-        self.app.notify(
-            f"Sorted by {column} ({'descending' if desc else 'ascending'}"
-            f"{', on the server' if column in SERVER_SORT else ''})",
-            timeout=2,
-        )
+        self.table.sort = (column, desc)  # the header line and the column's arrow say it
         if query != store.query:
             store.set_query(query)
             self.filter = parse_filter(self.query_one("#filter", Input).value, query)
