@@ -20,7 +20,8 @@ _LABELS = {column.key: column.label for column in COLUMNS}
 class ColumnChooser(RomaModal[tuple[str, ...] | None]):
     DEFAULT_CSS = tcss("column_chooser.tcss")
     BINDINGS = [
-        Binding("enter", "keep", "Keep these columns", id="columns.keep"),
+        # Priority: the list would take enter as "tick this one".
+        Binding("enter", "keep", "Keep these columns", priority=True, id="columns.keep"),
         Binding("escape", "close", "Close, change nothing", id="columns.close"),
     ]
 

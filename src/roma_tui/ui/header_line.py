@@ -48,14 +48,24 @@ def runs_count(where: Where) -> str:
     return f"{where.shown} of {where.loaded}{more} loaded runs"
 
 
-def header_line(where: Where, *, palette: Mapping[str, str], ascii: bool = False) -> Text:
+def header_line(
+    where: Where, *, palette: Mapping[str, str], ascii: bool = False, width: int | None = None
+) -> Text:
+    """The line; when it is wider than `width`, the server's URL and the hints give way."""
+    full = _line(where, palette, ascii, compact=False)
+    if width is None or full.cell_len <= width:
+        return full
+    return _line(where, palette, ascii, compact=True)
+
+
+def _line(where: Where, palette: Mapping[str, str], ascii: bool, *, compact: bool) -> Text:
     bar = "|" if ascii else "│"
     line = Text(no_wrap=True, overflow="ellipsis")
     if where.read_only:
         line.append(" READ-ONLY ", style=f"bold reverse {palette.get('warning', 'yellow')}")
         line.append(" ")
     line.append(f" {one_line(where.profile, 20)} ", style="bold reverse")
-    line.append(f" {one_line(where.url, 40)} {bar} ", style="dim")
+    line.append(f" {bar} " if compact else f" {one_line(where.url, 40)} {bar} ", style="dim")
     line.append(runs_count(where), style="bold")
     line.append(f" {bar} ")
     filter_text = one_line(where.filter_text, 60).strip()
@@ -68,35 +78,43 @@ def header_line(where: Where, *, palette: Mapping[str, str], ascii: bool = False
     arrow = ("v" if where.sort_desc else "^") if ascii else ("▼" if where.sort_desc else "▲")
     line.append("sort ", style="dim")
     line.append(f"{_LABELS.get(where.sort_column, where.sort_column)} {arrow}", style="bold")
-    line.append(" (server)" if where.sort_on_server else "", style="dim")
+    line.append(" (server)" if where.sort_on_server and not compact else "", style="dim")
     if where.wide:
         line.append(f" {bar} ")
         line.append("WIDE", style="bold")
-        line.append(" (w: fit)", style="dim")
+        line.append("" if compact else " (w: fit)", style="dim")
     elif where.hidden:
         line.append(f" {bar} ")
-        line.append(f"{where.hidden} columns hidden", style="dim")
-        line.append(" (w: wide)", style="dim")
+        line.append(f"+{where.hidden} cols" if compact else f"{where.hidden} columns hidden")
+        line.append(" (w)" if compact else " (w: wide)", style="dim")
     return line
 
 
 class HeaderLine(Widget):
-    """One line, repainted only when its text changes."""
+    """One line, repainted only when what it says changes; laid out for the width it has."""
 
     DEFAULT_CSS = tcss("header_line.tcss")
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, ascii: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._line = Text()
+        self.ascii = ascii
+        self._where: Where | None = None
+        self._palette: Mapping[str, str] = {}
 
-    def update(self, line: Text) -> None:
-        if line != self._line:
-            self._line = line
+    def update(self, where: Where, palette: Mapping[str, str]) -> None:
+        if (where, dict(palette)) != (self._where, self._palette):
+            self._where, self._palette = where, dict(palette)
             self.refresh()
 
     @property
     def text(self) -> str:
-        return self._line.plain
+        return self.line().plain
+
+    def line(self) -> Text:
+        if self._where is None:
+            return Text()
+        width = self.size.width or None
+        return header_line(self._where, palette=self._palette, ascii=self.ascii, width=width)
 
     def render(self) -> Text:
-        return self._line
+        return self.line()

@@ -13,7 +13,7 @@ from textual.widgets import Input
 from ..settings import ConfigError, set_preference
 from .cells import COLUMNS, OPTIONAL, SERVER_SORT
 from .column_chooser import ColumnChooser
-from .header_line import HeaderLine, Where, header_line
+from .header_line import HeaderLine, Where
 from .status_pane import StatusPane
 
 if TYPE_CHECKING:
@@ -67,9 +67,7 @@ class MainLayout(Screen[None]):
             wide=self.wide,
             hidden=len(COLUMNS) - len(self.table.fitted) if self.table.fitted else 0,
         )
-        self.query_one(HeaderLine).update(
-            header_line(where, palette=self.palette, ascii=self.ascii)
-        )
+        self.query_one(HeaderLine).update(where, self.palette)
 
     # -- read-only -----------------------------------------------------------------------------
 
@@ -124,8 +122,9 @@ class MainLayout(Screen[None]):
         layout = self.roma.pane_layout
         self.pane.set_class(layout.hidden, "-hidden")
         if layout.rows is not None:
-            self.pane.styles.height = layout.rows
-            self.pane.styles.max_height = None
+            pane = self.pane
+            pane.styles.height = layout.rows
+            pane.styles.min_height, pane.styles.max_height = PANE_MIN, None
 
     def action_toggle_pane(self) -> None:
         layout = self.roma.pane_layout

@@ -128,7 +128,7 @@ class MainScreen(MainLayout, RunActions):
     # -- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield HeaderLine(id="header")
+        yield HeaderLine(ascii=self.ascii, id="header")
         yield Input(
             placeholder="/ filter: words, status:running, profile:fast, since:2h, "
             "after:2025-11-01 · enter keeps · esc clears",
