@@ -286,3 +286,29 @@ async def test_j_and_k_move_the_cursor(start_sandbox):
         assert table.cursor_row == 3
         await pilot.press("k")
         assert table.cursor_row == 2
+
+
+# -- fitting columns (no terminal) -------------------------------------------------------------
+
+
+def test_fit_columns_gives_the_goal_the_rest_and_drops_columns_in_order():
+    from roma_tui.ui.cells import OPTIONAL, fit_columns
+
+    def fit(width, **kw):
+        kw = {"status_width": 11, "goal_width": 90, "wide": False, **kw}
+        return {c.key: w for c, w in fit_columns(OPTIONAL, width, **kw)}
+
+    at_120 = fit(120)
+    assert list(at_120) == [
+        "mark", "id", "status", "goal", "profile", "depth", "created", "duration", "progress"
+    ]  # fmt: skip
+    assert sum(w + 1 for w in at_120.values()) == 120 and at_120["status"] == 11
+    assert fit(200)["goal"] == at_120["goal"] + 80
+    assert set(fit(80)) == {"mark", "id", "status", "goal", "created", "duration"}
+    assert set(fit(40)) == {"mark", "id", "status", "goal"}  # never fewer than these
+    assert fit(120, sort_key="duration")["duration"] == len("Duration ▼")
+    wide = fit(80, wide=True)
+    assert len(wide) == 9 and wide["goal"] == 90 and sum(w + 1 for w in wide.values()) > 80
+    no_goal = {c.key for c, _ in fit_columns(("created",), 120, status_width=11, goal_width=0,
+                                             wide=False)}  # fmt: skip
+    assert no_goal == {"mark", "id", "status", "created"}

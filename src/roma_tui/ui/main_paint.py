@@ -7,14 +7,15 @@ at each call (a theme change or a fake clock takes effect on the next paint).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from rich.text import Text
 
 from ..api import Execution
+from ..api.models import ExecutionStatus
 from ..monitor.session import Session
 from .budget_bar import budget_line
-from .cells import COLUMNS, is_runaway, row_cells, status_text, status_width
+from .cells import COLUMNS, row_cells, status_text, status_width
 from .status_pane import describe
 
 WIDE_GOAL_MAX = 200  # wide mode's goal column: the longest goal shown, up to this
@@ -56,9 +57,22 @@ class MainPaint:
         )
 
     def status_width(self, rows: Iterable[Execution]) -> int:
-        """The status column's width: its longest label among these rows (runaway tag too)."""
-        now, limit = self.now(), self.runaway_seconds
-        labels = {status_text(e, runaway=is_runaway(e, limit, now), ascii=self.ascii) for e in rows}
+        """The status column's width: its longest label among these rows (runaway tag too).
+
+        Runs every repaint over every row shown: only the distinct (status, runaway) pairs are
+        turned into labels (10,000 rows: a few ms).
+        """
+        since = self.now() - timedelta(seconds=self.runaway_seconds)
+        running, unknown = ExecutionStatus.RUNNING, ExecutionStatus.UNKNOWN
+        kinds: dict[tuple[ExecutionStatus, str | None, bool], Execution] = {}
+        for e in rows:
+            status, created = e.status, e.created_at
+            runaway = status is running and created is not None and created < since
+            kinds.setdefault((status, e.status_raw if status is unknown else None, runaway), e)
+        labels = {
+            status_text(e, runaway=runaway, ascii=self.ascii)
+            for (_, _, runaway), e in kinds.items()
+        }
         return status_width(labels)
 
     def goal_width(self, rows: Iterable[Execution]) -> int:
