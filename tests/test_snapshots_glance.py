@@ -20,7 +20,7 @@ def test_wide_mode_at_80x24(snapshot_app, snap_compare):  # noqa: F811
     async def wide(pilot):
         await settle(pilot)
         await pilot.press("w", "s")
-        await pilot.pause(0.2)
+        await pilot.pause(0.8)  # the sort moves the cursor: its status fetch comes after 0.4 s
 
     assert snap_compare(snapshot_app, terminal_size=(80, 24), run_before=wide)
 

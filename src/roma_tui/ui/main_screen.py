@@ -70,7 +70,7 @@ class MainScreen(MainLayout, RunActions):
         Binding("d", "dag", "DAG", id="main.dag"),
         Binding("L", "action_log", "Action log", show=False, id="main.action_log"),
         # Hides or shows the status pane (small terminals: more rows for the table).
-        Binding("p", "toggle_pane", "Pane", show=False, id="main.pane"),
+        Binding("p", "toggle_pane", "Pane (hide/show)", show=False, id="main.pane"),
         Binding("ctrl+r", "refresh", "Refresh", id="main.refresh"),
         Binding("question_mark", "help", "Help", id="main.help"),
         Binding("q", "app.quit", "Quit", id="main.quit"),
@@ -82,6 +82,7 @@ class MainScreen(MainLayout, RunActions):
             "pane_size(2)",
             "Pane taller",
             show=False,
+            key_display="+, ]",
             id="main.pane_taller",
         ),
         Binding(
@@ -89,10 +90,11 @@ class MainScreen(MainLayout, RunActions):
             "pane_size(-2)",
             "Pane shorter",
             show=False,
+            key_display="-, [",
             id="main.pane_shorter",
         ),
     ]
-    # Hides create and cancel; flipping it (command palette) repaints the footer and the bar.
+    # Hides create and cancel; flipping it (command palette) repaints the footer, header and bar.
     read_only: reactive[bool] = reactive(False, init=False)
 
     def __init__(

@@ -237,6 +237,9 @@ class RunActions(Screen[None]):
 
     def action_help(self) -> None:
         keymap = self.roma.keymap
-        rows = binding_rows(self.BINDINGS, self.app.BINDINGS, keymap=keymap)
+        # The table's keys too (j/k, g/G, sideways paging): the help lists every key here.
+        rows = binding_rows(
+            self.BINDINGS, ExecutionsTable.BINDINGS, self.app.BINDINGS, keymap=keymap
+        )
         rows.append((keys_of(COMMAND_PALETTE, keymap), PALETTE_HELP))
         self.app.push_screen(HelpScreen(rows, extra=MAIN_HELP))
