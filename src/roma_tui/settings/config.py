@@ -51,6 +51,7 @@ class Profile:
     runaway_minutes: float = 5.0
     allow_insecure: bool = False  # send the key over plain http to a non-loopback host
     bell: bool = False  # ring the terminal bell when a watched run finishes
+    hidden_columns: list[str] = field(default_factory=list)  # the console's column chooser
 
     def to_table(self) -> dict[str, Any]:
         data = asdict(self)
@@ -67,6 +68,7 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "runaway_minutes": (int, float),
     "allow_insecure": (bool,),
     "bell": (bool,),
+    "hidden_columns": (list,),
 }
 
 
@@ -186,6 +188,10 @@ def _profile_from_table(path: Path, text: str, name: str, table: Any) -> Profile
                 f"{path}, line {at}: {key} of profile {name!r} must be {expected}, not {value!r}."
             )
         values[key] = value
+    hidden = values.get("hidden_columns", [])
+    if not all(isinstance(name, str) for name in hidden):
+        at = _line_of(text, "hidden_columns") or "?"
+        raise ConfigError(f"{path}, line {at}: hidden_columns must be a list of column names.")
     if values.get("dialect", "auto") not in DIALECTS:
         raise ConfigError(f"{where}: dialect must be one of {', '.join(DIALECTS)}.")
     if float(values.get("poll_interval", 2.0)) <= 0:

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from ..settings import (
     set_preference,
 )
 from .action_log_screen import ActionLogScreen
+from .column_chooser import ColumnChooser
 from .command_line import CommandLine
 from .confirm import ConfirmCancel
 from .connect import Connected, ConnectScreen
@@ -52,6 +54,7 @@ KEYED = (
     MainScreen,
     ExecutionsTable,
     ConfirmCancel,
+    ColumnChooser,
     NewExecutionForm,
     TextViewer,
     RawJsonView,
@@ -99,6 +102,7 @@ class RomaApp(App[None]):
         self.connect_screen: ConnectScreen | None = None
         self.palette: dict[str, str] = dict(STATUS_DEFAULTS)
         self.keymap: dict[str, str] = {}  # the user's keys that apply (the help shows them)
+        self.pane_layout = PaneLayout()  # kept across profile switches, for the session
 
     def notify(
         self,
@@ -255,11 +259,19 @@ class RomaApp(App[None]):
             self.theme = "roma-dark"
         self.palette = self._safe_palette()
         session = Session.open(connection, clock=self.clock, transport=self.transport)
+        reason = (
+            "--read-only"
+            if self.force_read_only
+            else f"profile {profile.name}"
+            if profile.read_only
+            else None
+        )
         screen = MainScreen(
             session,
-            read_only=self.force_read_only or profile.read_only,
+            read_only=reason is not None,
             ascii=self.ascii,
             bell=profile.bell,
+            read_only_reason=reason,
         )
         previous = self.main_screen
         self.main_screen = screen
@@ -291,12 +303,21 @@ class RomaApp(App[None]):
         self.notify(f"Profile {result.profile.name}: {result.describe()}")
 
     def toggle_read_only(self) -> None:
+        """The palette's switch; read-only set by --read-only or the profile stays on."""
         main = self.main_screen
         if main is None:
             return
-        main.read_only = not main.read_only  # the screen repaints its footer and budget bar
-        self.notify(
-            "Read-only on: create and cancel are hidden." if main.read_only else "Read-only off."
+        if main.read_only_reason is not None:
+            main.flash(
+                f"Read-only stays on: it was set by {main.read_only_reason} "
+                "(start without it to create or cancel runs).",
+                "warning",
+            )
+            return
+        main.read_only = not main.read_only  # the screen repaints its footer, header and bar
+        main.flash(
+            "Read-only on: create and cancel are off." if main.read_only else "Read-only off.",
+            "notice",
         )
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -307,8 +328,15 @@ class RomaApp(App[None]):
         yield SystemCommand(
             "Refresh now", "Fetch the list (and the focused run) now", main.action_refresh
         )
+        if main.read_only_reason is None:  # set by --read-only or the profile: no way off
+            yield SystemCommand(
+                "Toggle read-only", "Turn create and cancel off or on", self.toggle_read_only
+            )
         yield SystemCommand(
-            "Toggle read-only", "Hide or show create and cancel", self.toggle_read_only
+            "Columns", "Show or hide the table's columns (remembered)", main.action_choose_columns
+        )
+        yield SystemCommand(
+            "Wide mode", "Every column at full width, scrolling sideways", main.action_wide
         )
         yield SystemCommand(
             "Action log", "Cancels and creates sent from this machine", main.action_action_log
@@ -326,6 +354,14 @@ class RomaApp(App[None]):
                 "Connect with this profile",
                 _bind(self.switch_profile, name),
             )
+
+
+@dataclass
+class PaneLayout:
+    """The status pane as the keys left it: hidden, and its height in rows (None: the CSS's)."""
+
+    hidden: bool = False
+    rows: int | None = None
 
 
 def url_problem(connection: Connection) -> str | None:

@@ -1,4 +1,6 @@
-"""The line above the footer: profile, connection state, the budget and the next poll."""
+"""The line above the footer: connection state, the budget and the next poll.
+
+(Where you are, the profile and the server, is said by the header line at the top.)"""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ from rich.text import Text
 from textual.widget import Widget
 
 from ..monitor.planner import BudgetView
-from ..safetext import one_line
 from .modal import tcss
 
 
@@ -20,8 +21,6 @@ def _clock(when: datetime | None) -> str:
 
 def budget_line(
     *,
-    profile: str,
-    url: str,
     view: BudgetView,
     error: str | None,
     read_only: bool,
@@ -29,9 +28,7 @@ def budget_line(
     now: float | None = None,
 ) -> Text:
     now = now or time.time()
-    line = Text()
-    line.append(f" {one_line(profile, 20)} ", style="bold reverse")
-    line.append(f" {one_line(url, 40)}  ")
+    line = Text(" ")
     if view.halted:
         line.append(f"● stopped ({view.halted})", style=f"bold {palette.get('error', 'red')}")
     elif view.stale_since is not None:

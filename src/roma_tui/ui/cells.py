@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from ..api import Execution
@@ -22,31 +23,78 @@ from ..safetext import one_line
 class Column:
     key: str
     label: str
-    width: int  # cells on screen; what is longer is cut with an ellipsis
+    width: int  # cells at full width; what is longer is cut with an ellipsis
+    drop: int = 0  # a narrow window drops the highest first; 0: never dropped
 
 
 # The table's columns, in order: the one definition the cells and the table both read.
 COLUMNS = (
     Column("mark", " ", 1),
     Column("id", "ID", 21),
-    Column("status", "Status", 22),
-    Column("goal", "Goal", 50),  # the one that gives, when the terminal is narrow
-    Column("profile", "Profile", 13),
-    Column("depth", "Depth", 5),
-    Column("created", "Created", 11),
-    Column("duration", "Duration", 9),
-    Column("progress", "Progress", 8),
+    Column("status", "Status", 22),  # in the table: as wide as its longest label shown
+    Column("goal", "Goal", 50),  # takes the room the others leave
+    Column("profile", "Profile", 12, drop=3),
+    Column("depth", "Depth", 5, drop=5),
+    Column("created", "Created", 10, drop=1),
+    Column("duration", "Duration", 8, drop=2),
+    Column("progress", "Progress", 8, drop=4),
 )
+COLUMN_KEYS = tuple(c.key for c in COLUMNS)
+# Columns the chooser may hide (the mark, the id and the status always stay).
+OPTIONAL = ("goal", "profile", "depth", "created", "duration", "progress")
 # Columns the API can sort on, and the field it sorts by.
 SERVER_SORT = {"created": "created_at", "status": "status"}
-# A goal is cut two cells short of its column, so a long goal never runs into the profile.
-GOAL_TEXT = next(c.width for c in COLUMNS if c.key == "goal") - 2
+GOAL_MIN = 16  # below this the goal says nothing: columns are dropped instead
+GOAL_CLEAN = 400  # characters of a goal cleaned for the table (the column cuts the rest)
+RUNAWAY_TAG = ("  RUNAWAY", "  ⚠ RUNAWAY")  # (ascii, unicode)
+
+
+def fit_columns(
+    shown: tuple[str, ...],
+    width: int,
+    *,
+    status_width: int,
+    goal_width: int,
+    wide: bool,
+    sort_key: str | None = None,
+) -> tuple[tuple[Column, int], ...]:
+    """The columns on screen and their widths (each is drawn one space after the previous).
+
+    Wide: every column, each at full width (`goal_width` is the longest goal shown). Otherwise
+    the `shown` columns fit the window: the goal takes what the others leave; when even the
+    smallest goal would not fit, the columns with the highest `drop` go first.
+    """
+
+    def natural(column: Column) -> int:
+        # The sorted column's header carries an arrow: two cells more than its label.
+        least = len(column.label) + (2 if column.key == sort_key else 0)
+        if column.key == "status":
+            return max(status_width, least)
+        if column.key == "goal":
+            return max(goal_width if wide else GOAL_MIN, least)
+        return max(column.width, least)
+
+    if wide:
+        return tuple((c, natural(c)) for c in COLUMNS)
+    chosen = [c for c in COLUMNS if c.key in shown or c.key in ("mark", "id", "status")]
+    while True:
+        used = sum(natural(c) + 1 for c in chosen)
+        if used <= width or not any(c.drop for c in chosen):
+            break
+        chosen.remove(max(chosen, key=lambda c: c.drop))
+    spare = max(0, width - used)
+    return tuple((c, natural(c) + (spare if c.key == "goal" else 0)) for c in chosen)
+
+
+def status_width(labels: set[str]) -> int:
+    """The status column's width for these labels (the runaway tag included)."""
+    return max((cell_len(label) for label in labels), default=len("Status"))
 
 
 @lru_cache(maxsize=20_000)
 def _goal_line(goal: str | None) -> str:
     """Goals are long and repeat every render: clean each one once."""
-    return one_line(goal, GOAL_TEXT)
+    return one_line(goal, GOAL_CLEAN)
 
 
 def status_style(status: str, palette: Mapping[str, str]) -> str:
@@ -57,6 +105,12 @@ def is_runaway(execution: Execution, threshold_s: float, now: datetime) -> bool:
     if execution.status != "running" or execution.created_at is None:
         return False
     return (now - execution.created_at).total_seconds() > threshold_s
+
+
+def status_text(execution: Execution, *, runaway: bool, ascii: bool) -> str:
+    """The status cell as plain text (what the column's width is measured on)."""
+    label = status_label(execution.status.value, execution.status_raw, ascii=ascii)
+    return label + (RUNAWAY_TAG[0] if ascii else RUNAWAY_TAG[1]) if runaway else label
 
 
 def progress_text(execution: Execution, progress: float | None) -> str:
@@ -87,7 +141,8 @@ def row_cells(
     )
     if runaway:
         status_cell.append(
-            "  RUNAWAY" if ascii else "  ⚠ RUNAWAY", style=f"bold {palette.get('runaway', 'red')}"
+            RUNAWAY_TAG[0] if ascii else RUNAWAY_TAG[1],
+            style=f"bold {palette.get('runaway', 'red')}",
         )
     elapsed = run_seconds(execution.created_at, execution.finished_at, now)
     return (

@@ -5,6 +5,9 @@ filter keystroke over 10,000 loaded runs took 0.45 s and a client-side sort 2.5 
 keeps only the order of row keys: cells are built at paint time for the rows on screen, so
 showing, filtering and sorting cost what sorting a list of keys costs, and live cells (durations)
 are always current. The cursor follows its run's key, never a row number.
+
+Columns fit the window (`cells.fit_columns`): the goal takes the room that is left. Wide mode
+shows every column at full width and scrolls sideways a page at a time.
 """
 
 from __future__ import annotations
@@ -22,23 +25,26 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from .cells import COLUMNS
+from .cells import COLUMN_KEYS, COLUMNS, OPTIONAL, Column, fit_columns
 from .modal import tcss
 
-PAD = 1  # columns of space each side of a cell
+GAP = 1  # a space before each cell
+_INDEX = {key: i for i, key in enumerate(COLUMN_KEYS)}
 
 
 class ExecutionsTable(ScrollView, can_focus=True):
     DEFAULT_CSS = tcss("executions_table.tcss")
     COMPONENT_CLASSES = {"executions--header", "executions--cursor", "executions--odd"}
     BINDINGS = [
-        Binding("up", "cursor(-1)", "Up", show=False, id="table.up"),
-        Binding("down", "cursor(1)", "Down", show=False, id="table.down"),
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="table.up"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="table.down"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_up"),
         Binding("pagedown", "page(1)", "Page down", show=False, id="table.page_down"),
         Binding("home,g", "to_end(-1)", "First run", show=False, id="table.first"),
         Binding("end,G", "to_end(1)", "Last run (loads more)", show=False, id="table.last"),
         Binding("enter", "select", "Whole result", show=False, id="table.select"),
+        Binding("left,h", "page_x(-1)", "Scroll left a page", show=False, id="table.left"),
+        Binding("right,l", "page_x(1)", "Scroll right a page", show=False, id="table.right"),
     ]
 
     class Highlighted(Message):
@@ -58,13 +64,23 @@ class ExecutionsTable(ScrollView, can_focus=True):
             super().__init__()
             self.column = column
 
-    def __init__(self, cells: Callable[[str], tuple[Text, ...]], **kwargs: Any) -> None:
+    def __init__(
+        self, cells: Callable[[str], tuple[Text, ...]], *, ascii: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.cells = cells  # key -> the row's cells, asked only for rows on screen
+        self.ascii = ascii
         self._order: list[str] = []
         self._index: dict[str, int] = {}
         self.cursor_row = 0
-        self._line_width = sum(c.width + 2 * PAD for c in COLUMNS)
+        # What the columns are fitted from (the screen sets them; `fit` applies them).
+        self.chosen: tuple[str, ...] = OPTIONAL
+        self.wide = False
+        self.sort: tuple[str, bool] = ("created", True)  # (column, descending)
+        self.status_width = len("Status")
+        self.goal_width = 50
+        self.fitted: tuple[tuple[Column, int], ...] = ()
+        self._line_width = 0
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -87,6 +103,10 @@ class ExecutionsTable(ScrollView, can_focus=True):
         """Rows that fit under the header, above a horizontal scrollbar if one is shown."""
         return max(1, self.scrollable_content_region.height - 1)
 
+    @property
+    def columns_on_screen(self) -> list[str]:
+        return [column.key for column, _ in self.fitted]
+
     def visible_ids(self) -> list[str]:
         top = int(self.scroll_y)
         return self._order[top : top + self.rows_on_screen]
@@ -101,11 +121,31 @@ class ExecutionsTable(ScrollView, can_focus=True):
 
     # -- writing -------------------------------------------------------------------------------
 
+    def fit(self) -> None:
+        """Lay the columns out again for the window's width (and the settings above)."""
+        width = self.scrollable_content_region.width
+        if width <= 0:
+            return
+        self.fitted = fit_columns(
+            self.chosen,
+            width,
+            status_width=self.status_width,
+            goal_width=self.goal_width,
+            wide=self.wide,
+            sort_key=self.sort[0],
+        )
+        self._line_width = sum(w + GAP for _, w in self.fitted)
+        self.virtual_size = Size(self._line_width, len(self._order) + 1)
+        if not self.wide:
+            self.scroll_to(x=0, animate=False, force=True)
+        self.refresh()
+
     def show(self, keys: list[str]) -> None:
         """Display these runs, in this order; the cursor stays on its run if it is still here."""
         keep = self.current_id
         self._order = list(keys)
         self._index = {key: i for i, key in enumerate(self._order)}
+        self.fit()
         self.virtual_size = Size(self._line_width, len(self._order) + 1)
         if keep in self._index:
             self._move(self._index[keep], announce=False)
@@ -133,6 +173,7 @@ class ExecutionsTable(ScrollView, can_focus=True):
             self.post_message(self.Highlighted(self.current_id, row))
 
     def on_resize(self) -> None:
+        self.fit()
         self._scroll_to_cursor()
 
     def _scroll_to_cursor(self) -> None:
@@ -151,6 +192,11 @@ class ExecutionsTable(ScrollView, can_focus=True):
     def action_page(self, step: int) -> None:
         self._move(self.cursor_row + step * max(1, self.rows_on_screen - 1), announce=False)
 
+    def action_page_x(self, step: int) -> None:
+        """Sideways by a page (less a few cells, so the eye keeps its place)."""
+        page = max(1, self.scrollable_content_region.width - 4)
+        self.scroll_to(x=max(0, int(self.scroll_x) + step * page), animate=False, force=True)
+
     def action_to_end(self, step: int) -> None:
         self._move(0 if step < 0 else len(self._order) - 1, announce=False)
 
@@ -161,8 +207,8 @@ class ExecutionsTable(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         if event.y == 0:
             x = event.x + int(self.scroll_x)
-            for column in COLUMNS:
-                x -= column.width + 2 * PAD
+            for column, width in self.fitted:
+                x -= width + GAP
                 if x < 0:
                     self.post_message(self.HeaderClicked(column.key))
                     return
@@ -175,14 +221,25 @@ class ExecutionsTable(ScrollView, can_focus=True):
 
     # -- painting ------------------------------------------------------------------------------
 
+    def header_cells(self) -> tuple[Text, ...]:
+        """Labels; the sorted column's carries ▼/▲ (v/^ in ASCII)."""
+        key, desc = self.sort
+        arrows = ("v", "^") if self.ascii else ("▼", "▲")
+        cells = []
+        for column in COLUMNS:
+            label = column.label
+            if column.key == key:
+                label += " " + (arrows[0] if desc else arrows[1])
+            cells.append(Text(label))
+        return tuple(cells)
+
     def _line(self, cells: tuple[Text, ...], style: Style) -> Strip:
         line = Text(style=style, no_wrap=True, end="")
-        for column, cell in zip(COLUMNS, cells, strict=True):
-            piece = cell.copy()
-            piece.truncate(column.width, overflow="ellipsis", pad=True)
-            line.append(" " * PAD)
+        for column, width in self.fitted:
+            piece = cells[_INDEX[column.key]].copy()
+            piece.truncate(width, overflow="ellipsis", pad=True)
+            line.append(" " * GAP)
             line.append_text(piece)
-            line.append(" " * PAD)
         # Every segment gets a style: Textual's NO_COLOR filter fails on a segment without one.
         blank = Style()
         return Strip(
@@ -197,7 +254,7 @@ class ExecutionsTable(ScrollView, can_focus=True):
         scroll_x = int(self.scroll_x)
         if y == 0:
             style = self.get_component_rich_style("executions--header")
-            cells = tuple(Text(column.label) for column in COLUMNS)
+            cells = self.header_cells()
         else:
             row = int(self.scroll_y) + y - 1
             if row >= len(self._order):

@@ -6,16 +6,19 @@ at each call (a theme change or a fake clock takes effect on the next paint).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 
 from rich.text import Text
 
 from ..api import Execution
+from ..api.models import ExecutionStatus
 from ..monitor.session import Session
 from .budget_bar import budget_line
-from .cells import COLUMNS, row_cells
+from .cells import COLUMNS, row_cells, status_text, status_width
 from .status_pane import describe
+
+WIDE_GOAL_MAX = 200  # wide mode's goal column: the longest goal shown, up to this
 
 
 class MainPaint:
@@ -53,6 +56,30 @@ class MainPaint:
             now=self.now(),
         )
 
+    def status_width(self, rows: Iterable[Execution]) -> int:
+        """The status column's width: its longest label among these rows (runaway tag too).
+
+        Runs every repaint over every row shown: only the distinct (status, runaway) pairs are
+        turned into labels (10,000 rows: a few ms).
+        """
+        since = self.now() - timedelta(seconds=self.runaway_seconds)
+        running, unknown = ExecutionStatus.RUNNING, ExecutionStatus.UNKNOWN
+        kinds: dict[tuple[ExecutionStatus, str | None, bool], Execution] = {}
+        for e in rows:
+            status, created = e.status, e.created_at
+            runaway = status is running and created is not None and created < since
+            kinds.setdefault((status, e.status_raw if status is unknown else None, runaway), e)
+        labels = {
+            status_text(e, runaway=runaway, ascii=self.ascii)
+            for (_, _, runaway), e in kinds.items()
+        }
+        return status_width(labels)
+
+    def goal_width(self, rows: Iterable[Execution]) -> int:
+        """Wide mode's goal column: as wide as the longest goal shown (cleaned, one line)."""
+        longest = max((len(e.initial_goal or "") for e in rows), default=0)
+        return min(longest, WIDE_GOAL_MAX)
+
     def status(self, current: Execution | None) -> Text:
         store = self.session.store
         status = store.statuses.get(current.execution_id) if current else None
@@ -69,10 +96,7 @@ class MainPaint:
         )
 
     def budget(self, *, error: str | None, read_only: bool) -> Text:
-        connection = self.session.connection
         return budget_line(
-            profile=connection.profile.name,
-            url=connection.base_url,
             view=self.session.planner.view(),
             error=error,
             read_only=read_only,

@@ -30,9 +30,11 @@ from ..monitor.query import parse_filter
 from ..monitor.session import Session
 from ..monitor.store import ListQuery
 from .budget_bar import BudgetBar
-from .cells import COLUMNS, SERVER_SORT, sort_value
+from .cells import COLUMNS, OPTIONAL, SERVER_SORT, sort_value
 from .executions_table import ExecutionsTable
-from .flash import FlashLine
+from .flash import FlashLine, Kind
+from .header_line import HeaderLine
+from .main_layout import MainLayout
 from .main_paint import MainPaint
 from .run_actions import RunActions
 from .status_pane import StatusPane
@@ -43,7 +45,7 @@ SORTABLE = [column.key for column in COLUMNS if column.key != "mark"]
 PAGE_AHEAD = 5  # rows from the end at which the next page loads
 
 
-class MainScreen(RunActions, FilterViews):
+class MainScreen(MainLayout, RunActions, FilterViews):
     # Each binding has an id: `[keymap]` in config.toml remaps it ("main.cancel" = "x").
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="main.filter"),
@@ -68,7 +70,7 @@ class MainScreen(RunActions, FilterViews):
         Binding("d", "dag", "DAG", id="main.dag"),
         Binding("L", "action_log", "Action log", show=False, id="main.action_log"),
         # Hides or shows the status pane (small terminals: more rows for the table).
-        Binding("p", "app.toggle_class('#status', '-hidden')", "Pane", show=False, id="main.pane"),
+        Binding("p", "toggle_pane", "Pane (hide/show)", show=False, id="main.pane"),
         Binding("ctrl+r", "refresh", "Refresh", id="main.refresh"),
         Binding("question_mark", "help", "Help", id="main.help"),
         Binding("q", "app.quit", "Quit", id="main.quit"),
@@ -87,12 +89,41 @@ class MainScreen(RunActions, FilterViews):
         Binding("y", "copy_id", "Copy run id", show=False, id="main.copy_id"),
         Binding("Y", "copy_json", "Copy run JSON", show=False, id="main.copy_json"),
         Binding("o", "pager", "Open in $PAGER", show=False, id="main.pager"),
+        # Layout: the columns, wide mode, the pane's height.
+        Binding("w", "wide", "Wide (every column)", show=False, id="main.wide"),
+        Binding("O", "choose_columns", "Columns (show/hide)", show=False, id="main.columns"),
+        Binding(
+            "plus,right_square_bracket",
+            "pane_size(2)",
+            "Pane taller",
+            show=False,
+            key_display="+, ]",
+            id="main.pane_taller",
+        ),
+        Binding(
+            "minus,left_square_bracket",
+            "pane_size(-2)",
+            "Pane shorter",
+            show=False,
+            key_display="-, [",
+            id="main.pane_shorter",
+        ),
     ]
-    # Hides create and cancel; flipping it (command palette) repaints the footer and the bar.
+    # Hides create and cancel; flipping it (command palette) repaints the footer, header and bar.
     read_only: reactive[bool] = reactive(False, init=False)
 
-    def __init__(self, session: Session, *, read_only: bool, ascii: bool, bell: bool) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        read_only: bool,
+        ascii: bool,
+        bell: bool,
+        read_only_reason: str | None = None,
+    ) -> None:
         super().__init__()
+        # Who set read-only ("--read-only", "profile work"): then nothing here turns it off.
+        self.read_only_reason = read_only_reason if read_only else None
         self.session = session
         self.paint = MainPaint(
             session, ascii=ascii, palette=lambda: self.palette, clock=lambda: self.clock()
@@ -107,15 +138,19 @@ class MainScreen(RunActions, FilterViews):
         self._focus_timer: Timer | None = None
         self._paging = False
         self._painted_minute = -1
+        hidden = set(session.connection.profile.hidden_columns)
+        self.chosen_columns = tuple(key for key in OPTIONAL if key not in hidden)
+        self.wide = False
 
     # -- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        yield HeaderLine(ascii=self.ascii, id="header")
         yield self.make_filter_box()
         with Vertical(id="panes"):
-            yield ExecutionsTable(self.paint.cells, id="executions")
+            yield ExecutionsTable(self.paint.cells, ascii=self.ascii, id="executions")
             yield StatusPane(id="status")
-        yield FlashLine(id="flash")
+        yield FlashLine(ascii=self.ascii, id="flash")
         yield BudgetBar(id="budget")
         yield Footer()
 
@@ -124,6 +159,8 @@ class MainScreen(RunActions, FilterViews):
         return self.query_one("#executions", ExecutionsTable)
 
     def on_mount(self) -> None:
+        self.table.chosen = self.chosen_columns
+        self.restore_pane()
         self.table.focus()
         self.set_interval(1.0, self.tick)
         self.app.theme_changed_signal.subscribe(self, self.theme_changed)
@@ -132,6 +169,7 @@ class MainScreen(RunActions, FilterViews):
     def watch_read_only(self) -> None:
         self.refresh_bindings()
         self.render_budget()
+        self.render_header()
 
     def theme_changed(self, _theme: Theme) -> None:
         self.render_rows()  # rows are painted with the new theme's palette
@@ -178,9 +216,14 @@ class MainScreen(RunActions, FilterViews):
                 key=lambda e: sort_value(e, self.sort_column, store.progress(e.execution_id)),
                 reverse=self.sort_desc,
             )
-        self.table.show([e.execution_id for e in rows])
+        table = self.table
+        table.status_width = self.paint.status_width(rows)
+        if self.wide:
+            table.goal_width = self.paint.goal_width(rows)
+        table.show([e.execution_id for e in rows])
         self.render_status()
         self.render_budget()
+        self.render_header()
 
     def render_status(self) -> None:
         self.query_one(StatusPane).show(self.paint.status(self.current()))
@@ -250,7 +293,7 @@ class MainScreen(RunActions, FilterViews):
         elif self.last_error is not None:
             # The failure is over; a notice said since (a filter problem) stays until the next.
             self.last_error = None
-            self.query_one(FlashLine).clear()
+            self.query_one(FlashLine).clear(only="error")
         for execution_id in result.changes.finished:
             self.announce_finished(execution_id)
         self.render_rows()
@@ -263,8 +306,11 @@ class MainScreen(RunActions, FilterViews):
         self.flash(failure.message)
         self.render_budget()
 
-    def flash(self, message: str) -> None:
-        self.query_one(FlashLine).say(message, style=self.palette.get("error", "red"))
+    def flash(self, message: str, kind: Kind = "error") -> None:
+        """Say it in the flash line: errors, warnings and notices (never a toast)."""
+        style = {"error": "error", "warning": "warning", "notice": "accent"}[kind]
+        colour = self.palette.get(style) or {"accent": "cyan"}.get(style, "red")
+        self.query_one(FlashLine).say(message, style=colour, kind=kind)
 
     # -- cursor and paging ---------------------------------------------------------------------
 
@@ -307,8 +353,10 @@ class MainScreen(RunActions, FilterViews):
         self.table.focus()
 
     def action_cycle_sort(self) -> None:
-        index = SORTABLE.index(self.sort_column) if self.sort_column in SORTABLE else -1
-        self.set_sort(SORTABLE[(index + 1) % len(SORTABLE)], desc=True)
+        """The next column on screen (a sort by a column out of sight would say nothing)."""
+        order = [key for key in self.table.columns_on_screen if key in SORTABLE] or SORTABLE
+        index = order.index(self.sort_column) if self.sort_column in order else -1
+        self.set_sort(order[(index + 1) % len(order)], desc=True)
 
     def action_reverse_sort(self) -> None:
         self.set_sort(self.sort_column, desc=not self.sort_desc)
@@ -326,11 +374,7 @@ class MainScreen(RunActions, FilterViews):
         field = SERVER_SORT.get(column, "created_at")
         order = "desc" if desc or column not in SERVER_SORT else "asc"
         query = ListQuery(**{**store.query.params(), "sort": field, "order": order})
-        self.app.notify(
-            f"Sorted by {column} ({'descending' if desc else 'ascending'}"
-            f"{', on the server' if column in SERVER_SORT else ''})",
-            timeout=2,
-        )
+        self.table.sort = (column, desc)  # the header line and the column's arrow say it
         if query != store.query:
             store.set_query(query)
             self.filter = parse_filter(self.query_one("#filter", Input).value, query)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from ..monitor.failures import Failure
     from ..monitor.session import Session
     from .app import RomaApp
+    from .flash import Kind
 
 log = logging.getLogger(__name__)
 KEPT_ANSWERS = 8  # runs whose last whole answer is kept for `r`/`Y` (each may be megabytes)
@@ -62,7 +63,7 @@ class RunActions(Screen[None]):
         def note_failure(self, failure: Failure) -> None: ...
         def apply_filter(self, text: str, *, typing: bool = False) -> None: ...
         def poll(self, manual: bool = False) -> object: ...
-        def flash(self, message: str) -> None: ...
+        def flash(self, message: str, kind: Kind = "error") -> None: ...
 
     unsent: NewRun | None = None  # a new run that failed to be created: `n` offers it again
     _answers: dict[str, Execution] | None = None
@@ -87,7 +88,7 @@ class RunActions(Screen[None]):
         if current is None:
             return
         if current.is_finished:
-            self.app.notify(f"{current.execution_id} is already {current.status.value}.")
+            self.flash(f"{current.execution_id} is already {current.status.value}.", "notice")
             return
         ids = [current.execution_id]
         meta = current.metadata
@@ -120,7 +121,7 @@ class RunActions(Screen[None]):
         marked = self.session.selection.marked
         runs = [run for i in marked if (run := store.get(i)) is not None]
         if not runs:
-            self.app.notify("No marked runs: mark them with space first.")
+            self.flash("No marked runs: mark them with space first.", "warning")
             return
         ids = [r.execution_id for r in runs]
         self.app.push_screen(ConfirmCancel(runs), lambda yes: self._confirmed(yes, ids))
@@ -137,13 +138,13 @@ class RunActions(Screen[None]):
             log.info("cancel %s: %s", outcome.execution_id, outcome.outcome)
         session.selection.unmark(o.execution_id for o in outcomes)
         # "cancel refused: ... (request ...)": never readable as the run's own state.
-        lines = [f"{o.execution_id}: {o.summary()}" for o in outcomes]
-        self.app.notify(
-            "\n".join(lines[:10]) + ("\n…" if len(lines) > 10 else ""),
-            title=f"Cancel: {len(ids)} sent",
-            severity="information" if all(o.ok for o in outcomes) else "warning",
-            timeout=10,
-        )
+        # One line in the flash line; L (the action log) has every outcome.
+        if len(outcomes) == 1:
+            said = f"Cancel {outcomes[0].execution_id}: {outcomes[0].summary()}"
+        else:
+            done = sum(o.ok for o in outcomes)
+            said = f"Cancel: {len(ids)} sent, {done} done, {len(outcomes) - done} not (L: log)"
+        self.flash(said, "notice" if all(o.ok for o in outcomes) else "warning")
         self.poll(manual=True)
 
     def action_new(self) -> None:
@@ -160,12 +161,7 @@ class RunActions(Screen[None]):
             execution = await session.monitor.create(request.goal, **request.options)
         except RomaError as error:
             self.unsent = request  # `n` opens the form with it again
-            self.app.notify(
-                f"{error}\nPress n to try again: the form keeps what you typed.",
-                title="Not created",
-                severity="error",
-                timeout=10,
-            )
+            self.flash(f"Not created: {error} (n: try again, the form keeps what you typed)")
             return
         self.unsent = None
         session.actions.record(
@@ -179,7 +175,7 @@ class RunActions(Screen[None]):
         self.render_rows()
         self.schedule_poll()  # something runs now: an idle poll plan is out of date
         self.table.keep_cursor_on(execution.execution_id)
-        self.app.notify(f"{execution.execution_id} started", title="New run")
+        self.flash(f"New run {execution.execution_id} started.", "notice")
 
     # -- the run the user looks at ------------------------------------------------------------
 
@@ -313,7 +309,7 @@ class RunActions(Screen[None]):
             try:
                 execution = await self.session.client.get_execution(execution_id)
             except RomaError as error:
-                self.app.notify(str(error), title="Cannot open", severity="error")
+                self.flash(f"Cannot open {execution_id}: {error}")
                 return
             store.add_created(execution.model_copy(update={"dag": None}))
         if execution_id not in self.table.shown_ids:

@@ -25,7 +25,7 @@ from ..settings.views import save_view as store_view
 from .cells import COLUMNS
 from .command_line import CommandLine
 from .filter_box import FilterBox, HistoryInput
-from .flash import FlashLine
+from .flash import FlashLine, Kind
 from .screen_commands import find, named_commands
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ class FilterViews(Screen[None]):
         def palette(self) -> dict[str, str]: ...
         def clock(self) -> float: ...
         def render_rows(self) -> None: ...
-        def flash(self, message: str) -> None: ...
+        def flash(self, message: str, kind: Kind = "error") -> None: ...
         def poll(self, manual: bool = False) -> object: ...
         def set_sort(self, column: str, *, desc: bool) -> None: ...
 
@@ -99,7 +99,7 @@ class FilterViews(Screen[None]):
         """Enter: apply everything now, say what does not parse (once), remember the line."""
         self.apply_filter(text)
         if self.filter.problems:
-            self.flash("Filter: " + "; ".join(self.filter.problems))
+            self.flash("Filter: " + "; ".join(self.filter.problems), "warning")
         if not remember:
             return
         box = self.filter_box
@@ -249,7 +249,9 @@ class FilterViews(Screen[None]):
         return None
 
     def notice(self, message: str) -> None:
-        self.query_one(FlashLine).say(message, style=self.palette.get("success", "green"))
+        self.query_one(FlashLine).say(
+            message, style=self.palette.get("success", "green"), kind="notice"
+        )
 
     # -- the `:` command line ------------------------------------------------------------------
 
@@ -287,8 +289,8 @@ class FilterViews(Screen[None]):
         commands = named_commands(self)  # type: ignore[arg-type]
         command = find(commands, name)
         if command is None:
-            self.flash(f"Unknown command {name!r}: {', '.join(sorted(commands))}")
+            self.flash(f"Unknown command {name!r}: {', '.join(sorted(commands))}", "warning")
             return
         problem = command.run(argument.strip())
         if problem:
-            self.flash(f":{command.name}: {problem}")
+            self.flash(f":{command.name}: {problem}", "warning")

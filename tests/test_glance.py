@@ -1,0 +1,330 @@
+"""The main screen at a glance (issue 12): the header line, the flash line, read-only that
+stays on, columns that fit the window, the pane from the keyboard, j/k and sideways paging.
+
+Pilot against the real sandbox over loopback HTTP, at 120x40 and 80x24.
+"""
+
+from __future__ import annotations
+
+from conftest import KEY, READ_ONLY_KEY
+from roma_tui.settings import Connection, Profile, load_config, save_profile
+from roma_tui.ui.app import RomaApp
+from roma_tui.ui.column_chooser import ColumnChooser
+from roma_tui.ui.confirm import ConfirmCancel
+from test_console import app_for, shown, until
+
+WIDE = (120, 40)
+SMALL = (80, 24)
+
+
+def header(app: RomaApp) -> str:
+    return app.main_screen.query_one("#header").text
+
+
+def flash(app: RomaApp) -> str:
+    return app.main_screen.query_one("#flash").text
+
+
+def toasts(app: RomaApp) -> list[str]:
+    return [f"{n.title}: {n.message}" for n in app._notifications]
+
+
+def screen_text(app: RomaApp) -> str:
+    return app.export_screenshot().replace("&#160;", " ")
+
+
+# -- the header line ---------------------------------------------------------------------------
+
+
+async def test_the_header_says_profile_runs_of_total_filter_and_sort(start_sandbox):
+    server = start_sandbox(seed_demo=30, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 30)
+        store = app.main_screen.session.store
+        line = header(app)
+        assert "test" in line and server.url in line
+        assert f"{len(shown(app))} of {store.total} runs" in line
+        assert "no filter" in line and "sort Created ▼ (server)" in line
+        await pilot.press("slash", *"lisbon", "enter")
+        await until(pilot, lambda: "filter lisbon" in header(app))
+        assert f"{len(shown(app))} of {store.total} runs" in header(app)
+        assert len(shown(app)) < store.total
+        assert "columns hidden" not in header(app)  # every column fits at 120
+
+
+async def test_s_first_sorts_by_a_column_on_screen_and_the_header_says_it(start_sandbox):
+    server = start_sandbox(seed_demo=15, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 15)
+        table = app.main_screen.table
+        await pilot.press("s")
+        column = app.main_screen.sort_column
+        assert column in table.columns_on_screen and column != "created"
+        label = {"duration": "Duration", "progress": "Progress"}[column]
+        assert f"sort {label} ▼" in header(app)
+        assert f"{label} ▼" in screen_text(app)  # the column's own header carries the arrow
+        await pilot.press("S")
+        assert f"sort {label} ▲" in header(app)
+        assert not any("Sorted" in t for t in toasts(app))  # no toast: the header says it
+
+
+async def test_ascii_arrows_and_no_arrow_on_other_columns(start_sandbox):
+    server = start_sandbox(seed_demo=5, time_scale=20)
+    connection = Connection(
+        Profile(name="test", base_url=server.url), server.url, KEY, "test", "test"
+    )
+    app = RomaApp(connection, ascii=True, remember_choices=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 5)
+        assert "sort Created v" in header(app)
+        cells = [c.plain for c in app.main_screen.table.header_cells()]
+        assert "Created v" in cells and sum(("v" in c[-2:]) for c in cells) == 1
+
+
+# -- the flash line ----------------------------------------------------------------------------
+
+
+async def test_notices_go_to_the_flash_line_not_toasts(start_sandbox):
+    server = start_sandbox(seed_demo=5, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 5)
+        await pilot.press("C")  # nothing is marked
+        assert "No marked runs" in flash(app)
+        await pilot.press("C")
+        assert "×2 No marked runs" in flash(app)  # the same notice counts up
+        await pilot.press("slash", *"status:bogus", "enter")
+        assert "unknown status 'bogus'" in flash(app)
+        assert toasts(app) == []
+
+
+# -- read-only ---------------------------------------------------------------------------------
+
+
+async def test_read_only_from_the_profile_cannot_be_turned_off_and_keys_say_why(start_sandbox):
+    server = start_sandbox(seed_demo=5)
+    app = app_for(server.url, READ_ONLY_KEY, read_only=True)
+    async with app.run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 5)
+        assert "READ-ONLY" in header(app)
+        await pilot.press("c")
+        assert app.screen is app.main_screen
+        assert flash(app).endswith("read-only: cancel is off (set by profile test)")
+        await pilot.press("n")
+        assert "read-only: create is off" in flash(app)
+        commands = [c.title for c in app.get_system_commands(app.main_screen)]
+        assert "Toggle read-only" not in commands and "Columns" in commands
+        app.toggle_read_only()  # forced (a stale palette entry, a script)
+        assert app.main_screen.read_only
+        assert "Read-only stays on: it was set by profile test" in flash(app)
+
+
+async def test_read_only_from_the_flag_is_named_and_typing_in_the_filter_is_not_refused(
+    start_sandbox,
+):
+    server = start_sandbox(seed_demo=5)
+    connection = Connection(
+        Profile(name="test", base_url=server.url), server.url, KEY, "test", "test"
+    )
+    app = RomaApp(connection, read_only=True, remember_choices=False)
+    async with app.run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 5)
+        await pilot.press("C")
+        assert "read-only: cancel is off (set by --read-only)" in flash(app)
+        await pilot.press("slash", *"cancel")
+        assert app.main_screen.query_one("#filter").value == "cancel"
+
+
+async def test_read_only_from_the_palette_turns_off_again(start_sandbox):
+    server = start_sandbox(time_scale=50)
+    app = app_for(server.url)
+    async with app.run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: app.main_screen is not None)
+        await app.main_screen.session.monitor.create("Runaway research")
+        app.main_screen.render_rows()
+        await until(pilot, lambda: len(shown(app)) == 1)
+        app.toggle_read_only()
+        await pilot.pause(0.1)
+        assert "READ-ONLY" in header(app) and "Read-only on" in flash(app)
+        await pilot.press("c")
+        assert "turned on from the command palette" in flash(app)
+        app.toggle_read_only()
+        await pilot.pause(0.1)
+        assert "READ-ONLY" not in header(app)
+        await pilot.press("c")
+        assert isinstance(app.screen, ConfirmCancel)
+
+
+# -- columns -----------------------------------------------------------------------------------
+
+
+async def test_at_120_columns_created_duration_progress_show_and_goal_takes_the_rest(
+    start_sandbox,
+):
+    server = start_sandbox(seed_demo=20, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 20)
+        table = app.main_screen.table
+        on_screen = table.columns_on_screen
+        assert {"created", "duration", "progress", "goal", "status"} <= set(on_screen)
+        widths = dict((c.key, w) for c, w in table.fitted)
+        assert sum(w + 1 for w in widths.values()) == table.scrollable_content_region.width
+        assert table.virtual_size.width <= table.scrollable_content_region.width  # no scroll
+        # Status: as wide as its longest label shown.
+        paint = app.main_screen.paint
+        rows = [app.main_screen.session.store.get(i) for i in shown(app)]
+        assert widths["status"] == paint.status_width(rows) < 22
+        await pilot.resize_terminal(200, 40)
+        await pilot.pause(0.2)
+        wider = dict((c.key, w) for c, w in table.fitted)
+        assert wider["goal"] == widths["goal"] + 80 and wider["goal"] > 50
+
+
+async def test_at_80x24_columns_that_do_not_fit_are_dropped_and_the_header_says_so(
+    start_sandbox,
+):
+    server = start_sandbox(seed_demo=20, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=SMALL) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 20)
+        table = app.main_screen.table
+        assert {"id", "status", "goal", "created"} <= set(table.columns_on_screen)
+        dropped = 9 - len(table.columns_on_screen)
+        # The header fits 80 columns: the URL gives way, the rest is said shortly.
+        assert dropped > 0 and header(app).endswith(f"+{dropped} cols (w)")
+        assert "8765" not in header(app) and "test" in header(app)
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        await pilot.press("w")
+        assert len(table.columns_on_screen) == 9 and "WIDE" in header(app)
+        assert table.virtual_size.width > table.scrollable_content_region.width
+        await pilot.press("l")
+        page = table.scrollable_content_region.width - 4
+        await pilot.pause(0.1)
+        assert table.scroll_x == min(page, table.max_scroll_x)
+        await pilot.press("h")
+        await pilot.pause(0.1)
+        assert table.scroll_x == 0
+        await pilot.press("w")
+        assert "WIDE" not in header(app)
+
+
+async def test_the_column_chooser_hides_a_column_and_remembers_it_per_profile(start_sandbox):
+    server = start_sandbox(seed_demo=5, time_scale=20)
+    save_profile(Profile(name="test", base_url=server.url))
+    connection = Connection(
+        Profile(name="test", base_url=server.url), server.url, KEY, "test", "test"
+    )
+    app = RomaApp(connection)
+    async with app.run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 5)
+        await pilot.press("O")
+        assert isinstance(app.screen, ColumnChooser)
+        # goal, profile, depth: the third is Depth; untick it and keep.
+        await pilot.press("down", "down", "space", "enter")
+        await until(pilot, lambda: app.screen is app.main_screen)
+        assert "depth" not in app.main_screen.table.columns_on_screen
+        assert "Depth" not in screen_text(app)
+    assert load_config().profiles["test"].hidden_columns == ["depth"]
+    # A new session of the profile starts without it.
+    again = RomaApp(
+        Connection(load_config().profiles["test"], server.url, KEY, "test", "test"),
+        remember_choices=False,
+    )
+    async with again.run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: len(shown(again)) >= 5)
+        assert "depth" not in again.main_screen.table.columns_on_screen
+
+
+async def test_escape_leaves_the_columns_as_they_were(start_sandbox):
+    server = start_sandbox(seed_demo=3, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 3)
+        before = app.main_screen.table.columns_on_screen
+        await pilot.press("O", "space", "escape")
+        assert app.screen is app.main_screen
+        assert app.main_screen.table.columns_on_screen == before
+
+
+# -- the pane and moving -----------------------------------------------------------------------
+
+
+async def test_the_pane_resizes_hides_and_is_remembered_across_a_profile_switch(start_sandbox):
+    server = start_sandbox(seed_demo=40, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=SMALL) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 40)
+        screen = app.main_screen
+        table, pane = screen.table, screen.query_one("#status")
+        rows, height = table.rows_on_screen, pane.outer_size.height
+        assert rows >= 8  # at 80x24 the table keeps most rows
+        await pilot.press("minus", "minus")
+        await pilot.pause(0.1)
+        assert pane.outer_size.height == height - 4 and table.rows_on_screen == rows + 4
+        for _ in range(20):
+            await pilot.press("plus")
+        await pilot.pause(0.1)
+        assert table.rows_on_screen >= 3  # the table keeps its header and some rows
+        await pilot.press("p")
+        await pilot.pause(0.1)
+        assert not pane.display and table.rows_on_screen >= 16
+        app.start(screen.session.connection)  # what a profile switch does
+        await until(pilot, lambda: app.main_screen is not screen and len(shown(app)) >= 40)
+        assert not app.main_screen.query_one("#status").display
+
+
+async def test_j_and_k_move_the_cursor(start_sandbox):
+    server = start_sandbox(seed_demo=10, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 10)
+        table = app.main_screen.table
+        await pilot.press("j", "j", "j")
+        assert table.cursor_row == 3
+        await pilot.press("k")
+        assert table.cursor_row == 2
+
+
+# -- fitting columns (no terminal) -------------------------------------------------------------
+
+
+def test_fit_columns_gives_the_goal_the_rest_and_drops_columns_in_order():
+    from roma_tui.ui.cells import OPTIONAL, fit_columns
+
+    def fit(width, **kw):
+        kw = {"status_width": 11, "goal_width": 90, "wide": False, **kw}
+        return {c.key: w for c, w in fit_columns(OPTIONAL, width, **kw)}
+
+    at_120 = fit(120)
+    assert list(at_120) == [
+        "mark", "id", "status", "goal", "profile", "depth", "created", "duration", "progress"
+    ]  # fmt: skip
+    assert sum(w + 1 for w in at_120.values()) == 120 and at_120["status"] == 11
+    assert fit(200)["goal"] == at_120["goal"] + 80
+    assert set(fit(80)) == {"mark", "id", "status", "goal", "created", "duration"}
+    assert set(fit(40)) == {"mark", "id", "status", "goal"}  # never fewer than these
+    assert fit(120, sort_key="duration")["duration"] == len("Duration ▼")
+    wide = fit(80, wide=True)
+    assert len(wide) == 9 and wide["goal"] == 90 and sum(w + 1 for w in wide.values()) > 80
+    no_goal = {c.key for c, _ in fit_columns(("created",), 120, status_width=11, goal_width=0,
+                                             wide=False)}  # fmt: skip
+    assert no_goal == {"mark", "id", "status", "created"}
+
+
+async def test_help_lists_the_new_keys_once_each(start_sandbox):
+    from roma_tui.ui.help import HelpScreen
+
+    server = start_sandbox(seed_demo=3, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 3)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        rows = dict(app.screen.rows)
+        assert rows["w"] == "Wide (every column)" and rows["O"] == "Columns (show/hide)"
+        assert rows["+, ]"] == "Pane taller" and rows["-, ["] == "Pane shorter"
+        assert rows["down, j"] == "Down" and rows["right, l"] == "Scroll right a page"
+        assert len(app.screen.rows) == len(set(app.screen.rows))
