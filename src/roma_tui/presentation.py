@@ -20,6 +20,14 @@ _GLYPHS = {
 }
 
 
+def is_runaway(status: str, created_at: datetime | None, threshold_s: float, now: datetime) -> bool:
+    """Running for longer than the profile's runaway_minutes: one rule for the table, the pane,
+    the filter's `is:runaway` and the CLI's RUNAWAY marks."""
+    if str(status) != "running" or created_at is None:
+        return False
+    return (now - created_at).total_seconds() > threshold_s
+
+
 def status_glyph(status: str, *, ascii: bool = False) -> str:
     unicode_glyph, ascii_glyph = _GLYPHS.get(str(status), _GLYPHS["unknown"])
     return ascii_glyph if ascii else unicode_glyph

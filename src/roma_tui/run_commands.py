@@ -14,22 +14,13 @@ from typing import Any
 from .api import Dialect, Execution, ExecutionStatus, RomaClient, RomaError, Status
 from .api.extras import RunCost, cost_from_metadata
 from .commands import OK, Io, run_api_command, text_table
-from .presentation import clock, duration, relative, run_seconds, status_label
+from .presentation import clock, duration, is_runaway, relative, run_seconds, status_label
 from .safetext import clean, one_line
 from .settings import Connection
 
 
 def _dump(model: Any) -> Any:
     return model.model_dump(mode="json", by_alias=True)
-
-
-def is_runaway(
-    status: ExecutionStatus, created_at: datetime | None, threshold_s: float, now: datetime
-) -> bool:
-    """Running for longer than the profile's runaway_minutes, as the console marks it."""
-    if status != ExecutionStatus.RUNNING or created_at is None:
-        return False
-    return (now - created_at).total_seconds() > threshold_s
 
 
 def _execution_row(execution: Execution, now: datetime, runaway: bool) -> list[str]:

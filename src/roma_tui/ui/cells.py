@@ -16,6 +16,7 @@ from rich.text import Text
 
 from ..api import Execution
 from ..presentation import duration, relative, run_seconds, status_label
+from ..presentation import is_runaway as runaway_rule
 from ..safetext import one_line
 
 
@@ -102,9 +103,7 @@ def status_style(status: str, palette: Mapping[str, str]) -> str:
 
 
 def is_runaway(execution: Execution, threshold_s: float, now: datetime) -> bool:
-    if execution.status != "running" or execution.created_at is None:
-        return False
-    return (now - execution.created_at).total_seconds() > threshold_s
+    return runaway_rule(execution.status, execution.created_at, threshold_s, now)
 
 
 def status_text(execution: Execution, *, runaway: bool, ascii: bool) -> str:
