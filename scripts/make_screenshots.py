@@ -29,16 +29,28 @@ async def until(pilot, condition, timeout=15.0) -> None:
     raise RuntimeError("the app did not reach the state to photograph")
 
 
-async def shoot(url: str, theme: str, shots: list[str]) -> None:
+async def shoot(
+    url: str, theme: str, shots: list[str], size: tuple[int, int] = SIZE, name: str = ""
+) -> None:
     profile = Profile(name="demo", base_url=url, theme=theme)
     app = RomaApp(
         Connection(profile, url, KEY, "screenshots", "screenshots"), remember_choices=False
     )
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         main = app.main_screen
         await until(pilot, lambda: len(main.table.shown_ids) >= 30)
         await pilot.pause(1.0)
-        app.save_screenshot(f"main-{theme}.svg", path=str(OUT))
+        app.save_screenshot(name or f"main-{theme}.svg", path=str(OUT))
+        if "raw" in shots:
+            await pilot.press("r")
+            await pilot.pause(1.0)
+            app.save_screenshot("raw-json.svg", path=str(OUT))
+            await pilot.press("escape")
+        if "command" in shots:
+            await pilot.press("colon", *"sort dur")
+            await pilot.pause(0.3)
+            app.save_screenshot("command-line.svg", path=str(OUT))
+            await pilot.press("escape")
         if "failed" in shots:
             store = main.session.store
             failed = next(i for i in main.table.shown_ids if store.get(i).status == "failed")
@@ -98,7 +110,14 @@ def main() -> int:
             engine=SandboxConfig(time_scale=3.0, execution_timeout=1800),
         )
         with RunningSandbox(make_api(settings)) as sandbox:
-            asyncio.run(shoot(sandbox.url, "roma-dark", ["failed", "cancel", "new", "dag", "help"]))
+            asyncio.run(
+                shoot(
+                    sandbox.url,
+                    "roma-dark",
+                    ["failed", "cancel", "new", "dag", "help", "raw", "command"],
+                )
+            )
+            asyncio.run(shoot(sandbox.url, "roma-dark", [], (80, 24), "main-80x24.svg"))
             asyncio.run(shoot(sandbox.url, "roma-light", []))
             asyncio.run(shoot(sandbox.url, "roma-high-contrast", []))
     for path in sorted(OUT.glob("*.svg")):

@@ -21,7 +21,7 @@ _KEY_NAMES = {
     "full_stop": ".",
 }
 # The app's own key (RomaApp.BINDINGS): here so the help can name it without importing the app.
-COMMAND_PALETTE = Binding("ctrl+p", "command_palette", "Commands", id="app.commands")
+COMMAND_PALETTE = Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.commands")
 PALETTE_HELP = "Command palette: profiles, themes, jump to a run, read-only"
 MAIN_HELP = (
     "Filter terms: status:running|completed|failed|cancelled, profile:NAME, "

@@ -50,7 +50,7 @@ class MainScreen(MainLayout, RunActions, FilterViews):
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="main.filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="main.clear_filter"),
-        Binding("s", "cycle_sort", "Sort", id="main.sort"),
+        Binding("s", "cycle_sort", "Sort", show=False, id="main.sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="main.reverse_sort"),
         *[
             Binding(
@@ -75,7 +75,9 @@ class MainScreen(MainLayout, RunActions, FilterViews):
         Binding("question_mark", "help", "Help", id="main.help"),
         Binding("q", "app.quit", "Quit", id="main.quit"),
         # Filters, views and the command line (ui/views.py).
-        Binding("colon", "command_line", "Command line", key_display=":", id="main.command"),
+        Binding(
+            "colon", "command_line", "Command line", key_display=":", show=False, id="main.command"
+        ),
         Binding("v", "pick_view", "Views", show=False, id="main.views"),
         Binding("V", "save_view", "Save view", show=False, id="main.save_view"),
         Binding(
