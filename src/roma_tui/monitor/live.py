@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ..api import (
     Dag,
+    Dialect,
     Execution,
     RateLimitError,
     RomaClient,
@@ -54,6 +55,24 @@ class LiveMonitor:
     ) -> None:
         self.client, self.store, self.planner, self.cache = client, store, planner, cache
         self.profile = profile
+        self.server_version: str | None = None  # what the server says it is (upstream /health)
+        self._health_asked = False
+
+    async def ask_server_version(self) -> str | None:
+        """Once per session, on a self-hosted ROMA server: its `/health` (outside the rate
+        limit there, yet counted here like every request). None when it does not say."""
+        if self._health_asked or self.client.dialect is not Dialect.UPSTREAM:
+            return self.server_version
+        self._health_asked = True
+        try:
+            health = await self.client.health()
+        except RomaError as error:
+            log.info("no /health from the server: %s", error)
+            return None
+        if health.version:
+            state = "" if health.status in (None, "healthy") else f", {health.status}"
+            self.server_version = f"ROMA {health.version}{state}"
+        return self.server_version
 
     def _retry_at(self, error: RomaError) -> float | None:
         if isinstance(error, RateLimitError):

@@ -36,6 +36,7 @@ class Where:
     read_only: bool
     wide: bool = False
     hidden: int = 0  # columns the window (or the chooser) leaves out
+    server: str | None = None  # what the server says it is, e.g. "ROMA 0.1.0" (upstream /health)
 
 
 def runs_count(where: Where) -> str:
@@ -66,6 +67,8 @@ def _line(where: Where, palette: Mapping[str, str], ascii: bool, *, compact: boo
         line.append(" ")
     line.append(f" {one_line(where.profile, 20)} ", style="bold reverse")
     line.append(f" {bar} " if compact else f" {one_line(where.url, 40)} {bar} ", style="dim")
+    if where.server and not compact:
+        line.append(f"{one_line(where.server, 30)} {bar} ", style="dim")
     line.append(runs_count(where), style="bold")
     line.append(f" {bar} ")
     filter_text = one_line(where.filter_text, 60).strip()

@@ -66,6 +66,7 @@ class MainLayout(Screen[None]):
             read_only=self.read_only,
             wide=self.wide,
             hidden=len(COLUMNS) - len(self.table.fitted) if self.table.fitted else 0,
+            server=self.session.monitor.server_version,
         )
         self.query_one(HeaderLine).update(where, self.palette)
 

@@ -290,6 +290,8 @@ class MainScreen(MainLayout, RunActions, FilterViews):
             self.apply(await self.session.monitor.poll(plan, screen))
 
     def apply(self, result: PollResult) -> None:
+        if result.failure is None:
+            self.ask_server_version()  # once, and only on a self-hosted server
         if result.failure is not None:
             self.note_failure(result.failure)
         elif self.last_error is not None:
@@ -299,6 +301,12 @@ class MainScreen(MainLayout, RunActions, FilterViews):
         for execution_id in result.changes.finished:
             self.announce_finished(execution_id)
         self.render_rows()
+
+    @work(group="health", exclusive=True, exit_on_error=False)
+    async def ask_server_version(self) -> None:
+        had = self.session.monitor.server_version
+        if await self.session.monitor.ask_server_version() != had:
+            self.render_header()
 
     def note_failure(self, failure: Failure) -> None:
         """Say a failure in the one flash line (repeats only count up) and the log."""
