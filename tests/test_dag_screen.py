@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 from conftest import KEY
 from console_helpers import SIZE, app_for, shown, until
@@ -14,9 +15,11 @@ from roma_tui.ui.inspector import NodeInspector
 
 
 async def finished_run(
-    url: str, goal: str = "Explore this DAG with the keyboard", depth: int = 3
+    server: Any, goal: str = "Explore this DAG with the keyboard", depth: int = 3
 ) -> str:
-    async with RomaClient(url, KEY) as client:
+    """A finished run on `server` (a URL, a loopback sandbox or a `LocalSandbox`)."""
+    url = server if isinstance(server, str) else server.url
+    async with RomaClient(url, KEY, transport=getattr(server, "transport", None)) as client:
         created = await client.create_execution(
             goal, max_depth=depth, config_profile="high_quality"
         )
@@ -38,17 +41,18 @@ async def open_dag(pilot, app, run_id):
 
 
 @contextlib.asynccontextmanager
-async def explore(start_sandbox, goal="Explore this DAG with the keyboard", **sandbox):
-    """A finished run on a fresh sandbox, its DAG open in the console: (app, pilot, screen)."""
-    server = start_sandbox(time_scale=0.02, **sandbox)
-    run_id = await finished_run(server.url, goal)
-    app = app_for(server.url)
+async def explore(start_local_sandbox, goal="Explore this DAG with the keyboard", **sandbox):
+    """A finished run on a fresh in-process sandbox, its DAG open in the console: (app, pilot,
+    screen). The live test and the snapshot below go over loopback HTTP."""
+    server = await start_local_sandbox(time_scale=0.02, **sandbox)
+    run_id = await finished_run(server, goal)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         yield app, pilot, await open_dag(pilot, app, run_id)
 
 
-async def test_keys_move_along_the_graph(start_sandbox):
-    async with explore(start_sandbox) as (app, pilot, screen):
+async def test_keys_move_along_the_graph(start_local_sandbox):
+    async with explore(start_local_sandbox) as (app, pilot, screen):
         view = screen.view
         graph = view.dag_graph
         root = view.cursor
@@ -74,8 +78,8 @@ async def test_keys_move_along_the_graph(start_sandbox):
         assert app.screen is screen
 
 
-async def test_find_tree_fit_and_critical_path(start_sandbox):
-    async with explore(start_sandbox) as (app, pilot, screen):
+async def test_find_tree_fit_and_critical_path(start_local_sandbox):
+    async with explore(start_local_sandbox) as (app, pilot, screen):
         view = screen.view
         target = sorted(view.dag_graph.nodes)[-1]
         await pilot.press("slash", *target, "enter")
@@ -101,8 +105,8 @@ def screen_critical(view):
     return critical_path(view.dag_graph)
 
 
-async def test_fold_hides_a_planners_sub_dag(start_sandbox):
-    async with explore(start_sandbox) as (_, pilot, screen):
+async def test_fold_hides_a_planners_sub_dag(start_local_sandbox):
+    async with explore(start_local_sandbox) as (_, pilot, screen):
         view = screen.view
         total = view.dag_graph.number_of_nodes()
         planner = next(
@@ -118,8 +122,8 @@ async def test_fold_hides_a_planners_sub_dag(start_sandbox):
         await until(pilot, lambda: view.dag_graph.number_of_nodes() == total)
 
 
-async def test_failed_nodes_are_one_key_away_and_a_failed_run_runs_nothing(start_sandbox):
-    async with explore(start_sandbox, "This one fails", fail_rate=1.0) as (_, pilot, screen):
+async def test_failed_nodes_are_one_key_away_and_a_failed_run_runs_nothing(start_local_sandbox):
+    async with explore(start_local_sandbox, "This one fails", fail_rate=1.0) as (_, pilot, screen):
         view = screen.view
         await pilot.press("f")
         assert view.dag_graph.nodes[view.cursor]["node"].status == "failed"

@@ -1,11 +1,13 @@
 """Incident filters, saved views, filter history and the `:` command line, driven by Pilot
-against the real sandbox over loopback HTTP."""
+against the real sandbox app in process (`start_local_sandbox`). Text is pasted, except where the
+test is about typing (hints while typing, completion, a server term waiting for a pause)."""
 
 from __future__ import annotations
 
 import tomllib
 
 from conftest import KEY
+from console_helpers import SIZE, app_for, paste, shown, until
 from roma_tui.api import Execution
 from roma_tui.settings import Connection, Profile, config_path
 from roma_tui.settings.views import (
@@ -20,13 +22,21 @@ from roma_tui.ui.app import RomaApp
 from roma_tui.ui.command_line import CommandLine
 from roma_tui.ui.flash import FlashLine
 from roma_tui.ui.help import HelpScreen
-from test_console import SIZE, app_for, shown, until
 
 
-def remembering_app(url: str) -> RomaApp:
+def remembering_app(server) -> RomaApp:
     """Like app_for, but views and history are written (to the test's own config dir)."""
+    url = server.url
     connection = Connection(Profile(name="test", base_url=url), url, KEY, "test", "test")
-    return RomaApp(connection, remember_choices=True)
+    return RomaApp(connection, remember_choices=True, transport=server.transport)
+
+
+async def fill(pilot, before: tuple[str, ...], text: str, *after: str) -> None:
+    """Press `before` (what opens the field), paste `text`, press `after`: one event for the
+    text where typing it would cost a key press (and a wait for idle) per letter."""
+    await pilot.press(*before)
+    await paste(pilot, text)
+    await pilot.press(*after)
 
 
 def flash_text(app) -> str:
@@ -38,26 +48,40 @@ def box(app):
     return app.main_screen.filter_box
 
 
-async def test_is_runaway_finds_the_flagged_run_and_the_word_does_too(start_sandbox):
-    server = start_sandbox(seed_demo=30, time_scale=20)
-    app = app_for(server.url, runaway_minutes=1)  # the demo's runaway has run for minutes
+async def test_is_runaway_finds_the_flagged_run_and_the_word_does_too(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=30, time_scale=20)
+    app = app_for(server, runaway_minutes=1)  # the demo's runaway has run for minutes
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 30)
         store = app.main_screen.session.store
-        await pilot.press("slash", *"is:runaway")
+        await fill(pilot, ("slash",), "is:runaway")
         await until(pilot, lambda: len(shown(app)) == 1)
         runaway = store.get(shown(app)[0])
         assert runaway.status == "running" and "forever" in runaway.initial_goal
-        await pilot.press("escape", "slash", *"runaway")
+        await fill(
+            pilot,
+            (
+                "escape",
+                "slash",
+            ),
+            "runaway",
+        )
         await until(pilot, lambda: runaway.execution_id in shown(app))
-        await pilot.press("escape", "slash", *"is:running age<1m")
+        await fill(
+            pilot,
+            (
+                "escape",
+                "slash",
+            ),
+            "is:running age<1m",
+        )
         await until(pilot, lambda: runaway.execution_id not in shown(app) and shown(app))
         assert all(store.get(i).status == "running" for i in shown(app))
 
 
-async def test_tokens_filter_says_how_many_runs_it_could_not_judge(start_sandbox):
-    server = start_sandbox(seed_demo=30, time_scale=20)
-    app = app_for(server.url)
+async def test_tokens_filter_says_how_many_runs_it_could_not_judge(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=30, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 30)
         store = app.main_screen.session.store
@@ -67,7 +91,7 @@ async def test_tokens_filter_says_how_many_runs_it_could_not_judge(start_sandbox
         )
         rows = store.rows()
         known = [e for e in rows if e.metadata and e.metadata.tokens_used is not None]
-        await pilot.press("slash", *"tokens>=0", "enter")
+        await fill(pilot, ("slash",), "tokens>=0", "enter")
         await until(pilot, lambda: len(shown(app)) == len(known))
         unknown = len(rows) - len(known)
         assert unknown >= 1 and "exec_notokens0000000" not in shown(app)
@@ -76,9 +100,9 @@ async def test_tokens_filter_says_how_many_runs_it_could_not_judge(start_sandbox
         assert "tokens unknown" not in str(box(app).border_subtitle or "")
 
 
-async def test_a_status_typed_key_by_key_is_said_once_on_enter(start_sandbox):
-    server = start_sandbox(seed_demo=30, time_scale=20)
-    app = app_for(server.url)
+async def test_a_status_typed_key_by_key_is_said_once_on_enter(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=30, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 30)
         store = app.main_screen.session.store
@@ -105,14 +129,29 @@ async def test_a_status_typed_key_by_key_is_said_once_on_enter(start_sandbox):
         assert app.main_screen.table.has_focus
 
 
-async def test_up_and_down_walk_the_filter_history(start_sandbox):
-    server = start_sandbox(seed_demo=12, time_scale=20)
-    app = remembering_app(server.url)
+async def test_up_and_down_walk_the_filter_history(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=12, time_scale=20)
+    app = remembering_app(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 12)
-        await pilot.press("slash", *"lisbon", "enter")
-        await pilot.press("slash", "ctrl+u", *"is:running", "enter")
-        await pilot.press("slash", "ctrl+u", *"half")
+        await fill(pilot, ("slash",), "lisbon", "enter")
+        await fill(
+            pilot,
+            (
+                "slash",
+                "ctrl+u",
+            ),
+            "is:running",
+            "enter",
+        )
+        await fill(
+            pilot,
+            (
+                "slash",
+                "ctrl+u",
+            ),
+            "half",
+        )
         await pilot.press("up")
         assert box(app).value == "is:running"
         await pilot.press("up", "up")  # no older entry: stays on the oldest
@@ -145,18 +184,26 @@ def test_views_are_kept_in_config_toml_beside_their_profile_with_comments():
     assert load_views("home") == {}
 
 
-async def test_a_saved_view_comes_back_by_key_by_command_and_after_a_restart(start_sandbox):
-    server = start_sandbox(seed_demo=30, time_scale=20)
-    app = remembering_app(server.url)
+async def test_a_saved_view_comes_back_by_key_by_command_and_after_a_restart(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=30, time_scale=20)
+    app = remembering_app(server)
     async with app.run_test(size=SIZE) as pilot:
         main = app.main_screen
         await until(pilot, lambda: len(shown(app)) >= 30)
-        await pilot.press("slash", *"is:finished", "enter")
-        await pilot.press("colon", *"sort duration asc", "enter")
+        await fill(pilot, ("slash",), "is:finished", "enter")
+        await fill(pilot, ("colon",), "sort duration asc", "enter")
         assert (main.sort_column, main.sort_desc) == ("duration", False)
-        await pilot.press("V", *"done", "enter")
+        await fill(pilot, ("V",), "done", "enter")
         await until(pilot, lambda: "View done saved" in flash_text(app))
-        await pilot.press("escape", "colon", *"sort created", "enter")
+        await fill(
+            pilot,
+            (
+                "escape",
+                "colon",
+            ),
+            "sort created",
+            "enter",
+        )
         assert box(app).value == "" and main.sort_column == "created"
         await pilot.press("v", *"do", "tab", "enter")
         await until(pilot, lambda: box(app).value == "is:finished")
@@ -165,33 +212,33 @@ async def test_a_saved_view_comes_back_by_key_by_command_and_after_a_restart(sta
         assert all(store.get(i).is_finished for i in shown(app))
     assert load_views("test")["done"] == SavedView("done", "is:finished", "duration", False)
 
-    again = remembering_app(server.url)
+    again = remembering_app(server)
     async with again.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(again)) >= 30)
-        await pilot.press("colon", *"view nope", "enter")
+        await fill(pilot, ("colon",), "view nope", "enter")
         assert "No view 'nope' (views: done)" in flash_text(again)
-        await pilot.press("colon", *"view done", "enter")
+        await fill(pilot, ("colon",), "view done", "enter")
         assert box(again).value == "is:finished"
 
 
-async def test_the_palette_offers_saved_views(start_sandbox):
-    server = start_sandbox(seed_demo=12, time_scale=20)
-    app = app_for(server.url)
+async def test_the_palette_offers_saved_views(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=12, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         main = app.main_screen
         await until(pilot, lambda: len(shown(app)) >= 12)
         main.set_filter("is:running")
         assert main.save_view("live") is None
         main.set_filter("")
-        await pilot.press("ctrl+p", *"View: live")
+        await fill(pilot, ("ctrl+p",), "View: live")
         await pilot.pause(0.5)
         await pilot.press("enter")
         await until(pilot, lambda: box(app).value == "is:running")
 
 
-async def test_the_command_line_runs_palette_commands_by_name(start_sandbox):
-    server = start_sandbox(seed_demo=12, time_scale=20)
-    app = app_for(server.url)
+async def test_the_command_line_runs_palette_commands_by_name(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=12, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 12)
         await pilot.press("colon")
@@ -202,18 +249,18 @@ async def test_the_command_line_runs_palette_commands_by_name(start_sandbox):
         await pilot.press("escape")
         assert not app.main_screen.query(CommandLine) and app.main_screen.table.has_focus
 
-        await pilot.press("colon", *"frobnicate", "enter")
+        await fill(pilot, ("colon",), "frobnicate", "enter")
         assert "Unknown command 'frobnicate'" in flash_text(app)
-        await pilot.press("colon", *"profile nowhere", "enter")
+        await fill(pilot, ("colon",), "profile nowhere", "enter")
         assert "No profile 'nowhere'" in flash_text(app)
-        await pilot.press("colon", *"sort sideways", "enter")
+        await fill(pilot, ("colon",), "sort sideways", "enter")
         assert "Sort by one of" in flash_text(app)
 
-        await pilot.press("colon", *"theme textual-light", "enter")
+        await fill(pilot, ("colon",), "theme textual-light", "enter")
         await until(pilot, lambda: app.theme == "textual-light")
-        await pilot.press("colon", *"filter is:finished", "enter")
+        await fill(pilot, ("colon",), "filter is:finished", "enter")
         assert box(app).value == "is:finished"
-        await pilot.press("colon", *"help", "enter")
+        await fill(pilot, ("colon",), "help", "enter")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen))
         await pilot.press("escape")
         await pilot.press("colon", "up")  # the command history
@@ -222,9 +269,9 @@ async def test_the_command_line_runs_palette_commands_by_name(start_sandbox):
         await until(pilot, lambda: app._exit)
 
 
-async def test_help_lists_the_new_keys(start_sandbox):
-    server = start_sandbox(seed_demo=0)
-    app = app_for(server.url)
+async def test_help_lists_the_new_keys(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=0)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
@@ -234,11 +281,11 @@ async def test_help_lists_the_new_keys(start_sandbox):
         assert rows["up"].startswith("Previous filter")
 
 
-async def test_a_typed_server_term_waits_for_a_pause_or_enter(start_sandbox, monkeypatch):
+async def test_a_typed_server_term_waits_for_a_pause_or_enter(start_local_sandbox, monkeypatch):
     """`since:2` then `since:2h` must not fetch per key: only after typing pauses, or enter."""
     monkeypatch.setattr("roma_tui.ui.views.TYPING_PAUSE", 600.0)  # no pause in this test
-    server = start_sandbox(seed_demo=30, time_scale=20)
-    app = app_for(server.url)
+    server = await start_local_sandbox(seed_demo=30, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 30)
         store = app.main_screen.session.store
