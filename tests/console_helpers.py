@@ -28,9 +28,9 @@ async def until(pilot: Any, condition: Callable[[], object], timeout: float = 10
     """Let the console run until `condition()` holds; fails the test after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        await pilot.pause(0.05)
         if condition():
             return
+        await pilot.pause(0.1)
     raise AssertionError("the console did not get there in time")
 
 
