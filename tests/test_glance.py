@@ -272,7 +272,14 @@ async def test_the_pane_resizes_hides_and_is_remembered_across_a_profile_switch(
         await pilot.pause(0.1)
         assert not pane.display and table.rows_on_screen >= 16
         app.start(screen.session.connection)  # what a profile switch does
-        await until(pilot, lambda: app.main_screen is not screen and len(shown(app)) >= 40)
+        await until(
+            pilot,
+            lambda: (
+                app.main_screen is not screen
+                and bool(app.main_screen.query("#executions"))
+                and len(shown(app)) >= 40
+            ),
+        )
         assert not app.main_screen.query_one("#status").display
 
 
