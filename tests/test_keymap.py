@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 from conftest import KEY
+from console_helpers import until
 from roma_tui.settings import Connection, Profile, config_path, load_config
 from roma_tui.ui.app import RomaApp
 from roma_tui.ui.confirm import ConfirmCancel
@@ -35,15 +34,6 @@ def write_config(text: str) -> None:
     path = config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
-
-
-async def until(pilot, condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        await pilot.pause(0.05)
-        if condition():
-            return
-    raise AssertionError("the console did not get there in time")
 
 
 async def test_a_keymap_remaps_cancel_to_x_and_the_help_shows_x(start_sandbox):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 from textual.color import Color
 
 from conftest import KEY
+from console_helpers import until
 from roma_tui.settings import Connection, Profile
 from roma_tui.ui.app import RomaApp
 from roma_tui.ui.confirm import ConfirmCancel
@@ -17,15 +16,6 @@ SIZE = (160, 48)
 def app_for(url: str) -> RomaApp:
     connection = Connection(Profile(name="test", base_url=url), url, KEY, "test", "test")
     return RomaApp(connection, remember_choices=False)
-
-
-async def until(pilot, condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        await pilot.pause(0.05)
-        if condition():
-            return
-    raise AssertionError("the console did not get there in time")
 
 
 def budget(app: RomaApp) -> str:
