@@ -15,6 +15,7 @@ if sys.dont_write_bytecode:
     sys.dont_write_bytecode = False
 
 import keyring
+import keyring.errors
 import pytest
 from hypothesis import settings
 from keyring.backend import KeyringBackend
@@ -47,6 +48,21 @@ class MemoryKeyring(KeyringBackend):
         if (service, username) not in self.store:
             raise PasswordDeleteError("no such password")
         del self.store[(service, username)]
+
+
+class LockedKeyring(KeyringBackend):
+    """A keyring that is locked (a desktop keyring nobody unlocked): every call refuses."""
+
+    priority = 1
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
 
 
 @pytest.fixture(autouse=True)

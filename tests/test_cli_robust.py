@@ -14,9 +14,8 @@ import time
 import keyring
 import keyring.errors
 import pytest
-from keyring.backend import KeyringBackend
 
-from conftest import KEY
+from conftest import KEY, LockedKeyring
 from roma_tui.cli import build_parser, main
 from roma_tui.commands import Io
 from roma_tui.settings import Profile, config_path, save_profile
@@ -157,19 +156,6 @@ def test_login_creates_a_profile_that_does_not_exist_yet(sandbox, memory_keyring
     code, out, err = run(["login", "--profile", "new", "--url", sandbox.url], secret=lambda _: KEY)
     assert code == 0, err
     assert "Logged in: profile new" in out and memory_keyring.store == {("roma-tui", "new"): KEY}
-
-
-class LockedKeyring(KeyringBackend):
-    priority = 1
-
-    def get_password(self, service, username):
-        raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
-
-    def set_password(self, service, username, password):
-        raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
-
-    def delete_password(self, service, username):
-        raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
 
 
 def test_a_locked_keyring_is_said_before_anything_is_sent(listener):

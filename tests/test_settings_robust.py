@@ -17,6 +17,7 @@ import keyring.errors
 import pytest
 from keyring.backend import KeyringBackend
 
+from conftest import LockedKeyring
 from roma_tui.logsetup import PrivateRotatingFileHandler, setup_logging
 from roma_tui.settings import (
     ConfigError,
@@ -131,19 +132,6 @@ def test_without_any_config_the_default_profile_is_used():
 
 
 # -- the keyring ----------------------------------------------------------------------------------
-
-
-class LockedKeyring(KeyringBackend):
-    priority = 1
-
-    def get_password(self, service, username):
-        raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
-
-    def set_password(self, service, username, password):
-        raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
-
-    def delete_password(self, service, username):
-        raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
 
 
 class StuckKeyring(KeyringBackend):

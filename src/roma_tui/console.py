@@ -9,7 +9,6 @@ from argparse import Namespace
 from collections.abc import Callable
 from pathlib import Path
 
-from .api import RomaError, check_base_url
 from .commands import USAGE, Io
 from .logsetup import setup_logging
 from .settings import (
@@ -23,21 +22,8 @@ from .settings import (
 )
 
 
-def _check_url(connection: Connection, io: Io) -> bool:
-    try:
-        check_base_url(
-            connection.base_url,
-            sends_key=connection.api_key is not None,
-            allow_insecure=connection.profile.allow_insecure,
-        )
-    except RomaError as exc:
-        io.warn(f"error: {exc}")
-        return False
-    return True
-
-
 def run_console(args: Namespace, io: Io) -> int:
-    from .ui.app import RomaApp
+    from .ui.app import RomaApp, url_problem
 
     setup_logging()
     try:
@@ -76,7 +62,9 @@ def run_console(args: Namespace, io: Io) -> int:
             read_connection=lambda: connection_from(read_key),
         )
     else:
-        if not _check_url(connection, io):
+        problem = url_problem(connection)
+        if problem:
+            io.warn(f"error: {problem}")
             return USAGE
         app = RomaApp(connection, read_only=args.read_only, ascii=args.ascii)
     app.run()

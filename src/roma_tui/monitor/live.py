@@ -58,10 +58,15 @@ class LiveMonitor:
         self.server_version: str | None = None  # what the server says it is (upstream /health)
         self._health_asked = False
 
+    @property
+    def server_version_unasked(self) -> bool:
+        """A self-hosted server whose `/health` this session has not asked yet."""
+        return not self._health_asked and self.client.dialect is Dialect.UPSTREAM
+
     async def ask_server_version(self) -> str | None:
         """Once per session, on a self-hosted ROMA server: its `/health` (outside the rate
         limit there, yet counted here like every request). None when it does not say."""
-        if self._health_asked or self.client.dialect is not Dialect.UPSTREAM:
+        if not self.server_version_unasked:
             return self.server_version
         self._health_asked = True
         try:

@@ -290,7 +290,7 @@ class MainScreen(MainLayout, RunActions, FilterViews):
             self.apply(await self.session.monitor.poll(plan, screen))
 
     def apply(self, result: PollResult) -> None:
-        if result.failure is None:
+        if result.failure is None and self.session.monitor.server_version_unasked:
             self.ask_server_version()  # once, and only on a self-hosted server
         if result.failure is not None:
             self.note_failure(result.failure)
