@@ -34,9 +34,12 @@ GOALS = (
 RUNNING = 20  # like a real history: a few runs live (the hosted limit is 10 per key), the rest done
 
 
+NOW = datetime.now(UTC)  # one clock for every answer: a row changes only where it is meant to
+
+
 def rows(count: int, *, changed: int = 0) -> list[Execution]:
     """`changed` of the running ones have finished (and some done ones report new metadata)."""
-    now = datetime.now(UTC)
+    now = NOW
     out = []
     for i in range(count):
         created = now - timedelta(minutes=i)

@@ -6,23 +6,22 @@ Client terms, for incidents: `is:runaway|watched|marked|running|finished|...`, `
 `duration<10m`, `tokens>100k` (also `>=`, `<=`). Every other word must appear in the run's id,
 goal, profile or status (a runaway run also matches the word "runaway").
 
-The line is parsed once per change; `FilterMatch` then tests each row with plain comparisons
-(the table may hold 50,000 runs). A term that does not parse is kept in `problems`, never
-silently applied: the console ignores it while the user types and says it on enter.
+The line is parsed once per change; `apply` then narrows the rows one term at a time with plain
+comparisons (the table may hold 50,000 runs). A term that does not parse is kept in `problems`,
+never silently applied: the console ignores it while the user types and says it on enter.
 """
 
 from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from ..api import PROFILES, STATUSES, Execution
-from ..api.models import FINISHED_STATUSES, parse_timestamp
+from ..api.models import FINISHED_STATUSES, ExecutionStatus, parse_timestamp
 from .store import ListQuery
 
 _SPAN = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
@@ -88,68 +87,63 @@ class ParsedFilter:
     def client_side(self) -> bool:
         return bool(self.words or self.flags or self.limits)
 
-    def apply(self, rows: Iterable[Execution], context: MatchContext | None = None) -> FilterMatch:
+    def apply(
+        self,
+        rows: Iterable[Execution],
+        context: MatchContext | None = None,
+        texts: Mapping[str, str] | None = None,
+    ) -> FilterMatch:
         """The rows that match, in their order, and how many had no tokens to compare.
 
-        Per row only comparisons of values read off the run: limits are turned into times
-        once (`age>30m` is "created before now-30m"), statuses are compared as they are.
+        One term at a time over the rows still in (each pass a comprehension of plain
+        comparisons: 50,000 runs cost a few ms a term): limits are turned into times once
+        (`age>30m` is "created before now-30m"); free words are looked for in `texts` (id ->
+        lowercased text, kept by the caller) or in a text built here.
         """
+        kept = list(rows)
         if not self.client_side:
-            return FilterMatch(list(rows))
+            return FilterMatch(kept)
         context = context or MatchContext(datetime.now(UTC), float("inf"))
         now = context.now
-        flags, words = set(self.flags), self.words
-        states = flags & set(STATES) or None
-        finished = FINISHED_STATUSES if "finished" in flags else None
+        flags = set(self.flags)
         runaway_before = now - timedelta(seconds=min(context.runaway_s, 1e9))
-        runaway = "runaway" in flags
-        marked = context.is_marked if "marked" in flags else None
-        watched = context.is_watched if "watched" in flags else None
-        # age>30m is "created before now-30m": older means earlier, so the comparison flips.
-        ages = [
-            (_FLIPPED[lim.op], now - timedelta(seconds=lim.value))
-            for lim in self.limits
-            if lim.field == "age"
-        ]
-        runs = [
-            (_OPS[lim.op], timedelta(seconds=lim.value))
-            for lim in self.limits
-            if lim.field == "duration"
-        ]
+        if states := flags & set(STATES):
+            kept = [e for e in kept if e.status in states]
+        if "finished" in flags:
+            kept = [e for e in kept if e.status in FINISHED_STATUSES]
+        if "runaway" in flags:
+            kept = [e for e in kept if _runaway(e, runaway_before)]
+        if "marked" in flags:
+            kept = [e for e in kept if context.is_marked(e.execution_id)]
+        if "watched" in flags:
+            kept = [e for e in kept if context.is_watched(e.execution_id)]
+        # An unknown age is neither more nor less than anything: such rows fail every limit.
+        for limit in self.limits:
+            if limit.field == "age":
+                # age>30m is "created before now-30m": older means earlier, so it flips.
+                older, bound = _FLIPPED[limit.op], now - timedelta(seconds=limit.value)
+                kept = [e for e in kept if e.created_at is not None and older(e.created_at, bound)]
+            elif limit.field == "duration":
+                longer, span = _OPS[limit.op], timedelta(seconds=limit.value)
+                kept = [
+                    e
+                    for e in kept
+                    if e.created_at is not None
+                    and longer((e.finished_at or now) - e.created_at, span)
+                ]
+        if self.words:
+            if texts is None:
+                texts = {e.execution_id: _text(e) for e in kept}
+            for word in self.words:
+                kept = _with_word(kept, word, texts, runaway_before)
         token_limits = [limit for limit in self.limits if limit.field == "tokens"]
-        kept: list[Execution] = []
-        unknown = 0
-        for execution in rows:
-            status = execution.status
-            if states is not None and status not in states:
-                continue
-            if finished is not None and status not in finished:
-                continue
-            created = execution.created_at
-            if runaway and (status != "running" or created is None or created >= runaway_before):
-                continue
-            if marked is not None and not marked(execution.execution_id):
-                continue
-            if watched is not None and not watched(execution.execution_id):
-                continue
-            if ages or runs:
-                if created is None:
-                    continue  # an unknown age is neither more nor less than anything
-                if not _all_hold(ages, created):
-                    continue
-                if runs and not _all_hold(runs, (execution.finished_at or now) - created):
-                    continue
-            if words and not _words_match(execution, words, created, runaway_before):
-                continue
-            if token_limits:
-                tokens = _tokens(execution)
-                if tokens is None:
-                    unknown += 1
-                    continue
-                if not all(limit.holds(tokens) for limit in token_limits):
-                    continue
-            kept.append(execution)
-        return FilterMatch(kept, unknown)
+        if not token_limits:
+            return FilterMatch(kept)
+        known = [e for e in kept if _tokens(e) is not None]
+        return FilterMatch(
+            [e for e in known if all(limit.holds(_tokens(e) or 0) for limit in token_limits)],
+            len(kept) - len(known),
+        )
 
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
@@ -161,31 +155,31 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
 _FLIPPED = {">": operator.lt, "<": operator.gt, ">=": operator.le, "<=": operator.ge}
 
 
-def _all_hold(limits: list[tuple[Callable[[Any, Any], bool], Any]], measured: Any) -> bool:
-    for compare, bound in limits:  # noqa: SIM110 (a plain loop: no generator per row)
-        if not compare(measured, bound):
-            return False
-    return True
+def _runaway(execution: Execution, before: datetime) -> bool:
+    created = execution.created_at
+    return execution.status == "running" and created is not None and created < before
 
 
-def _words_match(
-    execution: Execution, words: tuple[str, ...], created: datetime | None, runaway_before: datetime
-) -> bool:
-    """Every word is in the id, goal or profile, or names the status (or "runaway")."""
-    text = _haystack(execution.execution_id, execution.initial_goal, execution.config_profile)
-    for word in words:
-        if word in text or word in execution.status:
-            continue
-        running = execution.status == "running"
-        if word in "runaway" and running and created is not None and created < runaway_before:
-            continue
-        return False
-    return True
+def _with_word(
+    rows: list[Execution], word: str, texts: Mapping[str, str], runaway_before: datetime
+) -> list[Execution]:
+    """Rows with the word in their id, goal or profile, or in their status (or "runaway")."""
+    statuses = {status for status in ExecutionStatus if word in status}
+    if word in "runaway":
+        return [
+            e
+            for e in rows
+            if word in texts[e.execution_id] or e.status in statuses or _runaway(e, runaway_before)
+        ]
+    return [e for e in rows if word in texts[e.execution_id] or e.status in statuses]
 
 
-@lru_cache(maxsize=65_536)
-def _haystack(execution_id: str, goal: str | None, profile: str | None) -> str:
-    """What free words are looked for in, built once per run (goals repeat every render)."""
+def _text(execution: Execution) -> str:
+    return haystack(execution.execution_id, execution.initial_goal, execution.config_profile)
+
+
+def haystack(execution_id: str, goal: str | None, profile: str | None) -> str:
+    """What free words are looked for in: id, goal and profile, lowercased."""
     return f"{execution_id} {goal or ''} {profile or ''}".lower()
 
 

@@ -7,16 +7,17 @@ page we have not re-read). A finished run never goes back to running.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from ..api import Dag, Execution, ExecutionPage, Status
 
-# The fields whose change the table shows.
+# The fields whose change the table shows (or sorts by).
 TRACKED = (
     "status",
+    "created_at",
     "status_raw",
     "initial_goal",
     "config_profile",
@@ -28,7 +29,15 @@ TRACKED = (
     "error",
     "result",
     "metadata",
+    "total_tasks",
+    "completed_tasks",
+    "failed_tasks",
+    "task_counts",
+    "error_type",
 )
+# All tracked fields but metadata, read in one C call: most rows of a refresh are unchanged, and
+# comparing these tuples is what tells so (a pydantic model's own == costs ~4 us a row).
+_PLAIN = attrgetter(*(name for name in TRACKED if name != "metadata"))
 
 
 @dataclass(frozen=True)
@@ -65,7 +74,15 @@ class Changes:
 
 
 def _diff(old: Execution, new: Execution) -> set[str]:
+    if _PLAIN(old) == _PLAIN(new) and _same_metadata(old.metadata, new.metadata):
+        return set()
     return {name for name in TRACKED if getattr(old, name) != getattr(new, name)}
+
+
+def _same_metadata(old: Any, new: Any) -> bool:
+    if old is None or new is None:
+        return old is new
+    return bool(old.__dict__ == new.__dict__ and old.__pydantic_extra__ == new.__pydantic_extra__)
 
 
 class ExecutionStore:
@@ -84,6 +101,12 @@ class ExecutionStore:
         # The latest Status fetched per run (progress, step). A row that moved on since (the
         # list says finished) makes it stale: it is dropped, so no pane shows an old state.
         self.statuses: dict[str, Status] = {}
+        # Kept as rows come and go, so nothing that runs every second scans every row.
+        self._unfinished: set[str] = set()
+        # Ids whose row or status changed since the table last looked (`take_touched`), and a
+        # number that moves when everything loaded was replaced (a new query).
+        self._touched: set[str] = set()
+        self.generation = 0
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -96,14 +119,27 @@ class ExecutionStore:
     def get(self, execution_id: str) -> Execution | None:
         return self._rows.get(execution_id)
 
-    def rows(self) -> list[Execution]:
-        return [self._rows[i] for i in self._order]
+    def rows(self, ids: list[str] | None = None) -> list[Execution]:
+        """These runs (all, in the server's order, by default); every id must be loaded."""
+        rows = self._rows
+        return [rows[i] for i in (self._order if ids is None else ids)]
 
-    def running_ids(self) -> list[str]:
-        return [i for i in self._order if self._rows[i].status in ("running", "pending")]
+    @property
+    def order(self) -> list[str]:
+        """Ids as the server sorted them (read-only: do not change it)."""
+        return self._order
+
+    def has_running(self) -> bool:
+        return any(self._rows[i].status in ("running", "pending") for i in self._unfinished)
 
     def running_set(self) -> set[str]:
-        return {i for i, row in self._rows.items() if not row.is_finished}
+        """Runs not finished (running, pending, or a status we do not know)."""
+        return self._unfinished
+
+    def take_touched(self) -> set[str]:
+        """Ids added, changed, dropped or given a new status since the last call."""
+        touched, self._touched = self._touched, set()
+        return touched
 
     @property
     def loaded(self) -> int:
@@ -117,7 +153,23 @@ class ExecutionStore:
             self.query = query
             self._rows.clear()
             self._order.clear()
+            self._unfinished.clear()
+            self._touched.clear()
+            self.generation += 1
             self.total, self.has_more = None, True
+
+    def _store(self, execution: Execution) -> None:
+        self._rows[execution.execution_id] = execution
+        self._touched.add(execution.execution_id)
+        if execution.is_finished:
+            self._unfinished.discard(execution.execution_id)
+        else:
+            self._unfinished.add(execution.execution_id)
+
+    def _drop(self, execution_id: str) -> None:
+        self._rows.pop(execution_id, None)
+        self._unfinished.discard(execution_id)
+        self._touched.add(execution_id)
 
     def _put(self, execution: Execution, changes: Changes) -> None:
         old = self._rows.get(execution.execution_id)
@@ -128,8 +180,9 @@ class ExecutionStore:
             and not (status.is_finished and not execution.is_finished)
         ):
             del self.statuses[execution.execution_id]  # the row is newer than this status
+            self._touched.add(execution.execution_id)
         if old is None:
-            self._rows[execution.execution_id] = execution
+            self._store(execution)
             changes.added.append(execution.execution_id)
             return
         if old.is_finished and not execution.is_finished:
@@ -138,7 +191,12 @@ class ExecutionStore:
         fields = _diff(old, execution)
         if old.dag is not None and execution.dag is None:
             execution = execution.model_copy(update={"dag": old.dag})
-        self._rows[execution.execution_id] = execution
+        if fields:
+            self._store(execution)
+        else:
+            # Same on screen: keep the newest answer (its untracked fields) without touching
+            # the row, so nothing of it is repainted or sorted again.
+            self._rows[execution.execution_id] = execution
         if fields:
             changes.changed[execution.execution_id] = fields
             if "status" in fields and execution.is_finished:
@@ -151,38 +209,50 @@ class ExecutionStore:
         fresh = [e for e in page.data if e.execution_id]
         for execution in fresh:
             self._put(execution, changes)
-        fresh_ids = [e.execution_id for e in fresh]
-        seen = set(fresh_ids)
+        fresh_ids = list(dict.fromkeys(e.execution_id for e in fresh))  # once each
         if offset == 0:
-            # Rows that sorted inside the span this page covers but are absent left the query.
-            covered = self._covered_span(fresh)
-            kept = [i for i in self._order if i not in seen and not covered(self._rows[i])]
-            gone = [i for i in self._order if i not in seen and covered(self._rows[i])]
+            seen = set(fresh_ids)
+            absent = [i for i in self._order if i not in seen]
             if not page.pagination.has_more:
-                gone += kept
-                kept = []
+                gone = absent
+            else:
+                # Rows that sorted inside the span this page covers but are absent left the
+                # query (one pass of plain comparisons: 50,000 loaded rows cost a few ms).
+                span = self._covered_span(fresh)
+                rows = self._rows
+                gone = (
+                    [
+                        i
+                        for i in absent
+                        if (created := rows[i].created_at) is not None
+                        and span[0] <= created <= span[1]
+                    ]
+                    if span is not None
+                    else []
+                )
+            dropped = set(gone)
             for execution_id in gone:
-                self._rows.pop(execution_id, None)
+                self._drop(execution_id)
             changes.gone = gone
-            self._order = fresh_ids + kept
+            self._order = fresh_ids + [i for i in absent if i not in dropped]
         else:
-            self._order += [i for i in fresh_ids if i not in self._order]
+            added = set(changes.added)
+            self._order += [i for i in fresh_ids if i in added]
         self.total = page.pagination.total
         # A refresh of the top says nothing about pages below it that were loaded already.
         if offset > 0 or len(self._order) <= len(fresh):
             self.has_more = page.pagination.has_more
         return changes
 
-    def _covered_span(self, fresh: list[Execution]) -> Callable[[Execution], bool]:
-        """Does a row sort within the span of `fresh` (by the query's sort field)?"""
+    def _covered_span(self, fresh: list[Execution]) -> tuple[datetime, datetime] | None:
+        """The span of `fresh` by the query's sort field; None when absence proves nothing."""
         if self.query.sort != "created_at":
             # Other sort keys move as runs progress: never infer absence from them.
-            return lambda execution: False
+            return None
         values = [e.created_at for e in fresh if e.created_at is not None]
         if not values:
-            return lambda execution: False
-        low, high = min(values), max(values)  # created_at is immutable: the span is exact
-        return lambda e: e.created_at is not None and low <= e.created_at <= high
+            return None
+        return min(values), max(values)  # created_at is immutable: the span is exact
 
     def apply_execution(self, execution: Execution) -> Changes:
         changes = Changes()
@@ -194,6 +264,7 @@ class ExecutionStore:
         """A focused run's status: fold what the row shows into the row."""
         self.focused_status = status
         self.statuses[status.execution_id] = status
+        self._touched.add(status.execution_id)  # its progress may sort or show differently
         row = self._rows.get(status.execution_id)
         if row is None:
             return Changes()

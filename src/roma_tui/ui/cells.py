@@ -6,10 +6,11 @@ relies on colour alone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -157,23 +158,26 @@ def row_cells(
     )
 
 
-def sort_value(execution: Execution, column: str, progress: float | None = None) -> tuple:
-    """A key for sorting on the client; missing values sort last."""
-    value: object
-    if column == "id":
-        value = execution.execution_id
-    elif column == "status":
-        value = execution.status.value
-    elif column == "goal":
-        value = (execution.initial_goal or "").lower()
-    elif column == "profile":
-        value = execution.config_profile or ""
-    elif column == "depth":
-        value = execution.max_depth
-    elif column == "duration":
-        value = run_seconds(execution.created_at, execution.finished_at)
-    elif column == "progress":
-        value = 100.0 if execution.status == "completed" else progress
-    else:  # created, and anything else: newest data first is the natural order
-        value = execution.created_at
-    return (value is None, value if value is not None else 0)
+# What each column sorts by on the client (created, and anything unknown: the creation time).
+SortKey = Callable[[Execution, float | None, datetime], tuple[bool, Any]]
+_SORT_READERS: dict[str, Callable[[Execution, float | None, datetime], Any]] = {
+    "id": lambda e, _p, _now: e.execution_id,
+    "status": lambda e, _p, _now: e.status.value,
+    "goal": lambda e, _p, _now: (e.initial_goal or "").lower(),
+    "profile": lambda e, _p, _now: e.config_profile or "",
+    "depth": lambda e, _p, _now: e.max_depth,
+    "duration": lambda e, _p, now: run_seconds(e.created_at, e.finished_at, now),
+    "progress": lambda e, progress, _now: 100.0 if e.status == "completed" else progress,
+}
+
+
+def sort_key(column: str) -> SortKey:
+    """(execution, its progress, now) -> a key for sorting by this column on the client;
+    missing values sort last (and are never compared with present ones)."""
+    read = _SORT_READERS.get(column, lambda e, _p, _now: e.created_at)
+
+    def key(execution: Execution, progress: float | None, now: datetime) -> tuple[bool, Any]:
+        value = read(execution, progress, now)
+        return (value is None, value if value is not None else 0)
+
+    return key

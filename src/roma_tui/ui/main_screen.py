@@ -29,8 +29,9 @@ from ..monitor.planner import OnScreen
 from ..monitor.query import parse_filter
 from ..monitor.session import Session
 from ..monitor.store import ListQuery
+from ..monitor.table_rows import TableRows
 from .budget_bar import BudgetBar
-from .cells import COLUMNS, OPTIONAL, SERVER_SORT, sort_value
+from .cells import COLUMNS, OPTIONAL, SERVER_SORT, sort_key
 from .executions_table import ExecutionsTable
 from .flash import FlashLine, Kind
 from .header_line import HeaderLine
@@ -135,6 +136,7 @@ class MainScreen(MainLayout, RunActions, FilterViews):
         self.bell = bell
         self.sort_column, self.sort_desc = "created", True
         self.filter = parse_filter("")
+        self.shown_rows = TableRows(session.store, sort_key, SERVER_SORT)
         self.last_error: str | None = None
         self._poll_timer: Timer | None = None
         self._focus_timer: Timer | None = None
@@ -150,7 +152,9 @@ class MainScreen(MainLayout, RunActions, FilterViews):
         yield HeaderLine(ascii=self.ascii, id="header")
         yield self.make_filter_box()
         with Vertical(id="panes"):
-            yield ExecutionsTable(self.paint.cells, ascii=self.ascii, id="executions")
+            yield ExecutionsTable(
+                self.paint.cells, signature=self.paint.signature, ascii=self.ascii, id="executions"
+            )
             yield StatusPane(id="status")
         yield FlashLine(ascii=self.ascii, id="flash")
         yield BudgetBar(id="budget")
@@ -207,17 +211,11 @@ class MainScreen(MainLayout, RunActions, FilterViews):
             list_visible=True,
             focused_id=current.execution_id if current else None,
             focused_running=bool(current and not current.is_finished),
-            any_running=bool(store.running_ids()),
+            any_running=store.has_running(),
         )
 
     def render_rows(self) -> None:
-        store = self.session.store
         rows = self.filtered_rows()
-        if self.sort_column not in SERVER_SORT:
-            rows.sort(
-                key=lambda e: sort_value(e, self.sort_column, store.progress(e.execution_id)),
-                reverse=self.sort_desc,
-            )
         table = self.table
         table.status_width = self.paint.status_width(rows)
         if self.wide:

@@ -18,6 +18,7 @@ from textual.timer import Timer
 from textual.widgets import Input
 
 from ..monitor.query import MatchContext, ParsedFilter, parse_filter
+from ..monitor.table_rows import TableRows
 from ..settings import ConfigError
 from ..settings.views import SavedView, load_history, load_views, save_history
 from ..settings.views import delete_view as forget_view
@@ -47,6 +48,7 @@ class FilterViews(Screen[None]):
         session: Session
         paint: MainPaint
         filter: ParsedFilter
+        shown_rows: TableRows
         sort_column: str
         sort_desc: bool
 
@@ -146,8 +148,11 @@ class FilterViews(Screen[None]):
         )
 
     def filtered_rows(self) -> list[Execution]:
-        """The store's rows the filter keeps; the box's border says what it could not judge."""
-        found = self.filter.apply(self.session.store.rows(), self.match_context())
+        """The store's rows the filter keeps, sorted; the box's border says what it could not
+        judge."""
+        found = self.shown_rows.rows(
+            self.filter, self.match_context(), self.sort_column, self.sort_desc
+        )
         notes = []
         if self.filter.problems:
             notes.append(f"not applied: {self.filter.problems[0]}")
