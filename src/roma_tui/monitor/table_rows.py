@@ -29,11 +29,11 @@ class TableRows:
         self.store = store
         self.sort_key = sort_key
         self.server_sorted = server_sorted  # columns the server sorts: the store's order is it
-        self._generation = store.generation
+        self._generation: int | None = None  # the store's, when the caches were last right
         self._sorted_by: tuple[str, bool] | None = None  # what `_sorted` and `_keys` are for
         self._keys: dict[str, tuple[Any, ...]] = {}
         self._sorted: list[str] = []
-        self._texts: dict[str, str] | None = None  # id -> lowercased text (built when needed)
+        self._texts: dict[str, str] = {}  # id -> lowercased text, kept as rows change
 
     def rows(
         self, parsed: ParsedFilter, context: MatchContext, column: str, desc: bool
@@ -41,26 +41,24 @@ class TableRows:
         """The runs to show, in the order to show them."""
         store = self.store
         touched = store.take_touched()
-        if store.generation != self._generation:  # a new query: nothing cached holds
-            self._generation = store.generation
-            self._sorted_by, self._texts = None, None
         texts = self._texts
-        if texts is not None:
-            for execution_id in touched:
-                row = store.get(execution_id)
-                if row is None:
-                    texts.pop(execution_id, None)
-                else:
-                    texts[execution_id] = _text(row)
+        if store.generation != self._generation:  # new here, or a new query: start over
+            self._generation = store.generation
+            self._sorted_by = None
+            texts.clear()
+            touched = set(store.order)
+        for execution_id in touched:
+            row = store.get(execution_id)
+            if row is None:
+                texts.pop(execution_id, None)
+            else:
+                texts[execution_id] = _text(row)
         if column in self.server_sorted:
             self._sorted_by = None  # touched rows are not followed while the server sorts
             order: list[str] = store.order
         else:
             order = self._client_sorted(column, desc, touched, context.now)
-        rows = store.rows(order)
-        if parsed.words and texts is None:
-            texts = self._texts = {i: _text(row) for i, row in zip(order, rows, strict=True)}
-        return parsed.apply(rows, context, texts)
+        return parsed.apply(store.rows(order), context, texts)
 
     def _client_sorted(
         self, column: str, desc: bool, touched: set[str], now: datetime
@@ -92,15 +90,14 @@ class TableRows:
         """Each row's key: the column's value, then newest first among equals (in either
         direction), then the id."""
         value = self.sort_key(column)
-        statuses = self.store.statuses
+        statuses, stamps = self.store.statuses, self.store.created_stamps
         sign = 1.0 if desc else -1.0
         keys = self._keys
         for row in rows:
             status = statuses.get(row.execution_id)
-            created = row.created_at
             keys[row.execution_id] = (
                 value(row, status.progress if status is not None else None, now),
-                sign * created.timestamp() if created is not None else 0.0,
+                sign * stamps.get(row.execution_id, 0.0),
                 row.execution_id,
             )
 

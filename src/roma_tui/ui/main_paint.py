@@ -14,6 +14,7 @@ from rich.text import Text
 from ..api import Execution
 from ..api.models import ExecutionStatus
 from ..monitor.session import Session
+from ..presentation import status_label
 from .budget_bar import budget_line
 from .cells import COLUMNS, row_cells, status_text, status_width
 from .status_pane import describe
@@ -81,20 +82,16 @@ class MainPaint:
     def status_width(self, rows: list[Execution]) -> int:
         """The status column's width: its longest label among these rows (runaway tag too).
 
-        Runs every repaint over every row shown, so one plain pass finds the statuses present
-        and only one run of each kind is turned into a label (50,000 rows: a few ms).
+        Runs every repaint over every row shown: one pass finds the statuses present, and only
+        unknown and running runs are looked at again (50,000 rows: a few ms).
         """
         running, unknown = ExecutionStatus.RUNNING, ExecutionStatus.UNKNOWN
-        kinds = {e.status: e for e in rows}
-        labels = {
-            status_text(e, runaway=False, ascii=self.ascii)
-            for status, e in kinds.items()
-            if status is not unknown
-        }
-        if unknown in kinds:
-            raws = {e.status_raw: e for e in rows if e.status is unknown}
-            labels |= {status_text(e, runaway=False, ascii=self.ascii) for e in raws.values()}
-        if running in kinds:
+        present = {e.status: None for e in rows}
+        labels = {status_label(s.value, ascii=self.ascii) for s in present if s is not unknown}
+        if unknown in present:
+            raws = {e.status_raw for e in rows if e.status is unknown}
+            labels |= {status_label(unknown.value, raw, ascii=self.ascii) for raw in raws}
+        if running in present:
             since = self.now() - timedelta(seconds=self.runaway_seconds)
             runaway = next(
                 (
