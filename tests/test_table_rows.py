@@ -9,6 +9,7 @@ import pytest
 
 from roma_tui.api import Execution, ExecutionPage
 from roma_tui.api.models import Status
+from roma_tui.monitor import table_rows
 from roma_tui.monitor.query import MatchContext, parse_filter
 from roma_tui.monitor.store import ExecutionStore
 from roma_tui.monitor.table_rows import TableRows
@@ -49,10 +50,14 @@ def full_order(store: ExecutionStore, text: str, column: str, desc: bool) -> lis
     [("goal", False), ("goal", True), ("duration", True), ("progress", False), ("depth", True)],
 )
 @pytest.mark.parametrize("text", ["", "lisbon", "is:finished", "a fees"])
-def test_after_every_refresh_the_order_is_what_a_full_sort_gives(column, desc, text):
+@pytest.mark.parametrize("merge_above", [0, 500], ids=["merged", "bisected"])
+def test_after_every_refresh_the_order_is_what_a_full_sort_gives(
+    column, desc, text, merge_above, monkeypatch
+):
+    monkeypatch.setattr(table_rows, "MERGE_ABOVE", merge_above)
     rng = random.Random(f"{column}{desc}{text}")
     store = ExecutionStore()
-    page = [execution(n, rng) for n in range(300)]
+    page = [execution(n, rng) for n in range(100)]
     store.apply_page(ExecutionPage(data=page, pagination={"has_more": False}), 0)
     shown = TableRows(store, sort_key, SERVER_SORT)
     parsed = parse_filter(text)
@@ -62,7 +67,7 @@ def test_after_every_refresh_the_order_is_what_a_full_sort_gives(column, desc, t
         # A refresh: some rows change, some leave, some arrive; a status gives a progress.
         page = [execution(n, rng) if rng.random() < 0.1 else e for n, e in enumerate(page)]
         page = [e for e in page if rng.random() > 0.03] + [
-            execution(rng.randint(300, 999), rng) for _ in range(4)
+            execution(rng.randint(100, 999), rng) for _ in range(4)
         ]
         store.apply_page(ExecutionPage(data=page, pagination={"has_more": False}), 0)
         running = [e for e in page if not e.is_finished]

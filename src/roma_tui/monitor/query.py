@@ -164,14 +164,23 @@ def _with_word(
     rows: list[Execution], word: str, texts: Mapping[str, str], runaway_before: datetime
 ) -> list[Execution]:
     """Rows with the word in their id, goal or profile, or in their status (or "runaway")."""
+    if len(rows) * 4 > len(texts):
+        # Most rows are still in: one scan of the texts finds the ids (no row is touched),
+        # then a set lookup per row.
+        hits = {i for i, text in texts.items() if word in text}
+    else:
+        hits = {e.execution_id for e in rows if word in texts[e.execution_id]}
     statuses = {status for status in ExecutionStatus if word in status}
-    if word in "runaway":
-        return [
-            e
-            for e in rows
-            if word in texts[e.execution_id] or e.status in statuses or _runaway(e, runaway_before)
-        ]
-    return [e for e in rows if word in texts[e.execution_id] or e.status in statuses]
+    runaway = word in "runaway"
+    if not statuses and not runaway:
+        return [e for e in rows if e.execution_id in hits]
+    return [
+        e
+        for e in rows
+        if e.execution_id in hits
+        or e.status in statuses
+        or (runaway and _runaway(e, runaway_before))
+    ]
 
 
 def _text(execution: Execution) -> str:

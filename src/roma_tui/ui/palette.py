@@ -36,7 +36,7 @@ class ExecutionsProvider(Provider):
             return
         matcher = self.matcher(query)
         store = main.session.store
-        for execution in store.rows()[:2000]:
+        for execution in store.rows(store.order[:2000]):
             label = f"{execution.execution_id}  {one_line(execution.initial_goal, 60)}"
             score = matcher.match(label)
             if score > 0:
