@@ -69,3 +69,17 @@ def test_marks_toggle_and_watched_runs_stay_watched():
     assert selection.marked == ["c"]
     selection.watch("a")
     assert selection.is_watched("a") and not selection.is_watched("c")
+
+
+async def test_opening_a_dag_upstream_reads_the_run_once_and_its_checkpoint(start_sandbox):
+    server = start_sandbox(dialect="upstream", seed_demo=3, rate_limit="100000/hour")
+    sent: list[str] = []
+    async with RomaClient(server.url, None, on_send=lambda m, p: sent.append(f"{m} {p}")) as client:
+        store = ExecutionStore()
+        monitor = LiveMonitor(client, store, PollPlanner(interval=2.0))
+        listed = await client.list_executions(limit=3)
+        run = listed.data[0].execution_id
+        sent.clear()
+        status, dag = await monitor.open(run, with_dag=True)
+    assert [p.rsplit("/", 1)[-1] for p in sent] == [run, "checkpoint"], sent
+    assert status.execution_id == run and dag is not None and dag.nodes

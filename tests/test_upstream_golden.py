@@ -319,6 +319,15 @@ async def test_upstream_status_comes_from_the_execution_in_one_request():
     assert (cancelled.progress, cancelled.total_tasks) == (None, None)
 
 
+@checks("detail_running_tree")
+async def test_a_run_and_its_status_are_one_read_upstream():
+    server = Recorded("detail_running_tree")
+    async with client_for(server) as client:  # the dialect is learnt from the answer
+        execution, status = await client.read_run(RUNNING)
+    assert server.paths() == [f"GET /api/v1/executions/{RUNNING}"]
+    assert execution.initial_goal and (status.completed_tasks, status.total_tasks) == (2, 7)
+
+
 @checks("status_running_tree", "detail_running_tree")
 async def test_auto_reads_the_execution_once_status_reveals_upstream():
     server = Recorded("status_running_tree", "detail_running_tree")
@@ -595,6 +604,9 @@ async def test_costs_and_metrics_with_nothing_recorded_are_not_shown_as_free():
 
 
 def run_cli(monkeypatch, server: Recorded, argv: list[str], answers=(), interactive=False):
+    # profile_commands is imported before the patch below: a command module first imported
+    # while the patch is in place would keep the fake `make_client` it imported by name.
+    import roma_tui.profile_commands  # noqa: F401
     from roma_tui import commands
     from roma_tui.cli import main
 
@@ -624,6 +636,7 @@ def test_cli_status_of_a_running_run_says_2_of_7_tasks(monkeypatch):
     code, out, err = run_cli(monkeypatch, server, ["status", RUNNING])
     assert code == 0, err
     assert "progress  2 of 7 tasks (29%)" in out and "0%" not in out
+    assert server.paths().count(f"GET /api/v1/executions/{RUNNING}") == 1  # read once
     assert "tokens  not recorded by the server" in out
 
 

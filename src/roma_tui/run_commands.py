@@ -89,8 +89,7 @@ def cmd_ls(args: Namespace, io: Io) -> int:
 def cmd_status(args: Namespace, io: Io) -> int:
     async def body(client: RomaClient, connection: Connection) -> int:
         # The execution tells the goal and when it began (a Status tells neither).
-        execution = await client.get_execution(args.execution_id)
-        status = await client.get_status(args.execution_id)
+        execution, status = await client.read_run(args.execution_id)
         cost = await _run_cost(client, status, io)
         minutes = connection.profile.runaway_minutes
         runaway = is_runaway(status.status, execution.created_at, minutes * 60, datetime.now(UTC))

@@ -301,6 +301,18 @@ class RomaClient:
         return self._parse(Status, normalise_status(reply.payload, dialect), reply)
 
     @_within_deadline
+    async def read_run(self, execution_id: str) -> tuple[Execution, Status]:
+        """The whole run and its status. Upstream the status is read off the execution (one
+        request); the hosted service answers them apart (two)."""
+        execution_id = check_execution_id(execution_id, self._dialect)
+        reply = await self._request("GET", f"/executions/{execution_id}")
+        dialect = self._learn(detect_execution(reply.payload))
+        execution = self._parse(Execution, normalise_execution(reply.payload, dialect), reply)
+        if dialect is Dialect.UPSTREAM:
+            return execution, self._parse(Status, status_from_execution(reply.payload), reply)
+        return execution, await self.get_status(execution_id)
+
+    @_within_deadline
     async def cancel_execution(
         self, execution_id: str, *, idempotency_key: str | None = None
     ) -> CancelResult:

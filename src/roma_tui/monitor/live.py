@@ -192,21 +192,22 @@ class LiveMonitor:
             if dag is not None:
                 self.store.show_dag(execution_id, dag)
             return status, dag
-        status = await self.client.get_status(execution_id)
+        if not with_dag:
+            status = await self.client.get_status(execution_id)
+            self.planner.observe(self.client.rate_limit)
+            self.store.apply_status(status)
+            if self.cache is not None and status.is_finished:
+                await asyncio.to_thread(self.cache.put, status=status)
+            return status, None
+        full, status = await self.client.read_run(execution_id)
         self.planner.observe(self.client.rate_limit)
         self.store.apply_status(status)
-        dag = None
-        if with_dag:
-            full = await self.client.get_execution(execution_id)
-            self.planner.observe(self.client.rate_limit)
-            dag = full.dag or await self.client.get_dag(execution_id)
-            self.store.show_dag(execution_id, dag)
-            if self.cache is not None and full.is_finished:
-                await asyncio.to_thread(
-                    self.cache.put, execution=full.model_copy(update={"dag": dag}), status=status
-                )
-        elif self.cache is not None and status.is_finished:
-            await asyncio.to_thread(self.cache.put, status=status)
+        dag = full.dag or await self.client.get_dag(execution_id)
+        self.store.show_dag(execution_id, dag)
+        if self.cache is not None and full.is_finished:
+            await asyncio.to_thread(
+                self.cache.put, execution=full.model_copy(update={"dag": dag}), status=status
+            )
         return status, dag
 
     async def create(self, goal: str, **options: object) -> Execution:
