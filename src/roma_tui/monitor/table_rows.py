@@ -13,17 +13,25 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ..api import Execution
-from .query import FilterMatch, MatchContext, ParsedFilter, haystack
+from .query import MatchContext, ParsedFilter, haystack
 from .store import ExecutionStore
 
 # column -> ((execution, its progress, now) -> a key); missing values never meet present ones.
 SortKeys = Callable[[str], Callable[[Execution, float | None, datetime], tuple[Any, ...]]]
 Key = tuple[tuple[Any, ...], float, str]  # (the column's key, created for ties, id)
 MERGE_ABOVE = 500  # moved rows above which one merge beats a bisection each
+
+
+@dataclass(frozen=True)
+class Shown:
+    rows: list[Execution]
+    ids: list[str]  # the rows' ids, in the same order
+    tokens_unknown: int = 0  # runs a `tokens>` term left out: the server did not say
 
 
 class TableRows:
@@ -39,9 +47,7 @@ class TableRows:
         self._ascending: list[str] = []  # by key, ascending (read backwards when descending)
         self._texts: dict[str, str] = {}  # id -> lowercased text, kept as rows change
 
-    def rows(
-        self, parsed: ParsedFilter, context: MatchContext, column: str, desc: bool
-    ) -> FilterMatch:
+    def rows(self, parsed: ParsedFilter, context: MatchContext, column: str, desc: bool) -> Shown:
         """The runs to show, in the order to show them."""
         store = self.store
         touched = store.take_touched()
@@ -62,7 +68,11 @@ class TableRows:
             order: list[str] = store.order
         else:
             order = self._client_sorted(column, desc, touched, context.now)
-        return parsed.apply(store.rows(order), context, texts)
+        rows = store.rows(order)
+        if not parsed.client_side:
+            return Shown(rows, list(order))
+        found = parsed.apply(rows, context, texts)
+        return Shown(found.rows, [e.execution_id for e in found.rows], found.tokens_unknown)
 
     def _client_sorted(
         self, column: str, desc: bool, touched: set[str], now: datetime

@@ -164,9 +164,10 @@ class ExecutionsTable(ScrollView, can_focus=True):
         self.refresh()
 
     def show(self, keys: list[str]) -> None:
-        """Display these runs, in this order; the cursor stays on its run if it is still here."""
+        """Display these runs, in this order; the cursor stays on its run if it is still here.
+        The table keeps `keys` (no copy): the caller hands over a list of its own."""
         keep = self.current_id
-        self._order = list(keys)
+        self._order = keys
         self._index_of = None
         self.fit()
         self.virtual_size = Size(self._line_width, len(self._order) + 1)

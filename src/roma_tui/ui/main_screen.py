@@ -136,7 +136,7 @@ class MainScreen(MainLayout, RunActions, FilterViews):
         self.bell = bell
         self.sort_column, self.sort_desc = "created", True
         self.filter = parse_filter("")
-        self.shown_rows = TableRows(session.store, sort_key, SERVER_SORT)
+        self.table_rows = TableRows(session.store, sort_key, SERVER_SORT)
         self.last_error: str | None = None
         self._poll_timer: Timer | None = None
         self._focus_timer: Timer | None = None
@@ -215,12 +215,12 @@ class MainScreen(MainLayout, RunActions, FilterViews):
         )
 
     def render_rows(self) -> None:
-        rows = self.filtered_rows()
+        shown = self.shown_runs()
         table = self.table
-        table.status_width = self.paint.status_width(rows)
+        table.status_width = self.paint.status_width(shown.rows)
         if self.wide:
-            table.goal_width = self.paint.goal_width(rows)
-        table.show([e.execution_id for e in rows])
+            table.goal_width = self.paint.goal_width(shown.rows)
+        table.show(shown.ids)
         self.render_status()
         self.render_budget()
         self.render_header()

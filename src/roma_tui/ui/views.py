@@ -18,7 +18,7 @@ from textual.timer import Timer
 from textual.widgets import Input
 
 from ..monitor.query import MatchContext, ParsedFilter, parse_filter
-from ..monitor.table_rows import TableRows
+from ..monitor.table_rows import Shown, TableRows
 from ..settings import ConfigError
 from ..settings.views import SavedView, load_history, load_views, save_history
 from ..settings.views import delete_view as forget_view
@@ -30,7 +30,6 @@ from .flash import FlashLine, Kind
 from .screen_commands import find, named_commands
 
 if TYPE_CHECKING:
-    from ..api import Execution
     from ..monitor.session import Session
     from .app import RomaApp
     from .executions_table import ExecutionsTable
@@ -48,7 +47,7 @@ class FilterViews(Screen[None]):
         session: Session
         paint: MainPaint
         filter: ParsedFilter
-        shown_rows: TableRows
+        table_rows: TableRows
         sort_column: str
         sort_desc: bool
 
@@ -147,10 +146,10 @@ class FilterViews(Screen[None]):
             is_watched=selection.is_watched,
         )
 
-    def filtered_rows(self) -> list[Execution]:
+    def shown_runs(self) -> Shown:
         """The store's rows the filter keeps, sorted; the box's border says what it could not
         judge."""
-        found = self.shown_rows.rows(
+        found = self.table_rows.rows(
             self.filter, self.match_context(), self.sort_column, self.sort_desc
         )
         notes = []
@@ -163,7 +162,7 @@ class FilterViews(Screen[None]):
         if hint != self._hint:
             self._hint = hint
             self.filter_box.hint(hint)
-        return found.rows
+        return found
 
     def action_quick_status(self, key: str) -> None:
         words = [w for w in self.filter_box.value.split() if not w.startswith("status:")]
