@@ -42,7 +42,7 @@ class TableRows:
         self.sort_key = sort_key
         self.server_sorted = server_sorted  # columns the server sorts: the store's order is it
         self._generation: int | None = None  # the store's, when the caches were last right
-        self._sorted_by: tuple[str, bool] | None = None  # what `_sorted` and `_keys` are for
+        self._sorted_by: tuple[str, bool] | None = None  # what `_ascending` and `_keys` are for
         self._keys: dict[str, Key] = {}
         self._ascending: list[str] = []  # by key, ascending (read backwards when descending)
         self._texts: dict[str, str] = {}  # id -> lowercased text, kept as rows change
