@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.theme import Theme
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 if TYPE_CHECKING:
     from .app import RomaApp
@@ -33,6 +33,7 @@ from .budget_bar import BudgetBar
 from .cells import COLUMNS, OPTIONAL, SERVER_SORT, sort_value
 from .executions_table import ExecutionsTable
 from .flash import FlashLine, Kind
+from .footer import KeysFooter
 from .header_line import HeaderLine
 from .main_layout import MainLayout
 from .main_paint import MainPaint
@@ -154,7 +155,7 @@ class MainScreen(MainLayout, RunActions, FilterViews):
             yield StatusPane(id="status")
         yield FlashLine(ascii=self.ascii, id="flash")
         yield BudgetBar(id="budget")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def table(self) -> ExecutionsTable:
