@@ -109,7 +109,11 @@ class Tmux:
     ) -> tuple[float, float]:
         """Seconds from starting `command` in a new pane until `seen` holds for its text, and
         the CPU seconds the app had used by then (steadier than wall time on a busy machine)."""
-        line = " ".join(["env", *(f"{k}={v}" for k, v in env.items()), *command])
+        line = " ".join(
+            ["env", "-u", "PYTHONDONTWRITEBYTECODE"]
+            + [f"{k}={v}" for k, v in env.items()]
+            + command
+        )
         width, height = SIZE
         started = time.perf_counter()
         self.run("new-session", "-d", "-x", str(width), "-y", str(height), "-s", "app", line)
@@ -147,7 +151,9 @@ def cpu_seconds(pid: str) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def launches(scratch: Path, url: str, runs: int) -> dict[str, tuple[float, float]]:
+def launches(
+    scratch: Path, url: str, runs: int, before: Path | None
+) -> dict[str, tuple[float, float]]:
     """Median (wall, CPU) seconds to the bare app's line and to roma-tui's first rows, taken
     in turns (a busy moment of the machine slows both alike)."""
     bare_script = scratch / "bare.py"
@@ -156,17 +162,25 @@ def launches(scratch: Path, url: str, runs: int) -> dict[str, tuple[float, float
     for path in dirs.values():
         path.mkdir(exist_ok=True)
     env = {f"XDG_{name}_HOME": str(path) for name, path in dirs.items()}
+    # Compiled modules, as an installed package has them (this environment may forbid writing
+    # them beside the sources): kept in the scratch dir, filled by a first untimed launch.
+    env["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
     roma_env = {**env, "ROMA_API_KEY": KEY, "ROMA_BASE_URL": url}
     apps: dict[str, tuple[list[str], dict[str, str], Callable[[str], bool]]] = {
         "bare": ([sys.executable, str(bare_script)], env, lambda s: BARE_LINE in s),
         "roma": (roma_tui_command(), roma_env, lambda s: bool(ROW.search(s))),
     }
+    if before is not None:  # another checkout's sources, first on the path
+        before_env = {**roma_env, "PYTHONPATH": str(before)}
+        apps["before"] = (roma_tui_command(), before_env, lambda s: bool(ROW.search(s)))
     taken: dict[str, list[tuple[float, float]]] = {name: [] for name in apps}
     tmux = Tmux()
     try:
-        for _ in range(runs):
+        for run in range(runs + 1):
             for name, (command, app_env, seen) in apps.items():
                 taken[name].append(tmux.launch(command, app_env, seen))
+                if run == 0:
+                    taken[name].pop()  # the warm-up that compiles the modules
     finally:
         tmux.close()
     return {
@@ -229,6 +243,12 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=10, help="Pilot starts (default 10)")
     parser.add_argument("--skip-rss", action="store_true")
     parser.add_argument(
+        "--before",
+        type=Path,
+        metavar="SRC",
+        help="also launch roma-tui from this source tree (e.g. an older commit's src/)",
+    )
+    parser.add_argument(
         "--db", type=Path, help="the sandbox's SQLite file, kept between runs (seeded once)"
     )
     args = parser.parse_args()
@@ -245,17 +265,17 @@ def main() -> None:
         scratch = Path(scratch_dir)
         sandbox, url = start_sandbox(args.db or scratch / "launch.db", args.executions)
         try:
-            medians = launches(scratch, url, args.runs)
-            (bare, bare_cpu), (roma, roma_cpu) = medians["bare"], medians["roma"]
-            ms = {
-                name: f"{w * 1000:6.0f} ms  {c * 1000:6.0f} ms" for name, (w, c) in medians.items()
-            }
+            medians = launches(scratch, url, args.runs, args.before)
+            bare, bare_cpu = medians.pop("bare")
             print(f"\nlaunch to first line/rows in tmux (median of {args.runs}): wall, CPU")
-            print(f"  bare Textual app, one line      {ms['bare']}")
-            print(
-                f"  roma-tui, first rows of {args.executions:,}  {ms['roma']}   "
-                f"{roma / bare:.1f}x wall, {roma_cpu / bare_cpu:.1f}x CPU (goal: within 2x)"
-            )
+            label = "bare Textual app, one line"
+            print(f"  {label:<34} {bare * 1000:6.0f} ms  {bare_cpu * 1000:6.0f} ms")
+            for name, (wall, cpu) in medians.items():
+                label = f"roma-tui{' (--before)' if name == 'before' else ''}, first rows"
+                print(
+                    f"  {label:<34} {wall * 1000:6.0f} ms  {cpu * 1000:6.0f} ms  "
+                    f"{wall / bare:.1f}x wall, {cpu / bare_cpu:.1f}x CPU (goal: within 2x)"
+                )
             if not args.skip_rss:
                 first, full, loaded = asyncio.run(rss_paged_in(url))
                 grown = full - first

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from rich.color import Color, ColorParseError
@@ -31,40 +31,51 @@ from ..settings import (
     resolve_connection,
     set_preference,
 )
-from .action_log_screen import ActionLogScreen
-from .column_chooser import ColumnChooser
-from .command_line import CommandLine
-from .confirm import ConfirmCancel
-from .connect import Connected, ConnectScreen
-from .dag_screen import DagScreen
-from .dag_view import DagView
-from .executions_table import ExecutionsTable
-from .help import COMMAND_PALETTE, HelpScreen
-from .keys import binding_ids, check_keymap
+from .help import COMMAND_PALETTE
 from .main_screen import MainScreen
-from .new_run import NewExecutionForm
 from .palette import ExecutionsProvider, ViewsProvider
-from .raw_view import RawJsonView
 from .themes import STATUS_DEFAULTS, load_themes
-from .viewer import TextViewer
+
+if TYPE_CHECKING:
+    from .connect import Connected, ConnectScreen
 
 log = logging.getLogger(__name__)
-# Whatever holds bindings: `[keymap]` may name any of their ids.
-KEYED = (
-    MainScreen,
-    ExecutionsTable,
-    ConfirmCancel,
-    ColumnChooser,
-    NewExecutionForm,
-    TextViewer,
-    RawJsonView,
-    HelpScreen,
-    ActionLogScreen,
-    ConnectScreen,
-    DagScreen,
-    DagView,
-    CommandLine,
-)
+
+
+def keyed() -> tuple[type[DOMNode], ...]:
+    """Whatever holds bindings: `[keymap]` may name any of their ids.
+
+    Imported when a keymap is read: the DAG explorer (and the graph library under it) and the
+    modals are not needed before the first page is on screen.
+    """
+    from .action_log_screen import ActionLogScreen
+    from .column_chooser import ColumnChooser
+    from .command_line import CommandLine
+    from .confirm import ConfirmCancel
+    from .connect import ConnectScreen
+    from .dag_screen import DagScreen
+    from .dag_view import DagView
+    from .executions_table import ExecutionsTable
+    from .help import HelpScreen
+    from .new_run import NewExecutionForm
+    from .raw_view import RawJsonView
+    from .viewer import TextViewer
+
+    return (
+        MainScreen,
+        ExecutionsTable,
+        ConfirmCancel,
+        ColumnChooser,
+        NewExecutionForm,
+        TextViewer,
+        RawJsonView,
+        HelpScreen,
+        ActionLogScreen,
+        ConnectScreen,
+        DagScreen,
+        DagView,
+        CommandLine,
+    )
 
 
 class RomaApp(App[None]):
@@ -203,7 +214,11 @@ class RomaApp(App[None]):
         except ConfigError as exc:  # said where the config is used; the keys stay the defaults
             log.warning("keymap not read: %s", exc)
             return
-        known = binding_ids(self.BINDINGS, *(cls.BINDINGS for cls in KEYED))
+        if not config.keymap and not config.keymap_problems:
+            return  # nothing to check (the usual case): the screens' bindings stay unread
+        from .keys import binding_ids, check_keymap
+
+        known = binding_ids(self.BINDINGS, *(cls.BINDINGS for cls in keyed()))
         self.keymap, problems = check_keymap(config.keymap, known, str(config.path))
         for problem in config.keymap_problems + problems:
             log.warning("%s", problem)
@@ -225,6 +240,8 @@ class RomaApp(App[None]):
                 "(ctrl+q) and set ROMA_API_KEY."
             )
             self.in_thread(self.read_connection, self._keyring_answered)
+        from .connect import ConnectScreen
+
         screen = ConnectScreen(self.connect_profile, self.connect_url, note=note)
         self.connect_screen = screen
         self.push_screen(screen, self._connected)
@@ -263,6 +280,8 @@ class RomaApp(App[None]):
         if problem:
             screen.explain(problem)
             return
+        from .connect import Connected
+
         screen.dismiss(Connected(result, f"Key of profile {result.profile.name} from the keyring."))
 
     def _connected(self, result: Connected | None) -> None:

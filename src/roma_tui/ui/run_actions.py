@@ -23,7 +23,6 @@ from ..safetext import one_line
 from .action_log_screen import ActionLogScreen
 from .clipboard import copy, page
 from .confirm import ConfirmCancel
-from .dag_screen import DagScreen
 from .executions_table import ExecutionsTable
 from .flash import FlashLine
 from .help import COMMAND_PALETTE, MAIN_HELP, PALETTE_HELP, HelpScreen, binding_rows, keys_of
@@ -295,6 +294,9 @@ class RunActions(Screen[None]):
             self.flash(problem)
 
     def action_dag(self) -> None:
+        # Imported here: the explorer and the graph library are not needed for the first page.
+        from .dag_screen import DagScreen
+
         current = self.current()
         if current is not None:
             self.app.push_screen(
