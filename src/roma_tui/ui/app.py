@@ -34,6 +34,7 @@ from ..settings import (
 from .help import COMMAND_PALETTE
 from .main_screen import MainScreen
 from .palette import ExecutionsProvider, ViewsProvider
+from .stylesheet import SharedRulesStylesheet
 from .themes import STATUS_DEFAULTS, load_themes
 
 if TYPE_CHECKING:
@@ -118,10 +119,9 @@ class RomaApp(App[None]):
         for theme in themes:
             self.register_theme(theme)
         wanted = connection.profile.theme if connection is not None else "roma-dark"
-        for name in (wanted, "roma-dark"):
-            if name in self.available_themes:
-                self._start_in_theme(name)
-                break
+        self.stylesheet = SharedRulesStylesheet()  # nothing is in it yet; variables come next
+        known = [name for name in (wanted, "roma-dark") if name in self.available_themes]
+        self._start_in_theme(known[0] if known else self.theme)
 
     def _start_in_theme(self, name: str) -> None:
         """Start in this theme, before any style is parsed.

@@ -24,12 +24,13 @@ class KeysFooter(Footer):
     _shown: Shown | None = None  # what the last compose showed
 
     def _showing(self, screen: Screen[object]) -> Shown:
-        """Every active binding as the footer would show it (hidden ones too: a binding that
-        changes at all rebuilds the footer, as before)."""
+        """The bindings the footer shows (and the palette's key), as it shows them."""
         display = self.app.get_key_display
+        palette = self.app.COMMAND_PALETTE_BINDING
         return tuple(
             (binding.key, display(binding), binding.description, binding.action, enabled, tip)
-            for (_node, binding, enabled, tip) in screen.active_bindings.values()
+            for key, (_node, binding, enabled, tip) in screen.active_bindings.items()
+            if binding.show or key == palette
         )
 
     def compose(self) -> ComposeResult:
