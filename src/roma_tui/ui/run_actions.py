@@ -26,7 +26,6 @@ from .executions_table import ExecutionsTable
 from .flash import FlashLine
 from .help import COMMAND_PALETTE, MAIN_HELP, PALETTE_HELP, HelpScreen, binding_rows, keys_of
 from .status_pane import whole_text
-from .viewer import TextViewer
 
 if TYPE_CHECKING:
     from ..api import Execution
@@ -215,6 +214,8 @@ class RunActions(Screen[None]):
         current = self.current()
         if current is None:
             return
+        from .viewer import TextViewer  # with Textual's TextArea: loaded when first opened
+
         text = whole_text(current, self.session.store.statuses.get(current.execution_id))
         self.app.push_screen(TextViewer(current.execution_id, text))
 
