@@ -114,6 +114,9 @@ class MainScreen(MainLayout, RunActions, FilterViews):
     ]
     # Hides create and cancel; flipping it (command palette) repaints the footer, header and bar.
     read_only: reactive[bool] = reactive(False, init=False)
+    # The table has the focus from the start (Textual's default, "*", would give it to the
+    # filter box first: one more focus change, footer rebuild and restyle per start).
+    AUTO_FOCUS = "#executions"
 
     def __init__(
         self,
