@@ -12,6 +12,7 @@ import asyncio
 import functools
 import random
 import ssl
+import threading
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
@@ -55,10 +56,19 @@ from .validation import check_create, check_execution_id, check_list_params
 __all__ = ["API_PREFIX", "InsecureTransportError", "RomaClient", "check_base_url", "is_loopback"]
 
 
-@functools.cache
+_TLS_LOCK = threading.Lock()
+
+
 def tls_context() -> ssl.SSLContext:
     """httpx's default verifying context, built once per process: loading the CA bundle takes
-    ~40 ms, which every client (each console start, each profile switch) paid again."""
+    ~40 ms, which every client (each console start, each profile switch) paid again. The console
+    builds it in a thread at start; a client that asks meanwhile waits for that one."""
+    with _TLS_LOCK:
+        return _tls_context()
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
