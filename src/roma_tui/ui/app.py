@@ -43,42 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def keyed() -> tuple[type[DOMNode], ...]:
-    """Whatever holds bindings: `[keymap]` may name any of their ids.
-
-    Imported when a keymap is read: the DAG explorer (and the graph library under it) and the
-    modals are not needed before the first page is on screen.
-    """
-    from .action_log_screen import ActionLogScreen
-    from .column_chooser import ColumnChooser
-    from .command_line import CommandLine
-    from .confirm import ConfirmCancel
-    from .connect import ConnectScreen
-    from .dag_screen import DagScreen
-    from .dag_view import DagView
-    from .executions_table import ExecutionsTable
-    from .help import HelpScreen
-    from .new_run import NewExecutionForm
-    from .raw_view import RawJsonView
-    from .viewer import TextViewer
-
-    return (
-        MainScreen,
-        ExecutionsTable,
-        ConfirmCancel,
-        ColumnChooser,
-        NewExecutionForm,
-        TextViewer,
-        RawJsonView,
-        HelpScreen,
-        ActionLogScreen,
-        ConnectScreen,
-        DagScreen,
-        DagView,
-        CommandLine,
-    )
-
-
 class RomaApp(App[None]):
     TITLE = "roma-tui"
     # Absolute: Textual reads a relative CSS_PATH beside the module of a subclass.
@@ -216,7 +180,7 @@ class RomaApp(App[None]):
             return
         if not config.keymap and not config.keymap_problems:
             return  # nothing to check (the usual case): the screens' bindings stay unread
-        from .keys import binding_ids, check_keymap
+        from .keys import binding_ids, check_keymap, keyed
 
         known = binding_ids(self.BINDINGS, *(cls.BINDINGS for cls in keyed()))
         self.keymap, problems = check_keymap(config.keymap, known, str(config.path))
