@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import random
+import ssl
+import threading
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
@@ -52,6 +54,22 @@ from .validation import check_create, check_execution_id, check_list_params
 
 # Re-exported for callers that imported them from here before they moved to .urls.
 __all__ = ["API_PREFIX", "InsecureTransportError", "RomaClient", "check_base_url", "is_loopback"]
+
+
+_TLS_LOCK = threading.Lock()
+
+
+def tls_context() -> ssl.SSLContext:
+    """httpx's default verifying context, built once per process: loading the CA bundle takes
+    ~40 ms, which every client (each console start, each profile switch) paid again. The console
+    builds it in a thread at start; a client that asks meanwhile waits for that one."""
+    with _TLS_LOCK:
+        return _tls_context()
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    return httpx.create_ssl_context()
 
 
 @dataclass
@@ -151,6 +169,7 @@ class RomaClient:
             # timeout is only a backstop, set past it so the deadline's message is the one seen.
             timeout=httpx.Timeout(timeout + 1.0, connect=min(timeout, 10.0)),
             transport=transport,
+            verify=tls_context(),
             follow_redirects=False,  # a redirect must not carry the key to another host
         )
 

@@ -13,12 +13,12 @@ import tempfile
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
-
-import tomlkit
-import tomlkit.exceptions
+from typing import TYPE_CHECKING, Any
 
 from .paths import config_path
+
+if TYPE_CHECKING:
+    import tomlkit  # imported where a file is edited: reading needs only tomllib
 
 HOSTED_URL = "https://api.izieroma.xyz"
 DIALECTS = ("auto", "hosted", "upstream")
@@ -200,6 +200,9 @@ def _profile_from_table(path: Path, text: str, name: str, table: Any) -> Profile
 
 
 def _load_document(path: Path) -> tomlkit.TOMLDocument:
+    import tomlkit
+    import tomlkit.exceptions
+
     load_config(path)  # raises ConfigError on a corrupt file: we never overwrite it
     try:
         return tomlkit.parse(path.read_text(encoding="utf-8"))
@@ -216,6 +219,8 @@ def _load_document(path: Path) -> tomlkit.TOMLDocument:
 
 def _write_document(path: Path, document: tomlkit.TOMLDocument) -> None:
     """Write atomically: a crash leaves the old file or the new one, never half of one."""
+    import tomlkit
+
     tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -240,6 +245,8 @@ def _write_document(path: Path, document: tomlkit.TOMLDocument) -> None:
 
 
 def save_profile(profile: Profile, *, path: Path | None = None, activate: bool = False) -> None:
+    import tomlkit
+
     path = path or config_path()
     check_profile_name(profile.name)
     document = _load_document(path)

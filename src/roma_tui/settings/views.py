@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import tomlkit
-
 from .config import ConfigError, _load_document, _write_document, check_profile_name, load_config
 from .paths import config_path, data_dir
 
@@ -81,6 +79,8 @@ def _view_from(name: str, entry: Any) -> SavedView | None:
 
 def save_view(profile: str, view: SavedView, *, path: Path | None = None) -> None:
     """Add or replace one view of a profile, leaving the rest of the file as it was."""
+    import tomlkit  # only where a file is edited (reading needs only tomllib)
+
     check_profile_name(profile)
     check_view_name(view.name)
     path = path or config_path()

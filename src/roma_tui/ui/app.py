@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from rich.color import Color, ColorParseError
@@ -31,40 +31,16 @@ from ..settings import (
     resolve_connection,
     set_preference,
 )
-from .action_log_screen import ActionLogScreen
-from .column_chooser import ColumnChooser
-from .command_line import CommandLine
-from .confirm import ConfirmCancel
-from .connect import Connected, ConnectScreen
-from .dag_screen import DagScreen
-from .dag_view import DagView
-from .executions_table import ExecutionsTable
-from .help import COMMAND_PALETTE, HelpScreen
-from .keys import binding_ids, check_keymap
+from .help import COMMAND_PALETTE
 from .main_screen import MainScreen
-from .new_run import NewExecutionForm
 from .palette import ExecutionsProvider, ViewsProvider
-from .raw_view import RawJsonView
+from .stylesheet import SharedRulesStylesheet
 from .themes import STATUS_DEFAULTS, load_themes
-from .viewer import TextViewer
+
+if TYPE_CHECKING:
+    from .connect import Connected, ConnectScreen
 
 log = logging.getLogger(__name__)
-# Whatever holds bindings: `[keymap]` may name any of their ids.
-KEYED = (
-    MainScreen,
-    ExecutionsTable,
-    ConfirmCancel,
-    ColumnChooser,
-    NewExecutionForm,
-    TextViewer,
-    RawJsonView,
-    HelpScreen,
-    ActionLogScreen,
-    ConnectScreen,
-    DagScreen,
-    DagView,
-    CommandLine,
-)
 
 
 class RomaApp(App[None]):
@@ -103,16 +79,29 @@ class RomaApp(App[None]):
         self.palette: dict[str, str] = dict(STATUS_DEFAULTS)
         self.keymap: dict[str, str] = {}  # the user's keys that apply (the help shows them)
         self.pane_layout = PaneLayout()  # kept across profile switches, for the session
-        # Themes are known before the first paint, so the app starts in its theme: switching
-        # after mount re-parses and re-applies every style (~15 % of a start's CPU).
         themes, self._theme_problems = load_themes()
         for theme in themes:
             self.register_theme(theme)
         wanted = connection.profile.theme if connection is not None else "roma-dark"
-        for name in (wanted, "roma-dark"):
-            if name in self.available_themes:
-                self.theme = name
-                break
+        self.stylesheet = SharedRulesStylesheet()  # nothing is in it yet; variables come next
+        known = [name for name in (wanted, "roma-dark") if name in self.available_themes]
+        self._start_in_theme(known[0] if known else self.theme)
+
+    def _start_in_theme(self, name: str) -> None:
+        """Start in this theme, before any style is parsed.
+
+        Setting `theme` runs Textual's watcher, which re-parses every style sheet and re-applies
+        every style on the first frame (a second full CSS pass: ~15 % of a start's CPU). Nothing
+        is parsed yet here, so what the watcher does is done directly, less the re-parse.
+        """
+        self.set_reactive(App.theme, name)
+        dark = self.current_theme.dark
+        self.set_class(True, f"-theme-{name}", update=False)
+        self.set_class(dark, "-dark-mode", update=False)
+        self.set_class(not dark, "-light-mode", update=False)
+        self.stylesheet.set_variables(self.get_css_variables())
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.palette = self._safe_palette()
 
     def notify(
         self,
@@ -189,7 +178,11 @@ class RomaApp(App[None]):
         except ConfigError as exc:  # said where the config is used; the keys stay the defaults
             log.warning("keymap not read: %s", exc)
             return
-        known = binding_ids(self.BINDINGS, *(cls.BINDINGS for cls in KEYED))
+        if not config.keymap and not config.keymap_problems:
+            return  # nothing to check (the usual case): the screens' bindings stay unread
+        from .keys import binding_ids, check_keymap, keyed
+
+        known = binding_ids(self.BINDINGS, *(cls.BINDINGS for cls in keyed()))
         self.keymap, problems = check_keymap(config.keymap, known, str(config.path))
         for problem in config.keymap_problems + problems:
             log.warning("%s", problem)
@@ -211,6 +204,8 @@ class RomaApp(App[None]):
                 "(ctrl+q) and set ROMA_API_KEY."
             )
             self.in_thread(self.read_connection, self._keyring_answered)
+        from .connect import ConnectScreen
+
         screen = ConnectScreen(self.connect_profile, self.connect_url, note=note)
         self.connect_screen = screen
         self.push_screen(screen, self._connected)
@@ -249,6 +244,8 @@ class RomaApp(App[None]):
         if problem:
             screen.explain(problem)
             return
+        from .connect import Connected
+
         screen.dismiss(Connected(result, f"Key of profile {result.profile.name} from the keyring."))
 
     def _connected(self, result: Connected | None) -> None:

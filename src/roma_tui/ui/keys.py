@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from textual.binding import Binding, BindingType
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
 
 # A key as Textual names it: "x", "?", "f5", "ctrl+k", "shift+tab", "question_mark".
 _KEY = re.compile(r"^((ctrl|shift|alt|meta|super|hyper)\+)*([A-Za-z0-9_]+|[^\s,+])$")
@@ -41,3 +45,40 @@ def check_keymap(
         else:
             good[binding_id] = ",".join(parts)
     return good, problems
+
+
+def keyed() -> tuple[type[DOMNode], ...]:
+    """Whatever holds bindings: `[keymap]` may name any of their ids.
+
+    Imported when a keymap is read: the DAG explorer (and the graph library under it) and the
+    modals are not needed before the first page is on screen.
+    """
+    from .action_log_screen import ActionLogScreen
+    from .column_chooser import ColumnChooser
+    from .command_line import CommandLine
+    from .confirm import ConfirmCancel
+    from .connect import ConnectScreen
+    from .dag_screen import DagScreen
+    from .dag_view import DagView
+    from .executions_table import ExecutionsTable
+    from .help import HelpScreen
+    from .main_screen import MainScreen
+    from .new_run import NewExecutionForm
+    from .raw_view import RawJsonView
+    from .viewer import TextViewer
+
+    return (
+        MainScreen,
+        ExecutionsTable,
+        ConfirmCancel,
+        ColumnChooser,
+        NewExecutionForm,
+        TextViewer,
+        RawJsonView,
+        HelpScreen,
+        ActionLogScreen,
+        ConnectScreen,
+        DagScreen,
+        DagView,
+        CommandLine,
+    )

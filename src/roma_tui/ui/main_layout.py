@@ -12,7 +12,6 @@ from textual.widgets import Input
 
 from ..settings import ConfigError, set_preference
 from .cells import COLUMNS, OPTIONAL, SERVER_SORT
-from .column_chooser import ColumnChooser
 from .header_line import HeaderLine, Where
 from .status_pane import StatusPane
 
@@ -99,6 +98,8 @@ class MainLayout(Screen[None]):
         self.render_rows()
 
     def action_choose_columns(self) -> None:
+        from .column_chooser import ColumnChooser  # a modal: loaded when first opened
+
         self.app.push_screen(ColumnChooser(self.chosen_columns), self.columns_chosen)
 
     def columns_chosen(self, chosen: tuple[str, ...] | None) -> None:

@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.theme import Theme
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 if TYPE_CHECKING:
     from .app import RomaApp
@@ -34,6 +34,7 @@ from .budget_bar import BudgetBar
 from .cells import COLUMNS, OPTIONAL, SERVER_SORT, sort_key
 from .executions_table import ExecutionsTable
 from .flash import FlashLine, Kind
+from .footer import KeysFooter
 from .header_line import HeaderLine
 from .main_layout import MainLayout
 from .main_paint import MainPaint
@@ -114,6 +115,9 @@ class MainScreen(MainLayout, RunActions, FilterViews):
     ]
     # Hides create and cancel; flipping it (command palette) repaints the footer, header and bar.
     read_only: reactive[bool] = reactive(False, init=False)
+    # The table has the focus from the start (Textual's default, "*", would give it to the
+    # filter box first: one more focus change, footer rebuild and restyle per start).
+    AUTO_FOCUS = "#executions"
 
     def __init__(
         self,
@@ -158,7 +162,7 @@ class MainScreen(MainLayout, RunActions, FilterViews):
             yield StatusPane(id="status")
         yield FlashLine(ascii=self.ascii, id="flash")
         yield BudgetBar(id="budget")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def table(self) -> ExecutionsTable:

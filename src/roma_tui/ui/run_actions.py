@@ -20,17 +20,12 @@ from textual.widgets import Input
 from ..api import Dialect, RomaError
 from ..monitor.cancelling import cancel_runs
 from ..safetext import one_line
-from .action_log_screen import ActionLogScreen
 from .clipboard import copy, page
 from .confirm import ConfirmCancel
-from .dag_screen import DagScreen
 from .executions_table import ExecutionsTable
 from .flash import FlashLine
 from .help import COMMAND_PALETTE, MAIN_HELP, PALETTE_HELP, HelpScreen, binding_rows, keys_of
-from .new_run import NewExecutionForm, NewRun
-from .raw_view import RawJsonView, execution_json
 from .status_pane import whole_text
-from .viewer import TextViewer
 
 if TYPE_CHECKING:
     from ..api import Execution
@@ -38,6 +33,7 @@ if TYPE_CHECKING:
     from ..monitor.session import Session
     from .app import RomaApp
     from .flash import Kind
+    from .new_run import NewRun
 
 log = logging.getLogger(__name__)
 KEPT_ANSWERS = 8  # runs whose last whole answer is kept for `r`/`Y` (each may be megabytes)
@@ -148,6 +144,8 @@ class RunActions(Screen[None]):
         self.poll(manual=True)
 
     def action_new(self) -> None:
+        from .new_run import NewExecutionForm  # the form's widgets load when it first opens
+
         self.app.push_screen(NewExecutionForm(self.unsent), self._create)
 
     def _create(self, request: NewRun | None) -> None:
@@ -216,6 +214,8 @@ class RunActions(Screen[None]):
         current = self.current()
         if current is None:
             return
+        from .viewer import TextViewer  # with Textual's TextArea: loaded when first opened
+
         text = whole_text(current, self.session.store.statuses.get(current.execution_id))
         self.app.push_screen(TextViewer(current.execution_id, text))
 
@@ -232,6 +232,8 @@ class RunActions(Screen[None]):
 
     @work(group="raw", exclusive=True, exit_on_error=False)
     async def show_raw(self, execution_id: str) -> None:
+        from .raw_view import RawJsonView, execution_json
+
         answer, source = await self.whole_answer(execution_id)
         if answer is not None:
             self.app.push_screen(RawJsonView(execution_id, execution_json(answer), source))
@@ -280,6 +282,8 @@ class RunActions(Screen[None]):
 
     @work(group="raw", exclusive=True, exit_on_error=False)
     async def copy_json(self, execution_id: str) -> None:
+        from .raw_view import execution_json
+
         answer, source = await self.whole_answer(execution_id)
         if answer is not None:
             what = "the run's JSON" if source.startswith("GET") else "the list's row as JSON"
@@ -295,6 +299,9 @@ class RunActions(Screen[None]):
             self.flash(problem)
 
     def action_dag(self) -> None:
+        # Imported here: the explorer and the graph library are not needed for the first page.
+        from .dag_screen import DagScreen
+
         current = self.current()
         if current is not None:
             self.app.push_screen(
@@ -322,6 +329,8 @@ class RunActions(Screen[None]):
     # -- the screens the keys open ------------------------------------------------------------
 
     def action_action_log(self) -> None:
+        from .action_log_screen import ActionLogScreen
+
         actions = self.session.actions
         self.app.push_screen(ActionLogScreen(actions.recent(), str(actions.path)))
 

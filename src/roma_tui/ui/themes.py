@@ -6,6 +6,7 @@ file is skipped with a message; it never stops the app.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from pathlib import Path
 
@@ -61,13 +62,26 @@ def load_theme_file(path: Path) -> Theme:
 
 def load_themes() -> tuple[list[Theme], list[str]]:
     """All themes (shipped first, then the user's); and a message for each file skipped."""
-    themes, problems = [], []
-    for folder in (shipped_theme_dir(), user_theme_dir()):
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.glob("*.toml")):
-            try:
-                themes.append(load_theme_file(path))
-            except (OSError, ValueError, TypeError, tomllib.TOMLDecodeError) as exc:
-                problems.append(f"Theme {path} skipped: {exc}")
+    shipped, skipped = _shipped_themes()
+    themes, problems = list(shipped), list(skipped)
+    _read_folder(user_theme_dir(), themes, problems)  # read again each start: users edit them
     return themes, problems
+
+
+@functools.cache
+def _shipped_themes() -> tuple[tuple[Theme, ...], tuple[str, ...]]:
+    """The themes in the package, read once per process (they do not change under it)."""
+    themes: list[Theme] = []
+    problems: list[str] = []
+    _read_folder(shipped_theme_dir(), themes, problems)
+    return tuple(themes), tuple(problems)
+
+
+def _read_folder(folder: Path, themes: list[Theme], problems: list[str]) -> None:
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            themes.append(load_theme_file(path))
+        except (OSError, ValueError, TypeError, tomllib.TOMLDecodeError) as exc:
+            problems.append(f"Theme {path} skipped: {exc}")
