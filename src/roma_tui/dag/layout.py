@@ -150,25 +150,31 @@ def _place(net: Net, widths: array[int]) -> array[int]:
             x += widths[key] + GAP
         canvas = max(canvas, x - GAP)
 
+    halves = array("i", (w // 2 for w in widths))
+
     def settle(layer: list[int], links: list[list[int]]) -> None:
         wanted = []
         for key in layer:
             near = links[key]
-            half = widths[key] // 2
-            if near:
-                centre = sum(left[n] + widths[n] // 2 for n in near) / len(near)
+            if len(near) == 1:  # most keys: no float, no generator
+                wanted.append(left[near[0]] + halves[near[0]] - halves[key])
+            elif near:
+                centre = sum([left[n] + halves[n] for n in near]) / len(near)
+                wanted.append(round(centre - halves[key]))
             else:
-                centre = left[key] + half
-            wanted.append(round(centre - half))
+                wanted.append(left[key])
         # Forward: no overlap; backward: stay inside the canvas.
         x = 0
         for key, want in zip(layer, wanted, strict=True):
-            left[key] = max(x, min(want, canvas - widths[key]))
-            x = left[key] + widths[key] + GAP
+            width = widths[key]
+            at = max(x, min(want, canvas - width))
+            left[key] = at
+            x = at + width + GAP
         limit = canvas
         for key in reversed(layer):
-            left[key] = min(left[key], limit - widths[key])
-            limit = left[key] - GAP
+            at = min(left[key], limit - widths[key])
+            left[key] = at
+            limit = at - GAP
 
     for _ in range(2):
         for i in range(1, len(net.layers)):

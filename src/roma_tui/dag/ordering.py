@@ -21,6 +21,7 @@ SIFT_ROUNDS = 5  # sifting rounds (down and up) at most, on small graphs
 SIFT_WIDTH = 400  # widest layer sifted: its cost table has width² entries
 PATIENCE = 2  # median passes without gain before the sweeps stop
 SWAP_ROUNDS = 4  # the final adjacent swaps look at each key about this often on a big graph
+INVERSION_BLOCK = 1_024  # values counted by insertion at a time (see _inversions)
 BIG_PASSES = 4  # median passes at most on a big graph (each a few % of the layout's time)
 
 
@@ -47,28 +48,25 @@ def renumber(net: Net) -> None:
 
 
 def _inversions(sequence: list[int]) -> int:
-    """Pairs i < j with sequence[i] > sequence[j]."""
-    if len(sequence) < 3_000:  # a sorted list: bisect and insert run in C
-        seen: list[int] = []
-        count = 0
-        for value in sequence:
-            at = bisect_right(seen, value)
-            count += len(seen) - at
-            seen.insert(at, value)
-        return count
-    top = max(sequence) + 1  # a Fenwick tree: O(n log n) however long
-    tree = [0] * (top + 1)
+    """Pairs i < j with sequence[i] > sequence[j].
+
+    In blocks: within a block by insertion into a sorted list (bisect and insert run in C);
+    across blocks by bisecting each value into the sorted values of the blocks before it (a C
+    loop through map), which then take the block in by a merge (sort of two sorted runs).
+    """
     count = 0
-    for seen_count, value in enumerate(sequence):
-        at, below_or_equal = value + 1, 0
-        while at > 0:
-            below_or_equal += tree[at]
-            at -= at & -at
-        count += seen_count - below_or_equal
-        at = value + 1
-        while at <= top:
-            tree[at] += 1
-            at += at & -at
+    seen: list[int] = []
+    for start in range(0, len(sequence), INVERSION_BLOCK):
+        block = sequence[start : start + INVERSION_BLOCK]
+        local: list[int] = []
+        for value in block:
+            at = bisect_right(local, value)
+            count += len(local) - at
+            local.insert(at, value)
+        if seen:
+            count += len(seen) * len(block) - sum(map(bisect_right, itertools.repeat(seen), block))
+        seen += local
+        seen.sort()
     return count
 
 
