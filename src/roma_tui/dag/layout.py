@@ -79,11 +79,44 @@ class Routes(Mapping[tuple[str, str], Route]):
         return ((self._key(e), self._chain(e)) for e in range(len(self)))
 
 
+class Positions(Mapping[str, tuple[int, int]]):
+    """node -> (x, y) of its box, read from flat arrays by the node's index."""
+
+    def __init__(self, index: dict[str, int], left: array[int], layer: array[int]) -> None:
+        self._index, self._left, self._layer = index, left, layer
+
+    def __getitem__(self, node: str) -> tuple[int, int]:
+        key = self._index[node]
+        return self._left[key], self._layer[key] * ROW_PITCH
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
+class Widths(Mapping[str, int]):
+    """node -> box width, read from a flat array by the node's index."""
+
+    def __init__(self, index: dict[str, int], widths: array[int]) -> None:
+        self._index, self._widths = index, widths
+
+    def __getitem__(self, node: str) -> int:
+        return self._widths[self._index[node]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
 @dataclass
 class DagLayout:
     layers: list[list[str]]  # real nodes only, top to bottom, left to right
-    position: dict[str, tuple[int, int]]  # node -> (x, y) of its box's top-left cell
-    width: dict[str, int]  # node -> box width
+    position: Mapping[str, tuple[int, int]]  # node -> (x, y) of its box's top-left cell
+    width: Mapping[str, int]  # node -> box width
     canvas_width: int
     canvas_height: int
     routes: Mapping[tuple[str, str], Route] = field(default_factory=dict)
@@ -198,17 +231,13 @@ def compute_layout(
     widths = array("i", (_box_width(label(n)) for n in names))
     widths.extend(itertools.repeat(DUMMY_WIDTH, len(net.up) - real))
     left = _place(net, widths)
-    position: dict[str, tuple[int, int]] = {}
-    width: dict[str, int] = {}
-    for key in range(real):
-        position[names[key]] = (left[key], net.layer[key] * ROW_PITCH)
-        width[names[key]] = widths[key]
+    index = {n: i for i, n in enumerate(names)}  # one dict for positions and widths
     x_of = array("i", (a + w // 2 for a, w in zip(left, widths, strict=True)))
     canvas_width = max((left[k] + widths[k] for k in range(len(widths))), default=0)
     return DagLayout(
         layers=[[names[k] for k in lay if k < real] for lay in net.layers],
-        position=position,
-        width=width,
+        position=Positions(index, left, net.layer),
+        width=Widths(index, widths),
         canvas_width=canvas_width,
         canvas_height=max(0, len(net.layers) * ROW_PITCH - CHANNEL),
         routes=Routes(names, net.ends, net.first, x_of, net.layer),
