@@ -1,11 +1,12 @@
 """Crossing reduction for the layered layout (layout.py): the order of every layer.
 
 Every node and dummy is an int (its index in flat lists), so the hot loops hash nothing. Median
-(or mean) sweeps down and up keep the best order seen and stop after a few passes without gain,
-and their number is fixed, so the work grows with the graph, not faster. A depth-first start
-keeps a planner's subtree together. Small graphs (where milliseconds are plenty) also try the id
-order and sift every key to its best slot; big ones finish with adjacent swaps on a budget.
-Crossings are counted by inversions (Barth & Mutzel): a sorted list, or a Fenwick tree when long.
+(or mean) sweeps down and up keep the best order seen and stop when a pass gains nothing, and
+their number is capped, so the work grows with the graph, not faster. A depth-first start keeps a
+planner's subtree together. Big graphs get that start alone, then adjacent swaps on a budget
+that scales with size. Small graphs, where milliseconds are plenty, also try the id order and
+mean sweeps, and the best order is sifted: each key moved to its cheapest slot, priced from a
+table of pairwise crossings. Crossings are counted by inversions (Barth & Mutzel), in blocks.
 """
 
 from __future__ import annotations
