@@ -6,12 +6,14 @@ their number is capped, so the work grows with the graph, not faster. A depth-fi
 planner's subtree together. Big graphs get that start alone, then adjacent swaps on a budget
 that scales with size. Small graphs, where milliseconds are plenty, also try the id order and
 mean sweeps, and the best order is sifted: each key moved to its cheapest slot, priced from a
-table of pairwise crossings. Crossings are counted by inversions (Barth & Mutzel), in blocks.
+table of pairwise crossings; a few shuffled starts follow. Crossings are counted by inversions
+(Barth & Mutzel), in blocks.
 """
 
 from __future__ import annotations
 
 import itertools
+import random
 from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
@@ -23,6 +25,8 @@ SIFT_WIDTH = 400  # widest layer sifted: its cost table has width² entries
 PATIENCE = 2  # median passes without gain before the sweeps stop
 SWAP_ROUNDS = 4  # the final adjacent swaps look at each key about this often on a big graph
 INVERSION_BLOCK = 1_024  # values counted by insertion at a time (see _inversions)
+RESTARTS = 3  # shuffled starts at most, on a small graph
+RESTART_KEYS = 450  # ... and fewer as it grows: this many keys over its size
 BIG_PASSES = 4  # median passes at most on a big graph (each a few % of the layout's time)
 
 
@@ -315,8 +319,9 @@ def order(net: Net, passes: int, count: int) -> int:
 
     A depth-first start suits decomposition trees (a subtree stays together). Big graphs get
     that one start and median sweeps on a pass budget, then adjacent swaps on a budget that
-    scales with size. Small ones also the id order, each with median and mean sweeps, and the
-    best of the four is sifted.
+    scales with size. Small ones also the id order, each with median and mean sweeps; the best
+    of the four is sifted, then a few shuffled starts (seeded: the layout stays deterministic)
+    are swept and sifted too, which gets out of the local optima the fixed starts lead to.
     """
     size = len(net.up)
     best = [list(lay) for lay in net.layers]
@@ -339,6 +344,21 @@ def order(net: Net, passes: int, count: int) -> int:
             break
     net.layers[:] = best
     renumber(net)
-    if not big and best_count:
-        best_count -= _sift(net, SIFT_ROUNDS)
+    if big or not best_count:
+        return best_count
+    best_count -= _sift(net, SIFT_ROUNDS)
+    best = [list(lay) for lay in net.layers]
+    shuffler = random.Random(size)
+    for restart in range(min(RESTARTS, RESTART_KEYS // size)):
+        if best_count == 0:
+            break
+        for lay in net.layers:
+            shuffler.shuffle(lay)
+        renumber(net)
+        left = _sweeps(net, passes, mean=restart % 2 == 1)
+        left -= _sift(net, SIFT_ROUNDS)
+        if left < best_count:
+            best, best_count = [list(lay) for lay in net.layers], left
+    net.layers[:] = best
+    renumber(net)
     return best_count
