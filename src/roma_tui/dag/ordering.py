@@ -4,8 +4,8 @@ Every node and dummy is an int (its index in flat lists), so the hot loops hash 
 (or mean) sweeps down and up keep the best order seen and stop when a pass gains nothing, and
 their number is capped, so the work grows with the graph, not faster. A depth-first start keeps a
 planner's subtree together. Big graphs get that start alone, then adjacent swaps on a budget
-that scales with size. Small graphs, where milliseconds are plenty, also try the id order and
-mean sweeps, and the best order is sifted: each key moved to its cheapest slot, priced from a
+that scales with size. Small graphs, where milliseconds are plenty, also try the id order,
+and the better order is sifted: each key moved to its cheapest slot, priced from a
 table of pairwise crossings; a few shuffled starts follow. Crossings are counted by inversions
 (Barth & Mutzel), in blocks.
 """
@@ -25,7 +25,7 @@ SIFT_WIDTH = 400  # widest layer sifted: its cost table has width² entries
 PATIENCE = 2  # median passes without gain before the sweeps stop
 SWAP_ROUNDS = 4  # the final adjacent swaps look at each key about this often on a big graph
 INVERSION_BLOCK = 1_024  # values counted by insertion at a time (see _inversions)
-RESTARTS = 3  # shuffled starts at most, on a small graph
+RESTARTS = 2  # shuffled starts at most, on a small graph (the second with mean sweeps)
 RESTART_KEYS = 450  # ... and fewer as it grows: this many keys over its size
 BIG_PASSES = 4  # median passes at most on a big graph (each a few % of the layout's time)
 
@@ -319,9 +319,9 @@ def order(net: Net, passes: int, count: int) -> int:
 
     A depth-first start suits decomposition trees (a subtree stays together). Big graphs get
     that one start and median sweeps on a pass budget, then adjacent swaps on a budget that
-    scales with size. Small ones also the id order, each with median and mean sweeps; the best
-    of the four is sifted, then a few shuffled starts (seeded: the layout stays deterministic)
-    are swept and sifted too, which gets out of the local optima the fixed starts lead to.
+    scales with size. Small ones also the id order; the better is sifted, then a few shuffled
+    starts (seeded: the layout stays deterministic) are swept and sifted too, which gets out of
+    the local optima the fixed starts lead to (worth more than mean sweeps from the same starts).
     """
     size = len(net.up)
     best = [list(lay) for lay in net.layers]
@@ -330,12 +330,11 @@ def order(net: Net, passes: int, count: int) -> int:
         return 0
     big = size > SMALL
     starts = {"depth-first": _depth_first_order(net), "id": best}
-    tries = [("depth-first", False)] if big else list(itertools.product(starts, (False, True)))
-    for start, mean in tries:
+    for start in ["depth-first"] if big else list(starts):
         net.layers[:] = [list(lay) for lay in starts[start]]
         renumber(net)
         known = given if start == "id" else None
-        left = _sweeps(net, min(passes, BIG_PASSES) if big else passes, mean, known)
+        left = _sweeps(net, min(passes, BIG_PASSES) if big else passes, count=known)
         if big:
             left -= _swaps(net, SWAP_ROUNDS * size, left)
         if left < best_count:

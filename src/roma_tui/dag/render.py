@@ -130,7 +130,7 @@ def labels_for(
 
 INTO_DUMMY, DEPENDENCY = 1, 2  # flags of a segment: it ends in a dummy; a dependency edge
 SEGMENT = 3  # ints per segment in a channel's flat array: x_from, x_to, flags
-INDEXED_CHANNELS = 32  # channels whose bucket index is kept (a window spans about ten)
+INDEXED_CHANNELS = 256  # channels whose bucket index is kept (a window spans about ten)
 
 
 @dataclass
@@ -143,7 +143,7 @@ class Painter:
     # Every edge segment once, by the channel (below a layer) it crosses, as flat int arrays; the
     # column buckets a window looks up are built for the channels painted, and a few are kept.
     _channels: list[array[int]] = field(default_factory=list)
-    _indexes: dict[int, tuple[dict[int, list[int]], dict[int, list[int]]]] = field(
+    _indexes: dict[int, tuple[dict[int, array[int]], dict[int, array[int]]]] = field(
         default_factory=dict
     )
     _lefts: list[array[int]] = field(default_factory=list)
@@ -166,22 +166,26 @@ class Painter:
         if not self.labels:
             self.labels = labels_for(self.graph, ascii=self.ascii, run_ended=self.run_ended)
 
-    def _index(self, channel: int) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    def _index(self, channel: int) -> tuple[dict[int, array[int]], dict[int, array[int]]]:
         """A channel's segments by column bucket, and where its dummies sit in the layer below.
 
-        Both map a bucket to offsets in the channel's flat array.
+        Both map a bucket to offsets in the channel's flat array (4 bytes an entry).
         """
         index = self._indexes.pop(channel, None)
         if index is None:
             flat = self._channels[channel] if 0 <= channel < len(self._channels) else array("i")
-            spans: dict[int, list[int]] = {}
-            passes: dict[int, list[int]] = {}
+            spans: dict[int, array[int]] = {}
+            passes: dict[int, array[int]] = {}
             for at in range(0, len(flat), SEGMENT):
                 x1, x2 = flat[at], flat[at + 1]
                 for bucket in range(min(x1, x2) // BUCKET, max(x1, x2) // BUCKET + 1):
-                    spans.setdefault(bucket, []).append(at)
+                    if bucket not in spans:
+                        spans[bucket] = array("i")
+                    spans[bucket].append(at)
                 if flat[at + 2] & INTO_DUMMY:
-                    passes.setdefault(x2 // BUCKET, []).append(at)
+                    if x2 // BUCKET not in passes:
+                        passes[x2 // BUCKET] = array("i")
+                    passes[x2 // BUCKET].append(at)
             index = spans, passes
             if len(self._indexes) >= INDEXED_CHANNELS:
                 del self._indexes[next(iter(self._indexes))]  # the least recently painted
