@@ -362,3 +362,71 @@ def test_exports_say_task_words_and_dash_only_dependencies():
     assert "n0 --> n1" in mermaid and "n1 -.-> n2" in mermaid
     untyped, _ = build_graph(dag(["a", "b"], [("a", "b")]))
     assert "-.->" not in to_mermaid(untyped) and "dashed" not in to_dot(untyped, "e")
+
+
+# -- compact structures (issue 13): shared or lazy data must read exactly like the plain kind ----
+
+
+def test_a_new_status_keeps_the_shape_and_a_new_edge_does_not():
+    from roma_tui.dag.graph import same_shape
+
+    old, _ = build_graph(dag(["a", "b", "c"], [("a", "b"), ("a", "c")]))
+    restated, _ = build_graph(
+        dag(["c", "b", "a"], [("a", "c"), ("a", "b")], b={"status": "failed"})
+    )
+    grown, _ = build_graph(dag(["a", "b", "c"], [("a", "b"), ("a", "c"), ("b", "c")]))
+    renamed, _ = build_graph(dag(["a", "b", "d"], [("a", "b"), ("a", "d")]))
+    assert same_shape(old, restated)
+    assert not same_shape(old, grown)
+    assert not same_shape(old, renamed)
+
+
+def test_nodes_sharing_their_bookkeeping_still_change_alone():
+    a, b = dag(["a", "b"], []).nodes
+    a.output = "done"
+    a.note = "kept"  # an extra, as the server may send
+    assert "output" in a.model_fields_set and "output" not in b.model_fields_set
+    assert a.model_extra == {"note": "kept"} and b.model_extra == {}
+    assert b.model_dump(exclude_unset=True) == {
+        "id": "b",
+        "type": "executor",
+        "status": "completed",
+        "input": "b",
+    }
+    graph, _ = build_graph(typed(["p", "a", "b"], [("p", "a"), ("p", "b")], [("a", "b")]))
+    assert graph.edges["p", "a"]["type"] == "subtask"
+    assert graph.edges["a", "b"]["type"] == "depends_on"
+    copy = graph.copy()
+    copy.edges["p", "a"]["type"] = "changed"  # a copy's edge data is its own
+    assert graph.edges["p", "b"]["type"] == "subtask"
+
+
+@settings(deadline=None)
+@given(st.lists(st.integers(0, 40), max_size=2_500))
+def test_inversions_are_counted_exactly(values):
+    from roma_tui.dag.ordering import _inversions
+
+    expected = sum(a > b for a, b in itertools.combinations(values[:300], 2))
+    assert _inversions(values[:300]) == expected
+    if len(values) > 1_024:  # across blocks too: sorted halves swapped
+        half = sorted(values)
+        swapped = half[len(half) // 2 :] + half[: len(half) // 2]
+        low, high = swapped[: len(half) - len(half) // 2], swapped[len(half) - len(half) // 2 :]
+        assert _inversions(swapped) == sum(sum(h > x for x in high) for h in low)
+
+
+def test_painting_window_by_window_matches_one_whole_paint(monkeypatch):
+    import roma_tui.dag.render as render
+
+    monkeypatch.setattr(render, "INDEXED_CHANNELS", 2)  # indexes are dropped and built again
+    names = [f"n{i:02d}" for i in range(40)]
+    edges = [(names[i // 3], names[i]) for i in range(1, 40)] + [(names[1], names[39])]
+    graph, _, layout = layout_of(dag(names, edges))
+    whole = Painter(graph, layout).paint(0, 0, layout.canvas_width, layout.canvas_height)
+    painter = Painter(graph, layout)
+    for y in (0, 2 * ROW_PITCH, ROW_PITCH, 0, 3 * ROW_PITCH + 2):
+        window = painter.paint(3, y, 50, 2 * ROW_PITCH)
+        expected = [row[3:53] for row in plain_text(whole).split("\n")[y : y + 2 * ROW_PITCH]]
+        got = [row.rstrip() for row in plain_text(window).split("\n")]
+        expected += [""] * (len(got) - len(expected))  # rows below the canvas are blank
+        assert got == [row.rstrip() for row in expected]

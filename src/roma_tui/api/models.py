@@ -13,9 +13,10 @@ which the normalisers turn into None (unknown), never into 0%.
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, Self, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -146,6 +147,43 @@ class _Tolerant(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=False)
 
 
+_FIELD_SETS: dict[frozenset[str], set[str]] = {}  # one shared set per shape of sent fields
+_NO_EXTRA: dict[str, Any] = {}  # the shared empty extras of a compact model
+
+
+class _Compact(_Tolerant):
+    """A model held by the thousand (a DAG's nodes and edges): compact in memory.
+
+    Objects with the same set fields share one field-name set and an empty extras dict (pydantic
+    makes one of each per object: 280 bytes), and the short strings named in `_INTERNED` are
+    interned, so an id and the edges naming it hold one string. Assigning an attribute gives
+    the object its own set and dict first, so nothing shared ever changes.
+    """
+
+    _INTERNED: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def _share(self) -> Self:
+        values = self.__dict__
+        for name in self._INTERNED:
+            value = values[name]
+            if type(value) is str:
+                values[name] = sys.intern(value)
+        fields = self.__pydantic_fields_set__
+        object.__setattr__(
+            self, "__pydantic_fields_set__", _FIELD_SETS.setdefault(frozenset(fields), fields)
+        )
+        if not self.__pydantic_extra__:
+            object.__setattr__(self, "__pydantic_extra__", _NO_EXTRA)
+        return self
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, "__pydantic_fields_set__", set(self.__pydantic_fields_set__))
+        if self.__pydantic_extra__ is _NO_EXTRA:
+            object.__setattr__(self, "__pydantic_extra__", {})
+        super().__setattr__(name, value)
+
+
 class Metadata(_Tolerant):
     execution_time: Lenient[float] = None  # seconds
     tokens_used: Lenient[int] = None
@@ -219,7 +257,9 @@ class Status(_Tolerant):
         return self.status.is_finished
 
 
-class Node(_Tolerant):
+class Node(_Compact):
+    _INTERNED = ("type", "status_raw", "task_type")
+
     id: str
     type: Lenient[str] = "task"
     status: NodeStatus = NodeStatus.UNKNOWN
@@ -244,7 +284,9 @@ class Node(_Tolerant):
         return bool(self.subgraph_id) or (self.type or "").lower() in ("planner", "plan")
 
 
-class Edge(_Tolerant):
+class Edge(_Compact):
+    _INTERNED = ("type",)
+
     source: str = Field(alias="from")
     target: str = Field(alias="to")
     type: Lenient[str] = "depends_on"
@@ -290,6 +332,7 @@ class Dag(_Tolerant):
                 except ValidationError:
                     data[counter] = data.get(counter, 0) + 1
             data[key] = kept
+        _share_ids(data["nodes"], data["edges"])
         return data
 
     def settled(self, run_status: ExecutionStatus) -> Dag:
@@ -335,6 +378,19 @@ class Dag(_Tolerant):
             else sum(n.status is NodeStatus.FAILED for n in self.nodes),
             total_edges=sent.total_edges if sent.total_edges is not None else len(self.edges),
         )
+
+
+def _share_ids(nodes: list[Node], edges: list[Edge]) -> None:
+    """Edges and parent ids hold their node's id string, not a copy of it (each JSON string is
+    its own object): 50 bytes and more per mention."""
+    ids = {node.id: node.id for node in nodes}
+    for node in nodes:
+        if node.parent_id is not None:
+            node.__dict__["parent_id"] = ids.get(node.parent_id, node.parent_id)
+    for edge in edges:
+        values = edge.__dict__
+        values["source"] = ids.get(edge.source, edge.source)
+        values["target"] = ids.get(edge.target, edge.target)
 
 
 class Pagination(_Tolerant):

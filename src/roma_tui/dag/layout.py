@@ -79,11 +79,44 @@ class Routes(Mapping[tuple[str, str], Route]):
         return ((self._key(e), self._chain(e)) for e in range(len(self)))
 
 
+class Positions(Mapping[str, tuple[int, int]]):
+    """node -> (x, y) of its box, read from flat arrays by the node's index."""
+
+    def __init__(self, index: dict[str, int], left: array[int], layer: array[int]) -> None:
+        self._index, self._left, self._layer = index, left, layer
+
+    def __getitem__(self, node: str) -> tuple[int, int]:
+        key = self._index[node]
+        return self._left[key], self._layer[key] * ROW_PITCH
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
+class Widths(Mapping[str, int]):
+    """node -> box width, read from a flat array by the node's index."""
+
+    def __init__(self, index: dict[str, int], widths: array[int]) -> None:
+        self._index, self._widths = index, widths
+
+    def __getitem__(self, node: str) -> int:
+        return self._widths[self._index[node]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
 @dataclass
 class DagLayout:
     layers: list[list[str]]  # real nodes only, top to bottom, left to right
-    position: dict[str, tuple[int, int]]  # node -> (x, y) of its box's top-left cell
-    width: dict[str, int]  # node -> box width
+    position: Mapping[str, tuple[int, int]]  # node -> (x, y) of its box's top-left cell
+    width: Mapping[str, int]  # node -> box width
     canvas_width: int
     canvas_height: int
     routes: Mapping[tuple[str, str], Route] = field(default_factory=dict)
@@ -150,25 +183,31 @@ def _place(net: Net, widths: array[int]) -> array[int]:
             x += widths[key] + GAP
         canvas = max(canvas, x - GAP)
 
+    halves = array("i", (w // 2 for w in widths))
+
     def settle(layer: list[int], links: list[list[int]]) -> None:
         wanted = []
         for key in layer:
             near = links[key]
-            half = widths[key] // 2
-            if near:
-                centre = sum(left[n] + widths[n] // 2 for n in near) / len(near)
+            if len(near) == 1:  # most keys: no float, no generator
+                wanted.append(left[near[0]] + halves[near[0]] - halves[key])
+            elif near:
+                centre = sum([left[n] + halves[n] for n in near]) / len(near)
+                wanted.append(round(centre - halves[key]))
             else:
-                centre = left[key] + half
-            wanted.append(round(centre - half))
+                wanted.append(left[key])
         # Forward: no overlap; backward: stay inside the canvas.
         x = 0
         for key, want in zip(layer, wanted, strict=True):
-            left[key] = max(x, min(want, canvas - widths[key]))
-            x = left[key] + widths[key] + GAP
+            width = widths[key]
+            at = max(x, min(want, canvas - width))
+            left[key] = at
+            x = at + width + GAP
         limit = canvas
         for key in reversed(layer):
-            left[key] = min(left[key], limit - widths[key])
-            limit = left[key] - GAP
+            at = min(left[key], limit - widths[key])
+            left[key] = at
+            limit = at - GAP
 
     for _ in range(2):
         for i in range(1, len(net.layers)):
@@ -192,17 +231,13 @@ def compute_layout(
     widths = array("i", (_box_width(label(n)) for n in names))
     widths.extend(itertools.repeat(DUMMY_WIDTH, len(net.up) - real))
     left = _place(net, widths)
-    position: dict[str, tuple[int, int]] = {}
-    width: dict[str, int] = {}
-    for key in range(real):
-        position[names[key]] = (left[key], net.layer[key] * ROW_PITCH)
-        width[names[key]] = widths[key]
+    index = {n: i for i, n in enumerate(names)}  # one dict for positions and widths
     x_of = array("i", (a + w // 2 for a, w in zip(left, widths, strict=True)))
     canvas_width = max((left[k] + widths[k] for k in range(len(widths))), default=0)
     return DagLayout(
         layers=[[names[k] for k in lay if k < real] for lay in net.layers],
-        position=position,
-        width=width,
+        position=Positions(index, left, net.layer),
+        width=Widths(index, widths),
         canvas_width=canvas_width,
         canvas_height=max(0, len(net.layers) * ROW_PITCH - CHANNEL),
         routes=Routes(names, net.ends, net.first, x_of, net.layer),

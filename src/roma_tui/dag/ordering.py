@@ -1,24 +1,33 @@
 """Crossing reduction for the layered layout (layout.py): the order of every layer.
 
 Every node and dummy is an int (its index in flat lists), so the hot loops hash nothing. Median
-(or mean) sweeps down and up keep the best order seen and stop after a few passes without gain,
-and their number is fixed, so the work grows with the graph, not faster. A depth-first start
-keeps a planner's subtree together. Small graphs (where milliseconds are plenty) also try the id
-order and sift every key to its best slot; big ones finish with adjacent swaps on a budget.
-Crossings are counted by inversions (Barth & Mutzel): a sorted list, or a Fenwick tree when long.
+(or mean) sweeps down and up keep the best order seen and stop when a pass gains nothing, and
+their number is capped, so the work grows with the graph, not faster. A depth-first start keeps a
+planner's subtree together. Big graphs get that start alone, then adjacent swaps on a budget
+that scales with size. Small graphs, where milliseconds are plenty, also try the id order,
+and the better order is sifted: each key moved to its cheapest slot, priced from a
+table of pairwise crossings; a few shuffled starts follow. Crossings are counted by inversions
+(Barth & Mutzel), in blocks.
 """
 
 from __future__ import annotations
 
 import itertools
+import random
 from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from operator import add, sub
 
 SMALL = 1_500  # nodes + dummies up to which the extra ordering work is spent (a few ms there)
-SIFT_WORK = 40  # pair checks of sifting per key of a small graph
+SIFT_ROUNDS = 5  # sifting rounds (down and up) at most, on small graphs
+SIFT_WIDTH = 400  # widest layer sifted: its cost table has width² entries
 PATIENCE = 2  # median passes without gain before the sweeps stop
 SWAP_ROUNDS = 4  # the final adjacent swaps look at each key about this often on a big graph
+INVERSION_BLOCK = 1_024  # values counted by insertion at a time (see _inversions)
+RESTARTS = 2  # shuffled starts at most, on a small graph (the second with mean sweeps)
+RESTART_KEYS = 450  # ... and fewer as it grows: this many keys over its size
+BIG_PASSES = 4  # median passes at most on a big graph (each a few % of the layout's time)
 
 
 @dataclass
@@ -44,28 +53,25 @@ def renumber(net: Net) -> None:
 
 
 def _inversions(sequence: list[int]) -> int:
-    """Pairs i < j with sequence[i] > sequence[j]."""
-    if len(sequence) < 3_000:  # a sorted list: bisect and insert run in C
-        seen: list[int] = []
-        count = 0
-        for value in sequence:
-            at = bisect_right(seen, value)
-            count += len(seen) - at
-            seen.insert(at, value)
-        return count
-    top = max(sequence) + 1  # a Fenwick tree: O(n log n) however long
-    tree = [0] * (top + 1)
+    """Pairs i < j with sequence[i] > sequence[j].
+
+    In blocks: within a block by insertion into a sorted list (bisect and insert run in C);
+    across blocks by bisecting each value into the sorted values of the blocks before it (a C
+    loop through map), which then take the block in by a merge (sort of two sorted runs).
+    """
     count = 0
-    for seen_count, value in enumerate(sequence):
-        at, below_or_equal = value + 1, 0
-        while at > 0:
-            below_or_equal += tree[at]
-            at -= at & -at
-        count += seen_count - below_or_equal
-        at = value + 1
-        while at <= top:
-            tree[at] += 1
-            at += at & -at
+    seen: list[int] = []
+    for start in range(0, len(sequence), INVERSION_BLOCK):
+        block = sequence[start : start + INVERSION_BLOCK]
+        local: list[int] = []
+        for value in block:
+            at = bisect_right(local, value)
+            count += len(local) - at
+            local.insert(at, value)
+        if seen:
+            count += len(seen) * len(block) - sum(map(bisect_right, itertools.repeat(seen), block))
+        seen += local
+        seen.sort()
     return count
 
 
@@ -169,13 +175,17 @@ def _gain(u: list[int], v: list[int], w: list[int], x: list[int]) -> int:
     return _balance(u, w) + _balance(v, x)
 
 
-def _swaps(net: Net, budget: int) -> int:
+def _swaps(net: Net, budget: int, count: int) -> int:
     """Swap neighbours while that removes crossings (each swap only ever helps).
 
-    After the first round only layers next to a change are looked at again.
+    After the first round only layers next to a change are looked at again; a round that cuts
+    under 1% of the `count` crossings left ends it, like the sweeps.
     """
-    gained, dirty = 0, set(range(len(net.layers)))
+    gained, before, dirty = 0, 0, set(range(len(net.layers)))
     while dirty and budget > 0:
+        if gained and gained - before <= (count - gained) // 100:
+            break
+        before = gained
         changed = set()
         for index in sorted(dirty):
             layer = net.layers[index]
@@ -194,41 +204,84 @@ def _swaps(net: Net, budget: int) -> int:
     return gained
 
 
-def _sift(net: Net, rounds: int, budget: int) -> int:
-    """Move keys to the slot of their layer where they cross least (small graphs only).
+def _side_costs(
+    layer: list[int],
+    links: list[list[int]],
+    back: list[list[int]],
+    pos: array[int],
+    adjacent: list[int],
+) -> list[list[int]]:
+    """c[i][j]: crossings of the edges of layer[i] and layer[j] toward `adjacent` when i is left.
 
-    Only layers next to a crossing are looked at: elsewhere no move can gain.
+    Row i is the sum over i's neighbours x of: how many edges of each key end left of x. Those
+    counts are one running list per slot of the adjacent layer, so a row is a list lookup (one
+    neighbour) or a sum of a few lists, and the loops run in C.
     """
+    running = [0] * len(layer)
+    left_of = [running]  # left_of[p][j]: edges of layer[j] ending left of slot p
+    for key in adjacent:
+        running = running.copy()
+        for n in back[key]:
+            running[pos[n]] += 1
+        left_of.append(running)
+    rows = []
+    for key in layer:
+        near = links[key]
+        row = left_of[pos[near[0]]] if near else left_of[0]
+        for n in near[1:]:
+            row = list(map(add, row, left_of[pos[n]]))
+        rows.append(row)
+    return rows
+
+
+def _sift_layer(net: Net, index: int) -> int:
+    """Move each key of one layer to the slot where it crosses least; returns the crossings cut.
+
+    With c[i][j] known for every pair (both sides summed), the cost of every slot of a key is one
+    running sum: passing key j changes it by c[j][k] - c[k][j].
+    """
+    layers, pos = net.layers, net.pos
+    layer = layers[index]
+    if not 2 <= len(layer) <= SIFT_WIDTH:
+        return 0
+    sides = []
+    if index > 0:
+        sides.append(_side_costs(layer, net.up, net.down, pos, layers[index - 1]))
+    if index + 1 < len(layers):
+        sides.append(_side_costs(layer, net.down, net.up, pos, layers[index + 1]))
+    cost = (
+        sides[0] if len(sides) == 1 else [list(map(add, a, b)) for a, b in zip(*sides, strict=True)]
+    )
+    swing = [
+        list(map(sub, column, row))
+        for row, column in zip(cost, zip(*cost, strict=True), strict=True)
+    ]
+    slots = list(range(len(layer)))
     gained = 0
+    for key in range(len(layer)):
+        here = slots.index(key)
+        del slots[here]
+        passing = swing[key]
+        costs = [0, *itertools.accumulate([passing[j] for j in slots])]
+        best = min(costs)
+        slot = costs.index(best) if best < costs[here] else here
+        gained += costs[here] - costs[slot]
+        slots.insert(slot, key)
+    if gained:
+        layer[:] = [layer[i] for i in slots]
+        for i, key in enumerate(layer):
+            pos[key] = i
+    return gained
+
+
+def _sift(net: Net, rounds: int) -> int:
+    """Sift every layer down and up, until a round gains nothing (small graphs only)."""
+    gained = 0
+    down = list(range(len(net.layers)))
     for _ in range(rounds):
         before = gained
-        for index, layer in enumerate(net.layers):
-            above = index and _pair_crossings(net.layers[index - 1], net.down, net.pos)
-            below = index + 1 < len(net.layers) and _pair_crossings(layer, net.down, net.pos)
-            if not above and not below:
-                continue
-            ups, downs = _spots(net, layer)
-            for key in list(layer):
-                budget -= len(layer)
-                if budget < 0:
-                    return gained
-                i = layer.index(key)
-                u, d = ups.pop(i), downs.pop(i)
-                del layer[i]
-                cost, best_cost, best_slot, here = 0, 0, 0, 0
-                for j in range(len(layer)):  # cost of the key at slot j+1 against slot 0
-                    cost -= _balance(u, ups[j]) + _balance(d, downs[j])
-                    if j + 1 == i:
-                        here = cost
-                    if cost < best_cost:
-                        best_cost, best_slot = cost, j + 1
-                slot = best_slot if best_cost < here else i
-                gained += here - min(here, best_cost)
-                layer.insert(slot, key)
-                ups.insert(slot, u)
-                downs.insert(slot, d)
-                for at in range(min(i, slot), max(i, slot) + 1):
-                    net.pos[layer[at]] = at
+        for index in down + down[-2::-1]:
+            gained += _sift_layer(net, index)
         if gained == before:
             break
     return gained
@@ -264,31 +317,47 @@ def order(net: Net, passes: int, count: int) -> int:
 
     Returns the crossings left.
 
-    A depth-first start suits decomposition trees (a subtree stays together); big graphs get
-    that one start, small ones also the id order, each with median and mean sorts, then sifting.
+    A depth-first start suits decomposition trees (a subtree stays together). Big graphs get
+    that one start and median sweeps on a pass budget, then adjacent swaps on a budget that
+    scales with size. Small ones also the id order; the better is sifted, then a few shuffled
+    starts (seeded: the layout stays deterministic) are swept and sifted too, which gets out of
+    the local optima the fixed starts lead to (worth more than mean sweeps from the same starts).
     """
     size = len(net.up)
     best = [list(lay) for lay in net.layers]
     best_count = given = count
     if best_count == 0:
         return 0
+    big = size > SMALL
     starts = {"depth-first": _depth_first_order(net), "id": best}
-    tries = (
-        [("depth-first", False)] if size > SMALL else list(itertools.product(starts, (False, True)))
-    )
-    for start, mean in tries:
+    for start in ["depth-first"] if big else list(starts):
         net.layers[:] = [list(lay) for lay in starts[start]]
         renumber(net)
         known = given if start == "id" else None
-        left = _sweeps(net, passes if size > SMALL else 3 * passes, mean, known)
-        left -= _swaps(net, budget=SWAP_ROUNDS * size)
+        left = _sweeps(net, min(passes, BIG_PASSES) if big else passes, count=known)
+        if big:
+            left -= _swaps(net, SWAP_ROUNDS * size, left)
         if left < best_count:
             best, best_count = [list(lay) for lay in net.layers], left
         if best_count == 0:
             break
     net.layers[:] = best
     renumber(net)
-    if size <= SMALL and best_count:
-        best_count -= _sift(net, rounds=3, budget=SIFT_WORK * size)
-        best_count -= _swaps(net, budget=SWAP_ROUNDS * size)
+    if big or not best_count:
+        return best_count
+    best_count -= _sift(net, SIFT_ROUNDS)
+    best = [list(lay) for lay in net.layers]
+    shuffler = random.Random(size)
+    for restart in range(min(RESTARTS, RESTART_KEYS // size)):
+        if best_count == 0:
+            break
+        for lay in net.layers:
+            shuffler.shuffle(lay)
+        renumber(net)
+        left = _sweeps(net, passes, mean=restart % 2 == 1)
+        left -= _sift(net, SIFT_ROUNDS)
+        if left < best_count:
+            best, best_count = [list(lay) for lay in net.layers], left
+    net.layers[:] = best
+    renumber(net)
     return best_count

@@ -11,6 +11,7 @@ knows about Textual or colours.
 from __future__ import annotations
 
 import itertools
+from array import array
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -127,13 +128,9 @@ def labels_for(
     }
 
 
-@dataclass
-class _Segment:
-    layer: int  # the channel below this layer
-    x_from: int
-    x_to: int
-    into_dummy: bool
-    dependency: bool  # a dependency edge of a typed graph (drawn dashed and dim)
+INTO_DUMMY, DEPENDENCY = 1, 2  # flags of a segment: it ends in a dummy; a dependency edge
+SEGMENT = 3  # ints per segment in a channel's flat array: x_from, x_to, flags
+INDEXED_CHANNELS = 256  # channels whose bucket index is kept (a window spans about ten)
 
 
 @dataclass
@@ -143,28 +140,60 @@ class Painter:
     ascii: bool = False
     run_ended: bool = False  # the run is over: nodes still "running" are shown stopped
     labels: dict[str, str] = field(default_factory=dict)
-    # Segments and dummy columns by (layer, column bucket): a window looks only at its buckets.
-    _segments: dict[tuple[int, int], list[_Segment]] = field(default_factory=dict)
-    _passes: dict[tuple[int, int], list[tuple[int, bool]]] = field(default_factory=dict)
-    _lefts: list[list[int]] = field(default_factory=list)
-    _exits: dict[str, set[int]] = field(default_factory=dict)
+    # Every edge segment once, by the channel (below a layer) it crosses, as flat int arrays; the
+    # column buckets a window looks up are built for the channels painted, and a few are kept.
+    _channels: list[array[int]] = field(default_factory=list)
+    _indexes: dict[int, tuple[dict[int, array[int]], dict[int, array[int]]]] = field(
+        default_factory=dict
+    )
+    _lefts: list[array[int]] = field(default_factory=list)
+    _exits: dict[str, int] = field(default_factory=dict)  # where a node's edges leave its box
 
     def __post_init__(self) -> None:
         typed = is_typed(self.graph)
+        channels = self._channels
         for (source, target), chain in self.layout.routes.items():
             kind = self.graph.edges[source, target].get("type") if typed else SUBTASK
-            dependency = kind != SUBTASK
+            flags = DEPENDENCY if kind != SUBTASK else 0
+            last = len(chain) - 2
             for i, ((x1, layer), (x2, _)) in enumerate(itertools.pairwise(chain)):
-                last = i == len(chain) - 2
-                segment = _Segment(layer, x1, x2, not last, dependency)
-                for bucket in range(min(x1, x2) // BUCKET, max(x1, x2) // BUCKET + 1):
-                    self._segments.setdefault((layer, bucket), []).append(segment)
-                if not last:
-                    self._passes.setdefault((layer + 1, x2 // BUCKET), []).append((x2, dependency))
-            self._exits.setdefault(source, set()).add(chain[0][0])
-        self._lefts = [[self.layout.position[n][0] for n in layer] for layer in self.layout.layers]
+                while len(channels) <= layer:
+                    channels.append(array("i"))
+                channels[layer].extend((x1, x2, flags | (INTO_DUMMY if i < last else 0)))
+            self._exits[source] = chain[0][0]
+        position = self.layout.position
+        self._lefts = [array("i", [position[n][0] for n in layer]) for layer in self.layout.layers]
         if not self.labels:
             self.labels = labels_for(self.graph, ascii=self.ascii, run_ended=self.run_ended)
+
+    def _index(self, channel: int) -> tuple[dict[int, array[int]], dict[int, array[int]]]:
+        """A channel's segments by column bucket, and where its dummies sit in the layer below.
+
+        Both map a bucket to offsets in the channel's flat array (4 bytes an entry).
+        """
+        index = self._indexes.pop(channel, None)
+        if index is None:
+            flat = self._channels[channel] if 0 <= channel < len(self._channels) else array("i")
+            spans: dict[int, array[int]] = {}
+            passes: dict[int, array[int]] = {}
+            for at in range(0, len(flat), SEGMENT):
+                x1, x2 = flat[at], flat[at + 1]
+                for bucket in range(min(x1, x2) // BUCKET, max(x1, x2) // BUCKET + 1):
+                    if bucket not in spans:
+                        spans[bucket] = array("i")
+                    spans[bucket].append(at)
+                if flat[at + 2] & INTO_DUMMY:
+                    if x2 // BUCKET not in passes:
+                        passes[x2 // BUCKET] = array("i")
+                    passes[x2 // BUCKET].append(at)
+            index = spans, passes
+            if len(self._indexes) >= INDEXED_CHANNELS:
+                del self._indexes[next(iter(self._indexes))]  # the least recently painted
+        self._indexes[channel] = index
+        return index
+
+    def _flat(self, channel: int) -> array[int]:
+        return self._channels[channel] if 0 <= channel < len(self._channels) else array("i")
 
     def paint(
         self,
@@ -196,31 +225,37 @@ class Painter:
         buckets = range(max(0, x0) // BUCKET, (x0 + width) // BUCKET + 1)
         for layer in range(first, last + 1):
             top = layer * ROW_PITCH
+            above = self._flat(layer - 1)
+            passes = self._index(layer - 1)[1] if above else {}
             for bucket in buckets:
-                for x, dependency in self._passes.get((layer, bucket), ()):
+                for at in passes.get(bucket, ()):
                     for r in range(BOX_HEIGHT):
-                        mark(x, top + r, UP | DOWN, dependency)
+                        mark(above[at + 1], top + r, UP | DOWN, bool(above[at + 2] & DEPENDENCY))
+            flat = self._flat(layer)
+            if not flat:
+                continue
             exit_row = top + BOX_HEIGHT
-            segments = {id(seg): seg for b in buckets for seg in self._segments.get((layer, b), ())}
-            for seg in segments.values():
-                low, high = min(seg.x_from, seg.x_to), max(seg.x_from, seg.x_to)
+            spans_at = self._index(layer)[0]
+            for at in dict.fromkeys(at for b in buckets for at in spans_at.get(b, ())):
+                x_from, x_to, flags = flat[at], flat[at + 1], flat[at + 2]
+                low, high = min(x_from, x_to), max(x_from, x_to)
                 if high < x0 or low >= x0 + width:
                     continue
-                dep = seg.dependency
-                mark(seg.x_from, exit_row, UP | DOWN, dep)
+                dep = bool(flags & DEPENDENCY)
+                mark(x_from, exit_row, UP | DOWN, dep)
                 run = exit_row + 1
-                if seg.x_from == seg.x_to:
-                    mark(seg.x_from, run, UP | DOWN, dep)
+                if x_from == x_to:
+                    mark(x_from, run, UP | DOWN, dep)
                 else:
-                    toward = RIGHT if seg.x_to > seg.x_from else LEFT
+                    toward = RIGHT if x_to > x_from else LEFT
                     back = LEFT if toward == RIGHT else RIGHT
-                    mark(seg.x_from, run, UP | toward, dep)
+                    mark(x_from, run, UP | toward, dep)
                     spans.append((run, dep, max(low + 1, x0), min(high, x0 + width)))
-                    mark(seg.x_to, run, DOWN | back, dep)
-                if seg.into_dummy:
-                    mark(seg.x_to, run + 1, UP | DOWN, dep)
+                    mark(x_to, run, DOWN | back, dep)
+                if flags & INTO_DUMMY:
+                    mark(x_to, run + 1, UP | DOWN, dep)
                 else:
-                    arrows.append((seg.x_to, run + 1, dep))
+                    arrows.append((x_to, run + 1, dep))
 
         # Horizontal runs often share a row: merge them, then mark each cell once.
         spans.sort()
@@ -309,10 +344,11 @@ class Painter:
         else:
             h, v, tl, tr, bl, br = ("─", "│", "┌", "┐", "└", "┘")
         bottom = list(bl + h * inner + br)
-        for exit_x in self._exits.get(node_id, ()):
-            offset = exit_x - self.layout.position[node_id][0]
-            if 0 < offset < width - 1:
-                bottom[offset] = "+" if self.ascii else "╈" if lit else "┬"
+        exit_x = self._exits.get(node_id)
+        if exit_x is not None and 0 < exit_x - self.layout.position[node_id][0] < width - 1:
+            bottom[exit_x - self.layout.position[node_id][0]] = (
+                "+" if self.ascii else "╈" if lit else "┬"
+            )
         marks = [critical_mark(ascii=self.ascii)] if lit else []
         if hidden:
             marks.append(fold_mark(hidden, ascii=self.ascii))
