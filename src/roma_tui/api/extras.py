@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import Lenient, Text, Timestamp, _Tolerant
+from .fields import Lenient, Text, Timestamp, Tolerant
 
 
-class Health(_Tolerant):
+class Health(Tolerant):
     status: Text = None  # e.g. "healthy"
     version: Text = None  # the server's version, when it says
     uptime_seconds: Lenient[float] = None
@@ -22,7 +22,7 @@ class Health(_Tolerant):
     timestamp: Timestamp = None
 
 
-class RunCost(_Tolerant):
+class RunCost(Tolerant):
     """Tokens and money a run has spent so far, as far as the server recorded them."""
 
     execution_id: Lenient[str] = None
