@@ -13,9 +13,11 @@ from roma_tui.ui.confirm import ConfirmCancel
 SIZE = (160, 48)
 
 
-def app_for(url: str) -> RomaApp:
+def app_for(server) -> RomaApp:
+    """The console on one profile, talking to the in-process sandbox (`start_local_sandbox`)."""
+    url = server.url
     connection = Connection(Profile(name="test", base_url=url), url, KEY, "test", "test")
-    return RomaApp(connection, remember_choices=False)
+    return RomaApp(connection, remember_choices=False, transport=server.transport)
 
 
 def budget(app: RomaApp) -> str:
@@ -23,10 +25,10 @@ def budget(app: RomaApp) -> str:
 
 
 async def test_read_only_flipped_from_the_palette_hides_cancel_and_shows_in_the_bar(
-    start_sandbox,
+    start_local_sandbox,
 ):
-    server = start_sandbox(time_scale=50)
-    app = app_for(server.url)
+    server = await start_local_sandbox(time_scale=50)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.main_screen is not None)
         await app.main_screen.session.monitor.create("Runaway research")
@@ -46,9 +48,9 @@ async def test_read_only_flipped_from_the_palette_hides_cancel_and_shows_in_the_
         assert isinstance(app.screen, ConfirmCancel)
 
 
-async def test_a_theme_change_repaints_the_pane_in_the_new_colours(start_sandbox):
-    server = start_sandbox(seed_demo=12)
-    app = app_for(server.url)
+async def test_a_theme_change_repaints_the_pane_in_the_new_colours(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=12)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(app.main_screen.table.shown_ids) >= 12)
         store = app.main_screen.session.store
