@@ -8,9 +8,9 @@ from console_helpers import app_for, shown, until
 from roma_tui.ui.help import HelpScreen
 
 
-async def test_the_main_help_lists_each_key_once_including_g_and_the_palette(start_sandbox):
-    server = start_sandbox(seed_demo=2, time_scale=20)
-    app = app_for(server.url)
+async def test_the_main_help_lists_each_key_once_including_g_and_the_palette(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=2, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 2)
         await pilot.press("question_mark")
