@@ -329,19 +329,3 @@ def test_fit_columns_gives_the_goal_the_rest_and_drops_columns_in_order():
     no_goal = {c.key for c, _ in fit_columns(("created",), 120, status_width=11, goal_width=0,
                                              wide=False)}  # fmt: skip
     assert no_goal == {"mark", "id", "status", "created"}
-
-
-async def test_help_lists_the_new_keys_once_each(start_local_sandbox):
-    from roma_tui.ui.help import HelpScreen
-
-    server = await start_local_sandbox(seed_demo=3, time_scale=20)
-    app = app_for(server)
-    async with app.run_test(size=WIDE) as pilot:
-        await until(pilot, lambda: len(shown(app)) >= 3)
-        await pilot.press("question_mark")
-        assert isinstance(app.screen, HelpScreen)
-        rows = dict(app.screen.rows)
-        assert rows["w"] == "Wide (every column)" and rows["O"] == "Columns (show/hide)"
-        assert rows["+, ]"] == "Pane taller" and rows["-, ["] == "Pane shorter"
-        assert rows["down, j"] == "Down" and rows["right, l"] == "Scroll right a page"
-        assert len(app.screen.rows) == len(set(app.screen.rows))

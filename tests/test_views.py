@@ -269,18 +269,6 @@ async def test_the_command_line_runs_palette_commands_by_name(start_local_sandbo
         await until(pilot, lambda: app._exit)
 
 
-async def test_help_lists_the_new_keys(start_local_sandbox):
-    server = await start_local_sandbox(seed_demo=0)
-    app = app_for(server)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("question_mark")
-        assert isinstance(app.screen, HelpScreen)
-        rows = dict(app.screen.rows)
-        assert rows[":"] == "Command line"
-        assert rows["v"] == "Views" and rows["V"] == "Save view"
-        assert rows["up"].startswith("Previous filter")
-
-
 async def test_a_typed_server_term_waits_for_a_pause_or_enter(start_local_sandbox, monkeypatch):
     """`since:2` then `since:2h` must not fetch per key: only after typing pauses, or enter."""
     monkeypatch.setattr("roma_tui.ui.views.TYPING_PAUSE", 600.0)  # no pause in this test
