@@ -8,7 +8,7 @@ the header test goes over real loopback HTTP, end to end.
 from __future__ import annotations
 
 from conftest import KEY, READ_ONLY_KEY
-from console_helpers import app_for, paste, shown, until
+from console_helpers import app_for, footer_keys, paste, shown, until
 from roma_tui.settings import Connection, Profile, load_config, save_profile
 from roma_tui.ui.app import RomaApp
 from roma_tui.ui.column_chooser import ColumnChooser
@@ -28,6 +28,10 @@ def flash(app: RomaApp) -> str:
 
 def toasts(app: RomaApp) -> list[str]:
     return [f"{n.title}: {n.message}" for n in app._notifications]
+
+
+def budget(app: RomaApp) -> str:
+    return str(app.main_screen.query_one("#budget").render())
 
 
 def screen_text(app: RomaApp) -> str:
@@ -121,6 +125,12 @@ async def test_read_only_from_the_profile_cannot_be_turned_off_and_keys_say_why(
         assert flash(app).endswith("read-only: cancel is off (set by profile test)")
         await pilot.press("n")
         assert "read-only: create is off" in flash(app)
+        await pilot.pause(0.2)
+        assert app.screen is app.main_screen, "a read-only key opened a screen"
+        usable = {b.binding.action for b in app.screen.active_bindings.values() if b.enabled}
+        assert "cancel" not in usable and "new" not in usable and "refresh" in usable
+        await until(pilot, lambda: "DAG" in footer_keys(app))  # the whole footer is up
+        assert "Cancel" not in footer_keys(app) and "New" not in footer_keys(app)
         commands = [c.title for c in app.get_system_commands(app.main_screen)]
         assert "Toggle read-only" not in commands and "Columns" in commands
         app.toggle_read_only()  # forced (a stale palette entry, a script)
@@ -144,7 +154,7 @@ async def test_read_only_from_the_flag_is_named_and_typing_in_the_filter_is_not_
         assert app.main_screen.query_one("#filter").value == "cancel"
 
 
-async def test_read_only_from_the_palette_turns_off_again(start_local_sandbox):
+async def test_read_only_from_the_palette_turns_off_again_and_the_bars_follow(start_local_sandbox):
     server = await start_local_sandbox(time_scale=50)
     app = app_for(server)
     async with app.run_test(size=WIDE) as pilot:
@@ -152,14 +162,20 @@ async def test_read_only_from_the_palette_turns_off_again(start_local_sandbox):
         await app.main_screen.session.monitor.create("Runaway research")
         app.main_screen.render_rows()
         await until(pilot, lambda: len(shown(app)) == 1)
+        assert "READ-ONLY" not in budget(app)
+        await until(pilot, lambda: "Cancel" in footer_keys(app))
         app.toggle_read_only()
         await pilot.pause(0.1)
         assert "READ-ONLY" in header(app) and "Read-only on" in flash(app)
+        assert "READ-ONLY" in budget(app)
+        await until(pilot, lambda: "DAG" in footer_keys(app) and "Cancel" not in footer_keys(app))
         await pilot.press("c")
+        assert app.screen is app.main_screen  # no way to cancel
         assert "turned on from the command palette" in flash(app)
         app.toggle_read_only()
         await pilot.pause(0.1)
-        assert "READ-ONLY" not in header(app)
+        assert "READ-ONLY" not in header(app) and "READ-ONLY" not in budget(app)
+        await until(pilot, lambda: "Cancel" in footer_keys(app))
         await pilot.press("c")
         assert isinstance(app.screen, ConfirmCancel)
 
