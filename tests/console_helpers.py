@@ -50,6 +50,14 @@ def toasts(app: RomaApp) -> list[str]:
     return [str(toast.render()) for toast in app.screen.query("Toast")]
 
 
+def footer_keys(app: RomaApp) -> list[str]:
+    """What the footer shows now: the description of each key on the bottom line. (The SVG
+    screenshot puts a key and its description in separate text elements.)"""
+    from textual.widgets._footer import FooterKey
+
+    return [key.description for key in app.screen.query(FooterKey) if key.display]
+
+
 async def paste(pilot: Any, text: str) -> None:
     """Put `text` into the focused field as a paste does: one event, where typing it would be a
     key press (and a wait for the app to idle) per character. For tests that are not about

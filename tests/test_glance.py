@@ -1,17 +1,18 @@
 """The main screen at a glance (issue 12): the header line, the flash line, read-only that
 stays on, columns that fit the window, the pane from the keyboard, j/k and sideways paging.
 
-Pilot against the real sandbox over loopback HTTP, at 120x40 and 80x24.
+Pilot against the real sandbox app in process (`start_local_sandbox`), at 120x40 and 80x24;
+the header test goes over real loopback HTTP, end to end.
 """
 
 from __future__ import annotations
 
 from conftest import KEY, READ_ONLY_KEY
+from console_helpers import app_for, footer_keys, paste, shown, until
 from roma_tui.settings import Connection, Profile, load_config, save_profile
 from roma_tui.ui.app import RomaApp
 from roma_tui.ui.column_chooser import ColumnChooser
 from roma_tui.ui.confirm import ConfirmCancel
-from test_console import app_for, shown, until
 
 WIDE = (120, 40)
 SMALL = (80, 24)
@@ -27,6 +28,10 @@ def flash(app: RomaApp) -> str:
 
 def toasts(app: RomaApp) -> list[str]:
     return [f"{n.title}: {n.message}" for n in app._notifications]
+
+
+def budget(app: RomaApp) -> str:
+    return str(app.main_screen.query_one("#budget").render())
 
 
 def screen_text(app: RomaApp) -> str:
@@ -46,16 +51,18 @@ async def test_the_header_says_profile_runs_of_total_filter_and_sort(start_sandb
         assert "test" in line and server.url in line
         assert f"{len(shown(app))} of {store.total} runs" in line
         assert "no filter" in line and "sort Created ▼ (server)" in line
-        await pilot.press("slash", *"lisbon", "enter")
+        await pilot.press("slash")
+        await paste(pilot, "lisbon")
+        await pilot.press("enter")
         await until(pilot, lambda: "filter lisbon" in header(app))
         assert f"{len(shown(app))} of {store.total} runs" in header(app)
         assert len(shown(app)) < store.total
         assert "columns hidden" not in header(app)  # every column fits at 120
 
 
-async def test_s_first_sorts_by_a_column_on_screen_and_the_header_says_it(start_sandbox):
-    server = start_sandbox(seed_demo=15, time_scale=20)
-    app = app_for(server.url)
+async def test_s_first_sorts_by_a_column_on_screen_and_the_header_says_it(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=15, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=WIDE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 15)
         table = app.main_screen.table
@@ -70,12 +77,12 @@ async def test_s_first_sorts_by_a_column_on_screen_and_the_header_says_it(start_
         assert not any("Sorted" in t for t in toasts(app))  # no toast: the header says it
 
 
-async def test_ascii_arrows_and_no_arrow_on_other_columns(start_sandbox):
-    server = start_sandbox(seed_demo=5, time_scale=20)
+async def test_ascii_arrows_and_no_arrow_on_other_columns(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=5, time_scale=20)
     connection = Connection(
         Profile(name="test", base_url=server.url), server.url, KEY, "test", "test"
     )
-    app = RomaApp(connection, ascii=True, remember_choices=False)
+    app = RomaApp(connection, ascii=True, remember_choices=False, transport=server.transport)
     async with app.run_test(size=WIDE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 5)
         assert "sort Created v" in header(app)
@@ -86,16 +93,18 @@ async def test_ascii_arrows_and_no_arrow_on_other_columns(start_sandbox):
 # -- the flash line ----------------------------------------------------------------------------
 
 
-async def test_notices_go_to_the_flash_line_not_toasts(start_sandbox):
-    server = start_sandbox(seed_demo=5, time_scale=20)
-    app = app_for(server.url)
+async def test_notices_go_to_the_flash_line_not_toasts(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=5, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=WIDE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 5)
         await pilot.press("C")  # nothing is marked
         assert "No marked runs" in flash(app)
         await pilot.press("C")
         assert "×2 No marked runs" in flash(app)  # the same notice counts up
-        await pilot.press("slash", *"status:bogus", "enter")
+        await pilot.press("slash")
+        await paste(pilot, "status:bogus")
+        await pilot.press("enter")
         assert "unknown status 'bogus'" in flash(app)
         assert toasts(app) == []
 
@@ -103,9 +112,11 @@ async def test_notices_go_to_the_flash_line_not_toasts(start_sandbox):
 # -- read-only ---------------------------------------------------------------------------------
 
 
-async def test_read_only_from_the_profile_cannot_be_turned_off_and_keys_say_why(start_sandbox):
-    server = start_sandbox(seed_demo=5)
-    app = app_for(server.url, READ_ONLY_KEY, read_only=True)
+async def test_read_only_from_the_profile_cannot_be_turned_off_and_keys_say_why(
+    start_local_sandbox,
+):
+    server = await start_local_sandbox(seed_demo=5)
+    app = app_for(server, READ_ONLY_KEY, read_only=True)
     async with app.run_test(size=WIDE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 5)
         assert "READ-ONLY" in header(app)
@@ -114,6 +125,12 @@ async def test_read_only_from_the_profile_cannot_be_turned_off_and_keys_say_why(
         assert flash(app).endswith("read-only: cancel is off (set by profile test)")
         await pilot.press("n")
         assert "read-only: create is off" in flash(app)
+        await pilot.pause(0.2)
+        assert app.screen is app.main_screen, "a read-only key opened a screen"
+        usable = {b.binding.action for b in app.screen.active_bindings.values() if b.enabled}
+        assert "cancel" not in usable and "new" not in usable and "refresh" in usable
+        await until(pilot, lambda: "DAG" in footer_keys(app))  # the whole footer is up
+        assert "Cancel" not in footer_keys(app) and "New" not in footer_keys(app)
         commands = [c.title for c in app.get_system_commands(app.main_screen)]
         assert "Toggle read-only" not in commands and "Columns" in commands
         app.toggle_read_only()  # forced (a stale palette entry, a script)
@@ -122,13 +139,13 @@ async def test_read_only_from_the_profile_cannot_be_turned_off_and_keys_say_why(
 
 
 async def test_read_only_from_the_flag_is_named_and_typing_in_the_filter_is_not_refused(
-    start_sandbox,
+    start_local_sandbox,
 ):
-    server = start_sandbox(seed_demo=5)
+    server = await start_local_sandbox(seed_demo=5)
     connection = Connection(
         Profile(name="test", base_url=server.url), server.url, KEY, "test", "test"
     )
-    app = RomaApp(connection, read_only=True, remember_choices=False)
+    app = RomaApp(connection, read_only=True, remember_choices=False, transport=server.transport)
     async with app.run_test(size=WIDE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 5)
         await pilot.press("C")
@@ -137,22 +154,28 @@ async def test_read_only_from_the_flag_is_named_and_typing_in_the_filter_is_not_
         assert app.main_screen.query_one("#filter").value == "cancel"
 
 
-async def test_read_only_from_the_palette_turns_off_again(start_sandbox):
-    server = start_sandbox(time_scale=50)
-    app = app_for(server.url)
+async def test_read_only_from_the_palette_turns_off_again_and_the_bars_follow(start_local_sandbox):
+    server = await start_local_sandbox(time_scale=50)
+    app = app_for(server)
     async with app.run_test(size=WIDE) as pilot:
         await until(pilot, lambda: app.main_screen is not None)
         await app.main_screen.session.monitor.create("Runaway research")
         app.main_screen.render_rows()
         await until(pilot, lambda: len(shown(app)) == 1)
+        assert "READ-ONLY" not in budget(app)
+        await until(pilot, lambda: "Cancel" in footer_keys(app))
         app.toggle_read_only()
         await pilot.pause(0.1)
         assert "READ-ONLY" in header(app) and "Read-only on" in flash(app)
+        assert "READ-ONLY" in budget(app)
+        await until(pilot, lambda: "DAG" in footer_keys(app) and "Cancel" not in footer_keys(app))
         await pilot.press("c")
+        assert app.screen is app.main_screen  # no way to cancel
         assert "turned on from the command palette" in flash(app)
         app.toggle_read_only()
         await pilot.pause(0.1)
-        assert "READ-ONLY" not in header(app)
+        assert "READ-ONLY" not in header(app) and "READ-ONLY" not in budget(app)
+        await until(pilot, lambda: "Cancel" in footer_keys(app))
         await pilot.press("c")
         assert isinstance(app.screen, ConfirmCancel)
 
@@ -161,10 +184,10 @@ async def test_read_only_from_the_palette_turns_off_again(start_sandbox):
 
 
 async def test_at_120_columns_created_duration_progress_show_and_goal_takes_the_rest(
-    start_sandbox,
+    start_local_sandbox,
 ):
-    server = start_sandbox(seed_demo=20, time_scale=20)
-    app = app_for(server.url)
+    server = await start_local_sandbox(seed_demo=20, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=WIDE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 20)
         table = app.main_screen.table
@@ -184,10 +207,10 @@ async def test_at_120_columns_created_duration_progress_show_and_goal_takes_the_
 
 
 async def test_at_80x24_columns_that_do_not_fit_are_dropped_and_the_header_says_so(
-    start_sandbox,
+    start_local_sandbox,
 ):
-    server = start_sandbox(seed_demo=20, time_scale=20)
-    app = app_for(server.url)
+    server = await start_local_sandbox(seed_demo=20, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=SMALL) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 20)
         table = app.main_screen.table
@@ -195,7 +218,7 @@ async def test_at_80x24_columns_that_do_not_fit_are_dropped_and_the_header_says_
         dropped = 9 - len(table.columns_on_screen)
         # The header fits 80 columns: the URL gives way, the rest is said shortly.
         assert dropped > 0 and header(app).endswith(f"+{dropped} cols (w)")
-        assert "8765" not in header(app) and "test" in header(app)
+        assert "127.0.0.1" not in header(app) and "test" in header(app)
         assert table.virtual_size.width <= table.scrollable_content_region.width
         await pilot.press("w")
         assert len(table.columns_on_screen) == 9 and "WIDE" in header(app)
@@ -211,13 +234,13 @@ async def test_at_80x24_columns_that_do_not_fit_are_dropped_and_the_header_says_
         assert "WIDE" not in header(app)
 
 
-async def test_the_column_chooser_hides_a_column_and_remembers_it_per_profile(start_sandbox):
-    server = start_sandbox(seed_demo=5, time_scale=20)
+async def test_the_column_chooser_hides_a_column_and_remembers_it_per_profile(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=5, time_scale=20)
     save_profile(Profile(name="test", base_url=server.url))
     connection = Connection(
         Profile(name="test", base_url=server.url), server.url, KEY, "test", "test"
     )
-    app = RomaApp(connection)
+    app = RomaApp(connection, transport=server.transport)
     async with app.run_test(size=WIDE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 5)
         await pilot.press("O")
@@ -232,15 +255,16 @@ async def test_the_column_chooser_hides_a_column_and_remembers_it_per_profile(st
     again = RomaApp(
         Connection(load_config().profiles["test"], server.url, KEY, "test", "test"),
         remember_choices=False,
+        transport=server.transport,
     )
     async with again.run_test(size=WIDE) as pilot:
         await until(pilot, lambda: len(shown(again)) >= 5)
         assert "depth" not in again.main_screen.table.columns_on_screen
 
 
-async def test_escape_leaves_the_columns_as_they_were(start_sandbox):
-    server = start_sandbox(seed_demo=3, time_scale=20)
-    app = app_for(server.url)
+async def test_escape_leaves_the_columns_as_they_were(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=3, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=WIDE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 3)
         before = app.main_screen.table.columns_on_screen
@@ -252,9 +276,11 @@ async def test_escape_leaves_the_columns_as_they_were(start_sandbox):
 # -- the pane and moving -----------------------------------------------------------------------
 
 
-async def test_the_pane_resizes_hides_and_is_remembered_across_a_profile_switch(start_sandbox):
-    server = start_sandbox(seed_demo=40, time_scale=20)
-    app = app_for(server.url)
+async def test_the_pane_resizes_hides_and_is_remembered_across_a_profile_switch(
+    start_local_sandbox,
+):
+    server = await start_local_sandbox(seed_demo=40, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=SMALL) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 40)
         screen = app.main_screen
@@ -283,9 +309,9 @@ async def test_the_pane_resizes_hides_and_is_remembered_across_a_profile_switch(
         assert not app.main_screen.query_one("#status").display
 
 
-async def test_j_and_k_move_the_cursor(start_sandbox):
-    server = start_sandbox(seed_demo=10, time_scale=20)
-    app = app_for(server.url)
+async def test_j_and_k_move_the_cursor(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=10, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=WIDE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 10)
         table = app.main_screen.table
@@ -319,19 +345,3 @@ def test_fit_columns_gives_the_goal_the_rest_and_drops_columns_in_order():
     no_goal = {c.key for c, _ in fit_columns(("created",), 120, status_width=11, goal_width=0,
                                              wide=False)}  # fmt: skip
     assert no_goal == {"mark", "id", "status", "created"}
-
-
-async def test_help_lists_the_new_keys_once_each(start_sandbox):
-    from roma_tui.ui.help import HelpScreen
-
-    server = start_sandbox(seed_demo=3, time_scale=20)
-    app = app_for(server.url)
-    async with app.run_test(size=WIDE) as pilot:
-        await until(pilot, lambda: len(shown(app)) >= 3)
-        await pilot.press("question_mark")
-        assert isinstance(app.screen, HelpScreen)
-        rows = dict(app.screen.rows)
-        assert rows["w"] == "Wide (every column)" and rows["O"] == "Columns (show/hide)"
-        assert rows["+, ]"] == "Pane taller" and rows["-, ["] == "Pane shorter"
-        assert rows["down, j"] == "Down" and rows["right, l"] == "Scroll right a page"
-        assert len(app.screen.rows) == len(set(app.screen.rows))

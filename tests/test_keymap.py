@@ -25,9 +25,11 @@ class SaysApp(RomaApp):
         super().notify(message, **kwargs)
 
 
-def app_for(url: str) -> SaysApp:
+def app_for(server) -> SaysApp:
+    """The console on one profile, talking to the in-process sandbox (`start_local_sandbox`)."""
+    url = server.url
     connection = Connection(Profile(name="test", base_url=url), url, KEY, "test", "test")
-    return SaysApp(connection, remember_choices=False)
+    return SaysApp(connection, remember_choices=False, transport=server.transport)
 
 
 def write_config(text: str) -> None:
@@ -36,10 +38,10 @@ def write_config(text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-async def test_a_keymap_remaps_cancel_to_x_and_the_help_shows_x(start_sandbox):
+async def test_a_keymap_remaps_cancel_to_x_and_the_help_shows_x(start_local_sandbox):
     write_config('[keymap]\n"main.cancel" = "x"\n')
-    server = start_sandbox(time_scale=50)
-    app = app_for(server.url)
+    server = await start_local_sandbox(time_scale=50)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.main_screen is not None)
         await app.main_screen.session.monitor.create("Runaway research")
@@ -59,10 +61,10 @@ async def test_a_keymap_remaps_cancel_to_x_and_the_help_shows_x(start_sandbox):
         assert not app.said  # nothing was wrong with the keymap
 
 
-async def test_bad_keymap_entries_are_said_with_the_file_and_the_rest_apply(start_sandbox):
+async def test_bad_keymap_entries_are_said_with_the_file_and_the_rest_apply(start_local_sandbox):
     write_config('[keymap]\n"main.nope" = "x"\n"main.new" = 3\n"main.dag" = "ctrl+"\n')
-    server = start_sandbox(seed_demo=2)
-    app = app_for(server.url)
+    server = await start_local_sandbox(seed_demo=2)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.main_screen is not None)
         warnings = "\n".join(app.said)

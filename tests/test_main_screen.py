@@ -8,47 +8,24 @@ from conftest import KEY
 from console_helpers import until
 from roma_tui.settings import Connection, Profile
 from roma_tui.ui.app import RomaApp
-from roma_tui.ui.confirm import ConfirmCancel
 
 SIZE = (160, 48)
 
 
-def app_for(url: str) -> RomaApp:
+def app_for(server) -> RomaApp:
+    """The console on one profile, talking to the in-process sandbox (`start_local_sandbox`)."""
+    url = server.url
     connection = Connection(Profile(name="test", base_url=url), url, KEY, "test", "test")
-    return RomaApp(connection, remember_choices=False)
+    return RomaApp(connection, remember_choices=False, transport=server.transport)
 
 
 def budget(app: RomaApp) -> str:
     return str(app.main_screen.query_one("#budget").render())
 
 
-async def test_read_only_flipped_from_the_palette_hides_cancel_and_shows_in_the_bar(
-    start_sandbox,
-):
-    server = start_sandbox(time_scale=50)
-    app = app_for(server.url)
-    async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.main_screen is not None)
-        await app.main_screen.session.monitor.create("Runaway research")
-        app.main_screen.render_rows()
-        await until(pilot, lambda: len(app.main_screen.table.shown_ids) == 1)
-        assert "READ-ONLY" not in budget(app)
-        app.toggle_read_only()
-        await pilot.pause(0.1)
-        assert "READ-ONLY" in budget(app)
-        assert " Cancel " not in app.export_screenshot().replace("&#160;", " ")
-        await pilot.press("c")
-        assert app.screen is app.main_screen  # no way to cancel
-        app.toggle_read_only()
-        await pilot.pause(0.1)
-        assert "READ-ONLY" not in budget(app)
-        await pilot.press("c")
-        assert isinstance(app.screen, ConfirmCancel)
-
-
-async def test_a_theme_change_repaints_the_pane_in_the_new_colours(start_sandbox):
-    server = start_sandbox(seed_demo=12)
-    app = app_for(server.url)
+async def test_a_theme_change_repaints_the_pane_in_the_new_colours(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=12)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(app.main_screen.table.shown_ids) >= 12)
         store = app.main_screen.session.store

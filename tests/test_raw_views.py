@@ -1,6 +1,7 @@
 """Raw views and copying: the server's JSON of a run, find in it, the clipboard, the pager,
 the `enter` viewer's goal and a cancelled run's reason. Pilot against the real sandbox, or
-fixed data where the server is beside the point (a 5 MB answer)."""
+fixed data where the server is beside the point (a 5 MB answer). The sandbox answers in process
+(`start_local_sandbox`), except for the server-gone test: over real loopback HTTP, end to end."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from datetime import UTC, datetime
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
+from conftest import KEY
+from console_helpers import SIZE, app_for, shown, until
 from roma_tui.api import Execution, RomaClient
 from roma_tui.ui.clipboard import OSC52_LIMIT, page
 from roma_tui.ui.raw_view import RawJsonView, execution_json
 from roma_tui.ui.status_pane import describe, whole_text
 from roma_tui.ui.text_lines import TextLines
 from roma_tui.ui.viewer import TextViewer
-from test_console import KEY, SIZE, app_for, shown, until
 
 TIP = "tmux set -g set-clipboard on"
 
@@ -46,9 +48,9 @@ def tap_requests(app) -> list[str]:
     return seen
 
 
-async def test_r_shows_the_servers_json_inert_and_reads_a_finished_run_once(start_sandbox):
-    server = start_sandbox(seed_demo=20, time_scale=20)
-    app = app_for(server.url)
+async def test_r_shows_the_servers_json_inert_and_reads_a_finished_run_once(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=20, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 20)
         store = app.main_screen.session.store
@@ -95,9 +97,9 @@ async def test_r_with_the_server_gone_shows_the_lists_row_and_says_so(start_sand
         assert json.loads(app.clipboard)["execution_id"] == current
 
 
-async def test_find_highlights_matches_and_n_and_shift_n_walk_them(start_sandbox):
-    server = start_sandbox(seed_demo=5, time_scale=20)
-    app = app_for(server.url)
+async def test_find_highlights_matches_and_n_and_shift_n_walk_them(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=5, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 5)
         await pilot.press("r")
@@ -182,9 +184,9 @@ async def test_a_5_mb_answer_opens_paints_only_what_shows_and_finds_its_end(monk
         assert CountingLines.painted < 30 * 20
 
 
-async def test_y_and_shift_y_copy_by_osc52_and_say_where_it_may_be_blocked(start_sandbox):
-    server = start_sandbox(seed_demo=5, time_scale=20)
-    app = app_for(server.url)
+async def test_y_and_shift_y_copy_by_osc52_and_say_where_it_may_be_blocked(start_local_sandbox):
+    server = await start_local_sandbox(seed_demo=5, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 5)
         current = app.main_screen.table.current_id
@@ -213,9 +215,9 @@ async def test_a_json_too_big_for_osc52_is_not_copied_and_says_why():
         assert app.clipboard == "" and "Not copied" in note(app) and "pager" in note(app)
 
 
-async def test_o_without_a_terminal_or_a_pager_says_so(start_sandbox, monkeypatch):
-    server = start_sandbox(seed_demo=5, time_scale=20)
-    app = app_for(server.url)
+async def test_o_without_a_terminal_or_a_pager_says_so(start_local_sandbox, monkeypatch):
+    server = await start_local_sandbox(seed_demo=5, time_scale=20)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(app)) >= 5)
         monkeypatch.setenv("PAGER", sys.executable)
@@ -275,12 +277,12 @@ def test_a_cancelled_run_shows_its_reason_not_an_empty_error_section():
     assert "Error:\nboom" in whole_text(failed, None)
 
 
-async def test_enter_on_a_cancelled_run_shows_the_goal_and_the_reason(start_sandbox):
-    server = start_sandbox(time_scale=50)
-    async with RomaClient(server.url, KEY) as client:
+async def test_enter_on_a_cancelled_run_shows_the_goal_and_the_reason(start_local_sandbox):
+    server = await start_local_sandbox(time_scale=50)
+    async with RomaClient(server.url, KEY, transport=server.transport) as client:
         created = await client.create_execution("Stop me, then read why")
         await client.cancel_execution(created.execution_id)
-    app = app_for(server.url)
+    app = app_for(server)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(app)) == 1)
         pane = str(app.main_screen.query_one("#status-body").render())

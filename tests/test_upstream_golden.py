@@ -36,8 +36,16 @@ from roma_tui.api.transport import exchange
 from roma_tui.dag import build_graph
 from roma_tui.monitor.cancelling import cancel_runs
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-RECORDED = SHARED / "upstream-recorded"
+_HERE = Path(__file__).resolve().parent
+# Beside the repository (../shared), or linked into tests/ (a worktree elsewhere).
+RECORDED = next(
+    (
+        p
+        for p in (_HERE.parents[1] / "shared/upstream-recorded", _HERE / "upstream_recorded")
+        if p.is_dir()
+    ),
+    _HERE.parents[1] / "shared/upstream-recorded",
+)
 if not RECORDED.is_dir():  # fail loudly: these tests must never pass by reading nothing
     raise RuntimeError(f"the recorded upstream answers are missing: expected {RECORDED}")
 

@@ -184,7 +184,9 @@ def test_views_are_kept_in_config_toml_beside_their_profile_with_comments():
     assert load_views("home") == {}
 
 
-async def test_a_saved_view_comes_back_by_key_by_command_and_after_a_restart(start_local_sandbox):
+async def test_a_saved_view_comes_back_by_key_by_command_and_palette_after_a_restart(
+    start_local_sandbox,
+):
     server = await start_local_sandbox(seed_demo=30, time_scale=20)
     app = remembering_app(server)
     async with app.run_test(size=SIZE) as pilot:
@@ -215,25 +217,18 @@ async def test_a_saved_view_comes_back_by_key_by_command_and_after_a_restart(sta
     again = remembering_app(server)
     async with again.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(shown(again)) >= 30)
+        assert box(again).value == ""  # a new session starts unfiltered
+        # The command palette offers the saved view.
+        await fill(pilot, ("ctrl+p",), "View: done")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await until(pilot, lambda: box(again).value == "is:finished")
+        again.main_screen.set_filter("")
+        assert box(again).value == ""
         await fill(pilot, ("colon",), "view nope", "enter")
         assert "No view 'nope' (views: done)" in flash_text(again)
         await fill(pilot, ("colon",), "view done", "enter")
         assert box(again).value == "is:finished"
-
-
-async def test_the_palette_offers_saved_views(start_local_sandbox):
-    server = await start_local_sandbox(seed_demo=12, time_scale=20)
-    app = app_for(server)
-    async with app.run_test(size=SIZE) as pilot:
-        main = app.main_screen
-        await until(pilot, lambda: len(shown(app)) >= 12)
-        main.set_filter("is:running")
-        assert main.save_view("live") is None
-        main.set_filter("")
-        await fill(pilot, ("ctrl+p",), "View: live")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
-        await until(pilot, lambda: box(app).value == "is:running")
 
 
 async def test_the_command_line_runs_palette_commands_by_name(start_local_sandbox):
@@ -267,18 +262,6 @@ async def test_the_command_line_runs_palette_commands_by_name(start_local_sandbo
         assert app.main_screen.query_one(CommandLine).value == "help"
         await pilot.press("escape", "colon", "q", "enter")
         await until(pilot, lambda: app._exit)
-
-
-async def test_help_lists_the_new_keys(start_local_sandbox):
-    server = await start_local_sandbox(seed_demo=0)
-    app = app_for(server)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("question_mark")
-        assert isinstance(app.screen, HelpScreen)
-        rows = dict(app.screen.rows)
-        assert rows[":"] == "Command line"
-        assert rows["v"] == "Views" and rows["V"] == "Save view"
-        assert rows["up"].startswith("Previous filter")
 
 
 async def test_a_typed_server_term_waits_for_a_pause_or_enter(start_local_sandbox, monkeypatch):
