@@ -162,7 +162,12 @@ def test_status_pane_on_a_failed_run(snapshot_app, snap_compare):
 def test_cancel_confirmation(snapshot_app, snap_compare):
     async def confirm(pilot):
         await settle(pilot)
-        await pilot.press("down", "c")
+        await pilot.press("down")
+        # The pane behind the dialog shows the run's progress once its status is read (0.4 s
+        # after the cursor settles): wait for it, or the picture depends on the machine's speed.
+        store = pilot.app.main_screen.session.store
+        await until(pilot, lambda: ROWS[1]["execution_id"] in store.statuses)
+        await pilot.press("c")
         await settled(pilot)
 
     assert snap_compare(snapshot_app, terminal_size=SIZE, run_before=confirm)
