@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -42,7 +43,7 @@ def execution(n: int, rng: random.Random) -> Execution:
 def full_order(store: ExecutionStore, text: str, column: str, desc: bool) -> list[str]:
     """What a table built from scratch shows."""
     fresh = TableRows(store, sort_key, SERVER_SORT)
-    return [e.execution_id for e in fresh.rows(parse_filter(text), CONTEXT, column, desc).rows]
+    return fresh.rows(parse_filter(text), CONTEXT, column, desc).ids
 
 
 @pytest.mark.parametrize(
@@ -61,7 +62,7 @@ def test_after_every_refresh_the_order_is_what_a_full_sort_gives(
     store.apply_page(ExecutionPage(data=page, pagination={"has_more": False}), 0)
     shown = TableRows(store, sort_key, SERVER_SORT)
     parsed = parse_filter(text)
-    first = [e.execution_id for e in shown.rows(parsed, CONTEXT, column, desc).rows]
+    first = shown.rows(parsed, CONTEXT, column, desc).ids
     assert first == full_order(store, text, column, desc)
     for _ in range(6):
         # A refresh: some rows change, some leave, some arrive; a status gives a progress.
@@ -79,9 +80,14 @@ def test_after_every_refresh_the_order_is_what_a_full_sort_gives(
                     progress=rng.random() * 100,
                 )
             )
-        kept = [e.execution_id for e in shown.rows(parsed, CONTEXT, column, desc).rows]
+        kept = shown.rows(parsed, CONTEXT, column, desc).ids
         assert kept == full_order(store, text, column, desc)
         assert len(kept) == len(set(kept))
+        # The statuses the status column must fit, kept by the store as rows come and go.
+        recount = Counter(
+            (e.status, e.status_raw if e.status == "unknown" else None) for e in store.rows()
+        )
+        assert store.status_kinds == recount
 
 
 def test_equal_values_show_newest_first_in_either_direction():
@@ -98,7 +104,7 @@ def test_equal_values_show_newest_first_in_either_direction():
     store.apply_page(ExecutionPage(data=rows, pagination={"has_more": False}), 0)
     shown = TableRows(store, sort_key, SERVER_SORT)
     for desc in (True, False):
-        ids = [e.execution_id for e in shown.rows(parse_filter(""), CONTEXT, "goal", desc).rows]
+        ids = shown.rows(parse_filter(""), CONTEXT, "goal", desc).ids
         assert ids == [f"exec_{n}" for n in range(5)], f"desc={desc}"
 
 
@@ -110,8 +116,8 @@ def test_a_server_sorted_column_shows_the_store_order_filtered():
     ]
     store.apply_page(ExecutionPage(data=rows, pagination={"has_more": False}), 0)
     shown = TableRows(store, sort_key, SERVER_SORT)
-    found = shown.rows(parse_filter("LISBON"), CONTEXT, "created", True).rows
-    assert [e.execution_id for e in found] == ["exec_0", "exec_2"]
+    found = shown.rows(parse_filter("LISBON"), CONTEXT, "created", True).ids
+    assert found == ["exec_0", "exec_2"]
     # A goal that changes is matched on its new text.
     store.apply_page(
         ExecutionPage(
@@ -120,8 +126,8 @@ def test_a_server_sorted_column_shows_the_store_order_filtered():
         ),
         0,
     )
-    found = shown.rows(parse_filter("lisbon"), CONTEXT, "created", True).rows
-    assert [e.execution_id for e in found] == ["exec_2"]
+    found = shown.rows(parse_filter("lisbon"), CONTEXT, "created", True).ids
+    assert found == ["exec_2"]
 
 
 def test_a_new_query_forgets_what_was_cached():
@@ -129,10 +135,9 @@ def test_a_new_query_forgets_what_was_cached():
     first = [Execution(execution_id="exec_a", status="running", initial_goal="alpha")]
     store.apply_page(ExecutionPage(data=first, pagination={"has_more": False}), 0)
     shown = TableRows(store, sort_key, SERVER_SORT)
-    assert len(shown.rows(parse_filter("alpha"), CONTEXT, "goal", True).rows) == 1
+    assert shown.rows(parse_filter("alpha"), CONTEXT, "goal", True).ids == ["exec_a"]
     store.set_query(parse_filter("status:failed").server)
     second = [Execution(execution_id="exec_b", status="failed", initial_goal="beta")]
     store.apply_page(ExecutionPage(data=second, pagination={"has_more": False}), 0)
-    assert shown.rows(parse_filter("alpha"), CONTEXT, "goal", True).rows == []
-    found = shown.rows(parse_filter("beta"), CONTEXT, "goal", True).rows
-    assert [e.execution_id for e in found] == ["exec_b"]
+    assert shown.rows(parse_filter("alpha"), CONTEXT, "goal", True).ids == []
+    assert shown.rows(parse_filter("beta"), CONTEXT, "goal", True).ids == ["exec_b"]

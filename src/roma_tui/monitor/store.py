@@ -7,13 +7,14 @@ page we have not re-read). A finished run never goes back to running.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
 from typing import Any
 
 from ..api import Dag, Execution, ExecutionPage, Status
-from ..api.models import FINISHED_STATUSES
+from ..api.models import FINISHED_STATUSES, ExecutionStatus
 
 # The fields whose change the table shows (or sorts by).
 TRACKED = (
@@ -78,6 +79,11 @@ def _diff(old: Execution, new: Execution) -> set[str]:
     return {name for name in TRACKED if getattr(old, name) != getattr(new, name)}
 
 
+def _kind(execution: Execution) -> tuple[ExecutionStatus, str | None]:
+    status = execution.status
+    return status, execution.status_raw if status is ExecutionStatus.UNKNOWN else None
+
+
 def _same_metadata(old: Any, new: Any) -> bool:
     if old is None or new is None:
         return old is new
@@ -108,6 +114,9 @@ class ExecutionStore:
         self.generation = 0
         # created_at as POSIX seconds: comparing aware datetimes costs ~0.5 us, floats ~0.05.
         self.created_stamps: dict[str, float] = {}
+        # How many loaded runs have each (status, server's word when unknown): what the status
+        # column must fit, without a pass over every row.
+        self.status_kinds: Counter[tuple[ExecutionStatus, str | None]] = Counter()
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -156,10 +165,15 @@ class ExecutionStore:
             self._unfinished.clear()
             self._touched.clear()
             self.created_stamps.clear()
+            self.status_kinds.clear()
             self.generation += 1
             self.total, self.has_more = None, True
 
     def _store(self, execution: Execution) -> None:
+        old = self._rows.get(execution.execution_id)
+        if old is not None:
+            self._count_out(old)
+        self.status_kinds[_kind(execution)] += 1
         self._rows[execution.execution_id] = execution
         self._touched.add(execution.execution_id)
         if execution.status in FINISHED_STATUSES:
@@ -172,10 +186,18 @@ class ExecutionStore:
             self.created_stamps.pop(execution.execution_id, None)
 
     def _drop(self, execution_id: str) -> None:
-        self._rows.pop(execution_id, None)
+        old = self._rows.pop(execution_id, None)
+        if old is not None:
+            self._count_out(old)
         self._unfinished.discard(execution_id)
         self.created_stamps.pop(execution_id, None)
         self._touched.add(execution_id)
+
+    def _count_out(self, execution: Execution) -> None:
+        kind = _kind(execution)
+        self.status_kinds[kind] -= 1
+        if self.status_kinds[kind] <= 0:
+            del self.status_kinds[kind]
 
     def _put(self, execution: Execution, changes: Changes) -> None:
         # Runs for every row of every answer (a whole list upstream): plain lookups and

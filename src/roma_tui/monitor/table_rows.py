@@ -29,8 +29,10 @@ MERGE_ABOVE = 500  # moved rows above which one merge beats a bisection each
 
 @dataclass(frozen=True)
 class Shown:
-    rows: list[Execution]
-    ids: list[str]  # the rows' ids, in the same order
+    ids: list[str]  # the runs to show, in order
+    # Their rows; None when every loaded run is shown (nothing filtered): the store has them,
+    # and a refresh need not read 50,000 of them.
+    rows: list[Execution] | None
     tokens_unknown: int = 0  # runs a `tokens>` term left out: the server did not say
 
 
@@ -68,11 +70,10 @@ class TableRows:
             order: list[str] = store.order
         else:
             order = self._client_sorted(column, desc, touched, context.now)
-        rows = store.rows(order)
         if not parsed.client_side:
-            return Shown(rows, list(order))
-        found = parsed.apply(rows, context, texts)
-        return Shown(found.rows, [e.execution_id for e in found.rows], found.tokens_unknown)
+            return Shown(list(order), None)
+        found = parsed.apply(store.rows(order), context, texts)
+        return Shown([e.execution_id for e in found.rows], found.rows, found.tokens_unknown)
 
     def _client_sorted(
         self, column: str, desc: bool, touched: set[str], now: datetime

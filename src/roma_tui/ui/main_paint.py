@@ -79,24 +79,34 @@ class MainPaint:
             int(now) if recent or not execution.is_finished else int(now // 60),
         )
 
-    def status_width(self, rows: list[Execution]) -> int:
-        """The status column's width: its longest label among these rows (runaway tag too).
+    def status_width(self, rows: list[Execution] | None) -> int:
+        """The status column's width: its longest label among these rows (runaway tag too);
+        `rows` None: every loaded run (the store keeps count of the statuses present).
 
-        Runs every repaint over every row shown: one pass finds the statuses present, and only
-        unknown and running runs are looked at again (50,000 rows: a few ms).
+        Runs every repaint: one pass finds the statuses present (none when nothing is
+        filtered), and only running runs are looked at for the runaway tag.
         """
         running, unknown = ExecutionStatus.RUNNING, ExecutionStatus.UNKNOWN
-        present = {e.status: None for e in rows}
+        store = self.session.store
+        if rows is None:
+            kinds = store.status_kinds.keys()
+            present = {status for status, _ in kinds}
+            raws = {raw for status, raw in kinds if status is unknown}
+            candidates = store.rows(list(store.running_set()))  # a few, not every row
+        else:
+            present = set({e.status: None for e in rows})
+            raws = (
+                {e.status_raw for e in rows if e.status is unknown} if unknown in present else set()
+            )
+            candidates = rows
         labels = {status_label(s.value, ascii=self.ascii) for s in present if s is not unknown}
-        if unknown in present:
-            raws = {e.status_raw for e in rows if e.status is unknown}
-            labels |= {status_label(unknown.value, raw, ascii=self.ascii) for raw in raws}
+        labels |= {status_label(unknown.value, raw, ascii=self.ascii) for raw in raws}
         if running in present:
             since = self.now() - timedelta(seconds=self.runaway_seconds)
             runaway = next(
                 (
                     e
-                    for e in rows
+                    for e in candidates
                     if e.status is running and e.created_at is not None and e.created_at < since
                 ),
                 None,

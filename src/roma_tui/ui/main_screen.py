@@ -223,7 +223,8 @@ class MainScreen(MainLayout, RunActions, FilterViews):
         table = self.table
         table.status_width = self.paint.status_width(shown.rows)
         if self.wide:
-            table.goal_width = self.paint.goal_width(shown.rows)
+            rows = shown.rows if shown.rows is not None else self.session.store.rows()
+            table.goal_width = self.paint.goal_width(rows)
         table.show(shown.ids)
         self.render_status()
         self.render_budget()
