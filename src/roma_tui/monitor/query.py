@@ -87,6 +87,15 @@ class ParsedFilter:
     def client_side(self) -> bool:
         return bool(self.words or self.flags or self.limits)
 
+    def text_words(self) -> list[str]:
+        """The words a run matches only by its text (no status, nor "runaway", contains them):
+        a caller holding each run's text may narrow by these before reading any row."""
+        return [
+            word
+            for word in self.words
+            if word not in "runaway" and not any(word in status for status in ExecutionStatus)
+        ]
+
     def apply(
         self,
         rows: Iterable[Execution],

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -72,7 +72,15 @@ class TableRows:
             order = self._client_sorted(column, desc, touched, context.now)
         if not parsed.client_side:
             return Shown(list(order), None)
-        found = parsed.apply(store.rows(order), context, texts)
+        # Words only a run's text can match narrow the ids first, so most rows are never read:
+        # one scan of the texts in their own order (reading them in the table's order, from
+        # all over memory, costs 4x), then a set lookup per id.
+        by_text = parsed.text_words()
+        for word in by_text:
+            hits = {i for i, text in texts.items() if word in text}
+            order = [i for i in order if i in hits]
+        rest = replace(parsed, words=tuple(w for w in parsed.words if w not in by_text))
+        found = rest.apply(store.rows(order), context, texts)
         return Shown([e.execution_id for e in found.rows], found.rows, found.tokens_unknown)
 
     def _client_sorted(
