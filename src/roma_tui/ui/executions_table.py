@@ -143,9 +143,14 @@ class ExecutionsTable(ScrollView, can_focus=True):
 
     def fit(self) -> None:
         """Lay the columns out again for the window's width (and the settings above)."""
+        self._fit()
+        self.refresh()
+
+    def _fit(self) -> bool:
+        """Fit the columns; True when they changed (then every line must be painted again)."""
         width = self.scrollable_content_region.width
         if width <= 0:
-            return
+            return False
         fitted = fit_columns(
             self.chosen,
             width,
@@ -154,29 +159,53 @@ class ExecutionsTable(ScrollView, can_focus=True):
             wide=self.wide,
             sort_key=self.sort[0],
         )
-        if fitted != self.fitted:
+        changed = fitted != self.fitted
+        if changed:
             self.fitted = fitted
             self._layout += 1
         self._line_width = sum(w + GAP for _, w in self.fitted)
         self.virtual_size = Size(self._line_width, len(self._order) + 1)
         if not self.wide:
             self.scroll_to(x=0, animate=False, force=True)
-        self.refresh()
+        return changed
 
     def show(self, keys: list[str]) -> None:
         """Display these runs, in this order; the cursor stays on its run if it is still here.
-        The table keeps `keys` (no copy): the caller hands over a list of its own."""
+        The table keeps `keys` (no copy): the caller hands over a list of its own.
+
+        When the window shows the same runs with the cursor on the same line (a poll that
+        changed rows elsewhere), only the lines whose runs changed are painted again.
+        """
         keep = self.current_id
+        before = (self.visible_ids(), self.cursor_row, int(self.scroll_y))
         self._order = keys
         self._index_of = None
-        self.fit()
-        self.virtual_size = Size(self._line_width, len(self._order) + 1)
+        relaid = self._fit()
         row = self._row_of(keep)
         if row is not None:
-            self._move(row, announce=False)
+            self._move(row, announce=False, repaint=False)
         else:
-            self._move(min(self.cursor_row, max(0, len(self._order) - 1)), announce=True)
-        self.refresh()
+            last = max(0, len(self._order) - 1)
+            self._move(min(self.cursor_row, last), announce=True, repaint=False)
+        if relaid or before != (self.visible_ids(), self.cursor_row, int(self.scroll_y)):
+            self.refresh()
+        else:
+            self._repaint_changed()
+
+    def _repaint_changed(self) -> None:
+        """The header (its sort arrow) and the lines on screen whose run's signature moved on."""
+        width = self.size.width
+        self.refresh(Region(0, 0, width, 1))
+        top = int(self.scroll_y)
+        for y, key in enumerate(self.visible_ids(), start=1):
+            kept = self._painted.get((key, self._row_style(top + y - 1)))
+            if kept is None or kept[1] != self._layout or kept[0] != self.signature(key):
+                self.refresh(Region(0, y, width, 1))
+
+    def _repaint_row(self, row: int) -> None:
+        top = int(self.scroll_y)
+        if 0 <= row - top < self.rows_on_screen:
+            self.refresh(Region(0, row - top + 1, self.size.width, 1))
 
     def keep_cursor_on(self, key: str | None) -> None:
         row = self._row_of(key)
@@ -196,15 +225,21 @@ class ExecutionsTable(ScrollView, can_focus=True):
     def move_cursor(self, *, row: int) -> None:
         self._move(row, announce=True)
 
-    def _move(self, row: int, *, announce: bool) -> None:
+    def _move(self, row: int, *, announce: bool, repaint: bool = True) -> None:
         row = max(0, min(row, len(self._order) - 1)) if self._order else 0
-        changed = row != self.cursor_row
+        old, top = self.cursor_row, int(self.scroll_y)
+        changed = row != old
         self.cursor_row = row
         self._scroll_to_cursor()
         # Again once the layout is done: a horizontal scrollbar that appears with new rows
         # takes a line, and the cursor row must not end up under it.
         self.call_after_refresh(self._scroll_to_cursor)
-        self.refresh()
+        if repaint:
+            if int(self.scroll_y) == top:  # no scroll: two lines change, the cursor's
+                self._repaint_row(old)
+                self._repaint_row(row)
+            else:
+                self.refresh()
         if announce or changed:
             self.post_message(self.Highlighted(self.current_id, row))
 
@@ -295,16 +330,18 @@ class ExecutionsTable(ScrollView, can_focus=True):
             row = int(self.scroll_y) + y - 1
             if row >= len(self._order):
                 return Strip.blank(width, self.rich_style)
-            if row == self.cursor_row:
-                style = self.get_component_rich_style("executions--cursor")
-            elif row % 2:
-                style = self.get_component_rich_style("executions--odd")
-            else:
-                style = self.rich_style
+            style = self._row_style(row)
             strip = self._row_line(self._order[row], style)
             return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, style)
         strip = self._line(cells, style)
         return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, style)
+
+    def _row_style(self, row: int) -> Style:
+        if row == self.cursor_row:
+            return self.get_component_rich_style("executions--cursor")
+        if row % 2:
+            return self.get_component_rich_style("executions--odd")
+        return self.rich_style
 
     def _row_line(self, key: str, style: Style) -> Strip:
         signature = self.signature(key)
