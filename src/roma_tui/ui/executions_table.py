@@ -6,9 +6,10 @@ keeps only the order of row keys: cells are built at paint time for the rows on 
 showing, filtering and sorting cost what sorting a list of keys costs, and live cells (durations)
 are always current. The cursor follows its run's key, never a row number.
 
-A painted line is kept per run and row style while the run's `signature` (what its cells are
-made of, the clock included) is the same: moving the cursor repaints two lines' worth of work,
-not the whole window (building one line of cells costs ~1 ms).
+Only what changed is painted: a cursor move that does not scroll repaints its two lines, a
+refresh that leaves the same runs on screen repaints the lines whose run changed, and a painted
+line is kept per run and row style while the run's `signature` (what its cells are made of, the
+clock included) is the same (building one line of cells costs ~1 ms).
 
 Columns fit the window (`cells.fit_columns`): the goal takes the room that is left. Wide mode
 shows every column at full width and scrolls sideways a page at a time.
@@ -81,7 +82,6 @@ class ExecutionsTable(ScrollView, can_focus=True):
         self.signature = signature  # key -> what its cells depend on (None: always paint)
         self.ascii = ascii
         self._order: list[str] = []
-        self._index_of: dict[str, int] | None = None  # built when first asked (see `_index`)
         self._painted: dict[tuple[str, Style], tuple[object, int, Strip]] = {}
         self._layout = 0  # moves when the columns change: every kept line is stale then
         self.cursor_row = 0
@@ -123,21 +123,13 @@ class ExecutionsTable(ScrollView, can_focus=True):
         top = int(self.scroll_y)
         return self._order[top : top + self.rows_on_screen]
 
-    @property
-    def _index(self) -> dict[str, int]:
-        """Row number by key: built once per `show`, only when something asks."""
-        if self._index_of is None:
-            self._index_of = dict(zip(self._order, range(len(self._order)), strict=True))
-        return self._index_of
-
     def refresh_ids(self, keys: list[str]) -> None:
         """Repaint just these rows' lines (when they are on screen)."""
-        top = int(self.scroll_y)
-        index = self._index
-        for key in keys:
-            row = index.get(key)
-            if row is not None and 0 <= row - top < self.rows_on_screen:
-                self.refresh(Region(0, row - top + 1, self.size.width, 1))
+        wanted = set(keys)
+        width = self.size.width
+        for y, key in enumerate(self.visible_ids(), start=1):
+            if key in wanted:
+                self.refresh(Region(0, y, width, 1))
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -179,7 +171,6 @@ class ExecutionsTable(ScrollView, can_focus=True):
         keep = self.current_id
         before = (self.visible_ids(), self.cursor_row, int(self.scroll_y))
         self._order = keys
-        self._index_of = None
         relaid = self._fit()
         row = self._row_of(keep)
         if row is not None:
@@ -213,12 +204,12 @@ class ExecutionsTable(ScrollView, can_focus=True):
             self._move(row, announce=True)
 
     def _row_of(self, key: str | None) -> int | None:
+        """The row of a run: one scan in C (50,000 rows: ~0.3 ms), where keeping an index
+        would cost a dict of every row after each refresh."""
         if key is None:
             return None
-        if self._index_of is not None:
-            return self._index_of.get(key)
         try:
-            return self._order.index(key)  # one scan in C: cheaper than building the index
+            return self._order.index(key)
         except ValueError:
             return None
 
