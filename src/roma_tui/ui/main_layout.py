@@ -4,49 +4,22 @@ the columns (chooser, wide mode), the status pane's size, and keys read-only mod
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual import events
-from textual.screen import Screen
 from textual.widgets import Input
 
 from ..settings import ConfigError, set_preference
 from .cells import COLUMNS, OPTIONAL, SERVER_SORT
 from .header_line import HeaderLine, Where
+from .main_base import MainBase
 from .status_pane import StatusPane
-
-if TYPE_CHECKING:
-    from ..monitor.session import Session
-    from .app import RomaApp
-    from .executions_table import ExecutionsTable
-    from .flash import Kind
 
 # Actions read-only mode refuses, and what each would have done (said when its key is pressed).
 WRITES = {"cancel": "cancel", "cancel_marked": "cancel", "new": "create"}
 PANE_MIN = 3  # rows the status pane keeps when shrunk from the keyboard
 
 
-class MainLayout(Screen[None]):
-    """Mixed into MainScreen, which provides what is declared here."""
-
-    if TYPE_CHECKING:
-        session: Session
-        ascii: bool
-        read_only: bool
-        read_only_reason: str | None
-        sort_column: str
-        sort_desc: bool
-        wide: bool
-        chosen_columns: tuple[str, ...]
-
-        @property
-        def roma(self) -> RomaApp: ...
-        @property
-        def table(self) -> ExecutionsTable: ...
-        @property
-        def palette(self) -> dict[str, str]: ...
-        def render_rows(self) -> None: ...
-        def flash(self, message: str, kind: Kind = "error") -> None: ...
+class MainLayout(MainBase):
+    """Mixed into MainScreen (see MainBase for what it provides)."""
 
     def render_header(self) -> None:
         store = self.session.store

@@ -8,7 +8,6 @@ skipped while a modal is open.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,9 +17,6 @@ from textual.reactive import reactive
 from textual.theme import Theme
 from textual.timer import Timer
 from textual.widgets import Input
-
-if TYPE_CHECKING:
-    from .app import RomaApp
 
 from ..api import Execution
 from ..monitor.failures import Failure
@@ -164,10 +160,6 @@ class MainScreen(MainLayout, RunActions, FilterViews):
         yield BudgetBar(id="budget")
         yield KeysFooter()
 
-    @property
-    def table(self) -> ExecutionsTable:
-        return self.query_one("#executions", ExecutionsTable)
-
     def on_mount(self) -> None:
         self.table.chosen = self.chosen_columns
         self.restore_pane()
@@ -192,17 +184,6 @@ class MainScreen(MainLayout, RunActions, FilterViews):
         return not (self.read_only and action in ("cancel", "cancel_marked", "new"))
 
     # -- what is on screen ---------------------------------------------------------------------
-
-    @property
-    def roma(self) -> RomaApp:
-        return cast("RomaApp", self.app)
-
-    @property
-    def palette(self) -> dict[str, str]:
-        return self.roma.palette
-
-    def clock(self) -> float:
-        return self.roma.clock()
 
     def current(self) -> Execution | None:
         key = self.table.current_id

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.notifications import SeverityLevel
-from textual.screen import Screen
 from textual.widgets import Input
 
 from ..api import Dialect, RomaError
@@ -25,41 +24,19 @@ from .confirm import ConfirmCancel
 from .executions_table import ExecutionsTable
 from .flash import FlashLine
 from .help import COMMAND_PALETTE, MAIN_HELP, PALETTE_HELP, HelpScreen, binding_rows, keys_of
+from .main_base import MainBase
 from .status_pane import whole_text
 
 if TYPE_CHECKING:
     from ..api import Execution
-    from ..monitor.failures import Failure
-    from ..monitor.session import Session
-    from .app import RomaApp
-    from .flash import Kind
     from .new_run import NewRun
 
 log = logging.getLogger(__name__)
 KEPT_ANSWERS = 8  # runs whose last whole answer is kept for `r`/`Y` (each may be megabytes)
 
 
-class RunActions(Screen[None]):
-    """Mixed into MainScreen, which provides what is declared here."""
-
-    if TYPE_CHECKING:
-        session: Session
-        ascii: bool
-        bell: bool
-
-        @property
-        def roma(self) -> RomaApp: ...
-        @property
-        def table(self) -> ExecutionsTable: ...
-        @property
-        def palette(self) -> dict[str, str]: ...
-        def current(self) -> Execution | None: ...
-        def render_rows(self) -> None: ...
-        def schedule_poll(self) -> None: ...
-        def note_failure(self, failure: Failure) -> None: ...
-        def apply_filter(self, text: str, *, typing: bool = False) -> None: ...
-        def poll(self, manual: bool = False) -> object: ...
-        def flash(self, message: str, kind: Kind = "error") -> None: ...
+class RunActions(MainBase):
+    """Mixed into MainScreen (see MainBase for what it provides)."""
 
     unsent: NewRun | None = None  # a new run that failed to be created: `n` offers it again
     _answers: dict[str, Execution] | None = None

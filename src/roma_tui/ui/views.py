@@ -10,15 +10,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual import on
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input
 
-from ..monitor.query import MatchContext, ParsedFilter, parse_filter
-from ..monitor.table_rows import Shown, TableRows
+from ..monitor.query import MatchContext, parse_filter
+from ..monitor.table_rows import Shown
 from ..settings import ConfigError
 from ..settings.views import SavedView, load_history, load_views, save_history
 from ..settings.views import delete_view as forget_view
@@ -26,42 +25,17 @@ from ..settings.views import save_view as store_view
 from .cells import COLUMNS
 from .command_line import CommandLine
 from .filter_box import FilterBox, HistoryInput
-from .flash import FlashLine, Kind
+from .flash import FlashLine
+from .main_base import MainBase
 from .screen_commands import find, named_commands
-
-if TYPE_CHECKING:
-    from ..monitor.session import Session
-    from .app import RomaApp
-    from .executions_table import ExecutionsTable
-    from .main_paint import MainPaint
 
 log = logging.getLogger(__name__)
 QUICK_STATUS = {"1": None, "2": "running", "3": "completed", "4": "failed", "5": "cancelled"}
 TYPING_PAUSE = 0.6  # seconds without a key before a typed server term is fetched
 
 
-class FilterViews(Screen[None]):
-    """Mixed into MainScreen, which provides what is declared here."""
-
-    if TYPE_CHECKING:
-        session: Session
-        paint: MainPaint
-        filter: ParsedFilter
-        table_rows: TableRows
-        sort_column: str
-        sort_desc: bool
-
-        @property
-        def roma(self) -> RomaApp: ...
-        @property
-        def table(self) -> ExecutionsTable: ...
-        @property
-        def palette(self) -> dict[str, str]: ...
-        def clock(self) -> float: ...
-        def render_rows(self) -> None: ...
-        def flash(self, message: str, kind: Kind = "error") -> None: ...
-        def poll(self, manual: bool = False) -> object: ...
-        def set_sort(self, column: str, *, desc: bool) -> None: ...
+class FilterViews(MainBase):
+    """Mixed into MainScreen (see MainBase for what it provides)."""
 
     _server_timer: Timer | None = None
     _hint = ""
