@@ -137,6 +137,14 @@ class SandboxApi:
     # -- endpoints -----------------------------------------------------------------------------
 
     async def create(self, request: Request) -> Response:
+        return await self._serve_write(request, lambda raw, owner: self._create(raw, owner))
+
+    async def _serve_write(
+        self, request: Request, write: Callable[[bytes, str], tuple[int, Any]]
+    ) -> Response:
+        """A write: its body read, then `write(body, owner)` committed on the database thread
+        (with its idempotency key, see `commit_write`)."""
+
         async def action(request: Request, owner: str) -> tuple[int, Any]:
             raw = await read_body(request)
             return await self.run_db(
@@ -146,7 +154,7 @@ class SandboxApi:
                     owner,
                     raw,
                     self.engine.clock(),
-                    lambda: self._create(raw, owner),
+                    lambda: write(raw, owner),
                 )
             )
 
@@ -279,20 +287,7 @@ class SandboxApi:
         return await self._serve(request, action)
 
     async def cancel(self, request: Request) -> Response:
-        async def action(request: Request, owner: str) -> tuple[int, Any]:
-            raw = await read_body(request)
-            return await self.run_db(
-                lambda: commit_write(
-                    self.engine.storage,
-                    request,
-                    owner,
-                    raw,
-                    self.engine.clock(),
-                    lambda: self._cancel(request),
-                )
-            )
-
-        return await self._serve(request, action, writes=True)
+        return await self._serve_write(request, lambda _raw, _owner: self._cancel(request))
 
     def _cancel(self, request: Request) -> tuple[int, Any]:
         row = self._row(request)
