@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from typing import Any, ClassVar, Self
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from .fields import (
     ExecutionStatus,
@@ -16,6 +16,7 @@ from .fields import (
     Timestamp,
     Tolerant,
     node_status,
+    readable,
     with_raw_status,
 )
 
@@ -124,13 +125,9 @@ class Dag(Tolerant):
                 data[key] = []
                 data[counter] = 1
                 continue
-            kept = []
-            for item in items:
-                try:
-                    kept.append(model.model_validate(item))
-                except ValidationError:
-                    data[counter] = data.get(counter, 0) + 1
-            data[key] = kept
+            data[key], bad = readable(items, model)
+            if bad:
+                data[counter] = data.get(counter, 0) + bad
         _share_ids(data["nodes"], data["edges"])
         return data
 

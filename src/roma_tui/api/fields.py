@@ -7,6 +7,7 @@ with `Z`, `+00:00` or no zone at all parse (a naive one is taken as UTC).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -150,3 +151,16 @@ def with_raw_status(data: Any, mapper: Any) -> Any:
     if mapped.value == "unknown" or (isinstance(raw, str) and raw.lower() != mapped.value):
         data["status_raw"] = raw if isinstance(raw, str) else json.dumps(raw, default=str)
     return data
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def readable(items: list[Any], model: type[M]) -> tuple[list[M], int]:
+    """The items that validate as `model`, and how many did not: one bad item must not lose
+    the others (a page's rows, a DAG's nodes)."""
+    kept: list[M] = []
+    for item in items:
+        with contextlib.suppress(ValidationError):
+            kept.append(model.model_validate(item))
+    return kept, len(items) - len(kept)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from .dag_models import Dag as Dag
 from .dag_models import DagStats as DagStats
@@ -27,7 +27,7 @@ from .fields import Lenient as Lenient
 from .fields import NodeStatus as NodeStatus
 from .fields import Text as Text
 from .fields import Timestamp as Timestamp
-from .fields import Tolerant, execution_status, with_raw_status
+from .fields import Tolerant, execution_status, readable, with_raw_status
 from .fields import parse_timestamp as parse_timestamp
 
 
@@ -129,14 +129,7 @@ class ExecutionPage(Tolerant):
         items = data.get("data")
         if not isinstance(items, list):
             return data  # not a page at all: let validation say so
-        kept, bad = [], 0
-        for item in items:
-            try:
-                kept.append(Execution.model_validate(item))
-            except ValidationError:
-                bad += 1
-        data["data"] = kept
-        data["unreadable"] = bad
+        data["data"], data["unreadable"] = readable(items, Execution)
         if not isinstance(data.get("pagination"), dict):
             data["pagination"] = {}
         return data
