@@ -28,9 +28,10 @@ settings.register_profile("thorough", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 
-# The modules that take longest (CPU and waits, measured with xdist), run first: xdist hands
-# tests out in collection order, so a slow module collected last (test_views) kept one worker
-# busy after the others had finished. Longest first, then the rest in their usual order.
+# The modules that take longest (CPU and waits, measured with xdist), run first: xdist gives
+# each worker a share of the tests in collection order and a worker that is done takes the
+# untouched end of another's share, so a long test queued last (test_views) kept one worker busy
+# after the others had finished. Longest first, then the rest in their usual order.
 SLOW_FIRST = (
     "test_code_rules.py",  # mypy: ~11 s of CPU when its cache is cold
     "test_views.py",

@@ -67,7 +67,7 @@ async def test_a_refused_key_stops_polling_and_says_what_to_do(counting_server):
     )
     app = _app(url)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await _browse(pilot, 2.0)
+        await _browse(pilot, 1.0)
         assert len(hits) == 1  # not 16 a second
         flash = str(app.main_screen.query_one("#flash").render())
         assert "roma-tui login --profile work" in flash and "ROMA_API_KEY" in flash
@@ -84,7 +84,7 @@ async def test_a_url_that_is_not_a_roma_api_is_named_and_left_alone(counting_ser
     url, hits = counting_server(200, b"<html><h1>Directory listing</h1></html>", "text/html")
     app = _app(url, key=KEY)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _browse(pilot, 2.0)
+        await _browse(pilot, 1.0)
         assert len(hits) == 1
         assert f"{url} does not look like a ROMA API" in app.main_screen.last_error
         view = app.main_screen.session.planner.view()

@@ -141,11 +141,11 @@ async def test_failed_nodes_are_one_key_away_and_a_failed_run_runs_nothing(start
 
 
 async def test_a_running_dag_updates_live(start_sandbox):
-    # A budget large enough for 0.5 s polls (with 1,000 a day the planner waits minutes).
-    server = start_sandbox(time_scale=1.0, rate_limit="100000/hour")
+    # A budget large enough for 0.3 s polls (with 1,000 a day the planner waits minutes).
+    server = start_sandbox(time_scale=0.5, rate_limit="100000/hour")
     async with RomaClient(server.url, KEY) as client:
         created = await client.create_execution("Live DAG", max_depth=2)
-    app = app_for(server.url, poll_interval=0.5)
+    app = app_for(server.url, poll_interval=0.3)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_dag(pilot, app, created.execution_id)
 
