@@ -15,9 +15,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.events import Resize
 from textual.widget import Widget
-from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
+from .footer import KeysFooter
 from .help import key_display
 
 # The canvas's own keys (on DagView, which has the focus): they move the cursor.
@@ -151,7 +151,7 @@ def fitting(keys: list[FooterKey], width: int) -> list[FooterKey]:
     return [k for k in keys if id(k) in kept]
 
 
-class DagFooter(Footer):
+class DagFooter(KeysFooter):
     """The footer, with only the keys that fit whole at the terminal's width."""
 
     def __init__(self) -> None:

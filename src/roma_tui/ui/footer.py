@@ -1,4 +1,4 @@
-"""The main screen's footer: Textual's, rebuilt only when the keys it shows change.
+"""The footer of the main and DAG screens: Textual's, rebuilt only when the keys it shows change.
 
 Textual's Footer re-composes on every "bindings updated" signal (focus moves, screens come and
 go, a refresh of the bindings), and each new key flips its compact style twice as it mounts,
