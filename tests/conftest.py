@@ -53,7 +53,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 # A Textual app makes and drops objects by the hundred thousand, and with Python's default
 # thresholds the collector ran a full pass (~0.15 s: the libraries, the app and the sandbox)
-# every second or so of a console test: 6 of 26 s of CPU in the console, views and DAG tests.
+# every second or two of a console test: 6 of 26 s of CPU in the console, views and DAG tests.
 # Ten times fewer young collections, and what the imports built frozen out of every pass:
 # 2 s. The app itself keeps Python's defaults; only the test processes change.
 gc.set_threshold(10_000, 10, 10)
