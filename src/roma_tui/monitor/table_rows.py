@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ..api import Execution
-from .query import MatchContext, ParsedFilter, haystack
+from .query import MatchContext, ParsedFilter, run_text
 from .store import ExecutionStore
 
 # column -> ((execution, its progress, now) -> a key); missing values never meet present ones.
@@ -64,7 +64,7 @@ class TableRows:
             if row is None:
                 texts.pop(execution_id, None)
             else:
-                texts[execution_id] = _text(row)
+                texts[execution_id] = run_text(row)
         if column in self.server_sorted:
             self._sorted_by = None  # touched rows are not followed while the server sorts
             order: list[str] = store.order
@@ -72,14 +72,8 @@ class TableRows:
             order = self._client_sorted(column, desc, touched, context.now)
         if not parsed.client_side:
             return Shown(list(order), None)
-        # Words only a run's text can match narrow the ids first, so most rows are never read:
-        # one scan of the texts in their own order (reading them in the table's order, from
-        # all over memory, costs 4x), then a set lookup per id.
-        by_text = parsed.text_words()
-        for word in by_text:
-            hits = {i for i, text in texts.items() if word in text}
-            order = [i for i in order if i in hits]
-        rest = replace(parsed, words=tuple(w for w in parsed.words if w not in by_text))
+        # Words only a run's text can match narrow the ids first: most rows are never read.
+        order, rest = parsed.narrow_by_text(order, texts)
         found = rest.apply(store.rows(order), context, texts)
         return Shown([e.execution_id for e in found.rows], found.rows, found.tokens_unknown)
 
@@ -159,7 +153,3 @@ class TableRows:
                     row.execution_id,
                 ),
             )
-
-
-def _text(row: Execution) -> str:
-    return haystack(row.execution_id, row.initial_goal, row.config_profile)

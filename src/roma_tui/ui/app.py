@@ -84,15 +84,19 @@ class RomaApp(App[None]):
             self.register_theme(theme)
         wanted = connection.profile.theme if connection is not None else "roma-dark"
         self.stylesheet = SharedRulesStylesheet()  # nothing is in it yet; variables come next
-        known = [name for name in (wanted, "roma-dark") if name in self.available_themes]
-        self._start_in_theme(known[0] if known else self.theme)
+        self._start_in_theme(self._theme_for(wanted) or self.theme)
+
+    def _theme_for(self, wanted: str) -> str | None:
+        """`wanted` if it is a theme of ours, else roma-dark; None when neither is."""
+        return next((name for name in (wanted, "roma-dark") if name in self.available_themes), None)
 
     def _start_in_theme(self, name: str) -> None:
         """Start in this theme, before any style is parsed.
 
         Setting `theme` runs Textual's watcher, which re-parses every style sheet and re-applies
         every style on the first frame (a second full CSS pass: ~15 % of a start's CPU). Nothing
-        is parsed yet here, so what the watcher does is done directly, less the re-parse.
+        is parsed yet here, so what the watcher does is done directly, less the re-parse
+        (as `App._watch_theme` does it in Textual 8.2; a snapshot and a theme test cover it).
         """
         self.set_reactive(App.theme, name)
         dark = self.current_theme.dark
@@ -257,11 +261,9 @@ class RomaApp(App[None]):
     def start(self, connection: Connection) -> None:
         self.connection = connection
         profile = connection.profile
-        for name in (profile.theme, "roma-dark"):
-            if name in self.available_themes:
-                if self.theme != name:  # the same theme again would re-apply every style
-                    self.theme = name
-                break
+        theme = self._theme_for(profile.theme)
+        if theme is not None and self.theme != theme:  # the same again re-applies every style
+            self.theme = theme
         self.palette = self._safe_palette()
         session = Session.open(connection, clock=self.clock, transport=self.transport)
         reason = (

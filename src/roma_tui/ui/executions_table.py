@@ -82,8 +82,9 @@ class ExecutionsTable(ScrollView, can_focus=True):
         self.signature = signature  # key -> what its cells depend on (None: always paint)
         self.ascii = ascii
         self._order: list[str] = []
-        self._painted: dict[tuple[str, Style], tuple[object, int, Strip]] = {}
-        self._layout = 0  # moves when the columns change: every kept line is stale then
+        # Painted lines per (run, row style), with the signature they were painted at; emptied
+        # when the columns change.
+        self._painted: dict[tuple[str, Style], tuple[object, Strip]] = {}
         self.cursor_row = 0
         # What the columns are fitted from (the screen sets them; `fit` applies them).
         self.chosen: tuple[str, ...] = OPTIONAL
@@ -154,7 +155,7 @@ class ExecutionsTable(ScrollView, can_focus=True):
         changed = fitted != self.fitted
         if changed:
             self.fitted = fitted
-            self._layout += 1
+            self._painted.clear()
         self._line_width = sum(w + GAP for _, w in self.fitted)
         self.virtual_size = Size(self._line_width, len(self._order) + 1)
         if not self.wide:
@@ -189,8 +190,7 @@ class ExecutionsTable(ScrollView, can_focus=True):
         self.refresh(Region(0, 0, width, 1))
         top = int(self.scroll_y)
         for y, key in enumerate(self.visible_ids(), start=1):
-            kept = self._painted.get((key, self._row_style(top + y - 1)))
-            if kept is None or kept[1] != self._layout or kept[0] != self.signature(key):
+            if self._kept(key, self._row_style(top + y - 1), self.signature(key)) is None:
                 self.refresh(Region(0, y, width, 1))
 
     def _repaint_row(self, row: int) -> None:
@@ -334,15 +334,21 @@ class ExecutionsTable(ScrollView, can_focus=True):
             return self.get_component_rich_style("executions--odd")
         return self.rich_style
 
+    def _kept(self, key: str, style: Style, signature: object) -> Strip | None:
+        """The line painted for this run in this style, if what its cells are made of is the
+        same (a None signature is never the same: always paint)."""
+        kept = self._painted.get((key, style))
+        if kept is None or signature is None or kept[0] != signature:
+            return None
+        return kept[1]
+
     def _row_line(self, key: str, style: Style) -> Strip:
         signature = self.signature(key)
-        kept = self._painted.get((key, style))
-        if kept is not None and signature is not None:
-            kept_signature, layout, strip = kept
-            if layout == self._layout and kept_signature == signature:
-                return strip
+        strip = self._kept(key, style, signature)
+        if strip is not None:
+            return strip
         strip = self._line(self.cells(key), style)
         if len(self._painted) > 1_000:  # a few windows' worth; old rows are not coming back
             self._painted.clear()
-        self._painted[(key, style)] = (signature, self._layout, strip)
+        self._painted[(key, style)] = (signature, strip)
         return strip
