@@ -297,9 +297,8 @@ class RomaClient:
     @_within_deadline
     async def get_execution(self, execution_id: str) -> Execution:
         execution_id = check_execution_id(execution_id, self._dialect)
-        reply = await self._request("GET", f"/executions/{execution_id}")
-        self._learn(detect_execution(reply.payload))
-        return self._parse(Execution, normalise_execution(reply.payload, self._dialect), reply)
+        execution, _reply = await self._read_execution(execution_id)
+        return execution
 
     @_within_deadline
     async def get_status(self, execution_id: str) -> Status:
@@ -324,10 +323,8 @@ class RomaClient:
         """The whole run and its status. Upstream the status is read off the execution (one
         request); the hosted service answers them apart (two)."""
         execution_id = check_execution_id(execution_id, self._dialect)
-        reply = await self._request("GET", f"/executions/{execution_id}")
-        dialect = self._learn(detect_execution(reply.payload))
-        execution = self._parse(Execution, normalise_execution(reply.payload, dialect), reply)
-        if dialect is Dialect.UPSTREAM:
+        execution, reply = await self._read_execution(execution_id)
+        if self._dialect is Dialect.UPSTREAM:
             return execution, self._parse(Status, status_from_execution(reply.payload), reply)
         return execution, await self.get_status(execution_id)
 
@@ -369,6 +366,12 @@ class RomaClient:
         reply = await self._request("GET", f"/executions/{execution_id}/checkpoint")
         self._learn(Dialect.UPSTREAM)
         return self._parse(DagResult, normalise_checkpoint(reply.payload), reply).dag
+
+    async def _read_execution(self, execution_id: str) -> tuple[Execution, Reply]:
+        """`GET /executions/{id}`, read in the dialect its answer shows."""
+        reply = await self._request("GET", f"/executions/{execution_id}")
+        dialect = self._learn(detect_execution(reply.payload))
+        return self._parse(Execution, normalise_execution(reply.payload, dialect), reply), reply
 
     async def _status_from_execution(self, execution_id: str) -> Status:
         reply = await self._request("GET", f"/executions/{execution_id}")

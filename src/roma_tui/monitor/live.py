@@ -192,16 +192,17 @@ class LiveMonitor:
             if dag is not None:
                 self.store.show_dag(execution_id, dag)
             return status, dag
-        if not with_dag:
+        full: Execution | None = None
+        if with_dag:
+            full, status = await self.client.read_run(execution_id)
+        else:
             status = await self.client.get_status(execution_id)
-            self.planner.observe(self.client.rate_limit)
-            self.store.apply_status(status)
+        self.planner.observe(self.client.rate_limit)
+        self.store.apply_status(status)
+        if full is None:
             if self.cache is not None and status.is_finished:
                 await asyncio.to_thread(self.cache.put, status=status)
             return status, None
-        full, status = await self.client.read_run(execution_id)
-        self.planner.observe(self.client.rate_limit)
-        self.store.apply_status(status)
         dag = full.dag or await self.client.get_dag(execution_id)
         self.store.show_dag(execution_id, dag)
         if self.cache is not None and full.is_finished:
