@@ -192,6 +192,31 @@ def test_store_drops_a_row_proven_to_have_left_a_filtered_query():
     assert changes.gone == ["b"] and "b" not in store
 
 
+def test_a_top_refresh_with_many_runs_loaded_moves_only_the_top_and_keeps_the_rest():
+    store = ExecutionStore()
+    runs = [execution(f"r{i:03d}", "completed", minutes_ago=i) for i in range(300)]
+    for offset in range(0, 300, 100):
+        store.apply_page(page(runs[offset : offset + 100], total=300, has_more=True), offset)
+    # A new run on top; r005 left the query (absent inside the page's span); r099 slid down.
+    top = [execution("new", minutes_ago=-1)] + [r for r in runs[:99] if r.execution_id != "r005"]
+    changes = store.apply_page(page(top, total=300, has_more=True), 0)
+    assert changes.added == ["new"] and changes.gone == ["r005"] and "r005" not in store
+    order = [e.execution_id for e in store.rows()]
+    assert order[:3] == ["new", "r000", "r001"] and order.count("r099") == 1
+    assert order[98:101] == ["r098", "r099", "r100"] and order[-1] == "r299" and len(order) == 300
+
+
+def test_a_top_refresh_oldest_first_drops_only_what_its_span_proves():
+    store = ExecutionStore(ListQuery(order="asc"))
+    runs = [execution(f"r{i:03d}", "completed", minutes_ago=300 - i) for i in range(300)]
+    for offset in range(0, 300, 100):
+        store.apply_page(page(runs[offset : offset + 100], total=300, has_more=True), offset)
+    top = [r for r in runs[:100] if r.execution_id != "r050"]
+    changes = store.apply_page(page(top, total=299, has_more=True), 0)
+    assert changes.gone == ["r050"] and len(store) == 299
+    assert [e.execution_id for e in store.rows()][99:101] == ["r100", "r101"]
+
+
 def test_store_ignores_a_status_going_backwards():
     store = ExecutionStore()
     store.apply_page(page([execution("a", "completed")]), 0)
