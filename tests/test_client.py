@@ -467,6 +467,34 @@ async def test_upstream_dialect_is_detected_and_its_dag_read_from_checkpoint():
     assert {n.id: n.status for n in dag.nodes} == {"t1": "completed", "t2": "failed"}
 
 
+async def test_an_upstream_row_unchanged_since_the_last_read_is_not_read_again():
+    def row(execution_id, status, minute):
+        return {
+            "execution_id": execution_id,
+            "status": status,
+            "initial_goal": f"goal {execution_id}",
+            "profile": "general",
+            "created_at": f"2026-11-29T10:{minute:02d}:00Z",
+            "config": {"max_depth": 2},
+            "metadata": {},
+        }
+
+    listed = [row("a", "RUNNING", 3), row("b", "RUNNING", 2), {"execution_id": ["bad"]}]
+
+    def route(request):
+        body = {"executions": listed, "total": len(listed), "offset": 0, "limit": 1000}
+        return reply(200, body)
+
+    async with client_for(route, dialect="upstream") as client:
+        first = await client.list_executions(limit=50)
+        listed[1] = row("b", "COMPLETED", 2)  # b finished; a and the bad row are as they were
+        second = await client.list_executions(limit=50)
+    assert [e.execution_id for e in second.data] == ["a", "b"]
+    assert first.unreadable == second.unreadable == 1
+    assert second.data[0] is first.data[0]  # a: handed back as read before
+    assert second.data[1].status == "completed" and first.data[1].status == "running"
+
+
 async def test_auto_dialect_falls_back_to_checkpoint_on_a_bare_404():
     calls = []
 

@@ -34,6 +34,7 @@ from .dialects import (
     normalise_list,
     normalise_status,
     status_from_execution,
+    upstream_list,
 )
 from .errors import (
     ApiConnectionError,
@@ -48,6 +49,7 @@ from .extras import Health, RunCost, cost_from_costs, cost_from_metadata, cost_f
 from .listing import Gathered, arrange, upstream_params
 from .models import CancelResult, Dag, DagResult, Execution, ExecutionPage, Status
 from .ratelimit import RateLimit
+from .row_memo import RowMemo
 from .transport import DEFAULT_MAX_RESPONSE_BYTES, Reply, exchange
 from .urls import API_PREFIX, InsecureTransportError, check_base_url, is_loopback
 from .validation import check_create, check_execution_id, check_list_params
@@ -156,6 +158,7 @@ class RomaClient:
         self._sleep = sleep
         self.rate_limit: RateLimit | None = None
         self.last_request_id: str | None = None
+        self._rows_read = RowMemo()  # upstream: the last whole-list read, for the next one
         headers = {
             "User-Agent": f"roma-tui/{__version__}",
             "Accept": "application/json",
@@ -266,15 +269,30 @@ class RomaClient:
 
     async def _list_upstream(self, params: dict[str, str], gathered: Gathered) -> ExecutionPage:
         ended = False
+        self._rows_read.start()
         while gathered.wants_more():
             reply = await self._request(
                 "GET", "/executions", params=upstream_params(params, gathered.read)
             )
-            normalised = normalise_list(reply.payload, Dialect.UPSTREAM)
-            if not gathered.add(self._parse(ExecutionPage, normalised, reply)):
+            if not gathered.add(self._upstream_page(reply)):
                 ended = True  # fewer rows than the server counted: the list ended early
                 break
+        self._rows_read.finish()
         return arrange(gathered, params, complete=ended or gathered.complete)
+
+    def _upstream_page(self, reply: Reply) -> ExecutionPage:
+        """A page of the whole-list read; rows unchanged since the last read are not read
+        again (`RowMemo`)."""
+        if not isinstance(reply.payload, dict):
+            return self._parse(ExecutionPage, reply.payload, reply)  # validation says so
+        shape = upstream_list(reply.payload)
+        page = self._parse(ExecutionPage, {**shape, "data": []}, reply)
+        page.data, page.unreadable = self._rows_read.read(shape["data"], self._upstream_row)
+        return page
+
+    @staticmethod
+    def _upstream_row(row: Any) -> Any:
+        return normalise_execution(row, Dialect.UPSTREAM)
 
     async def _more_hosted_pages(
         self, page: ExecutionPage, params: dict[str, str], limit: int

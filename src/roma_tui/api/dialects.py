@@ -139,10 +139,17 @@ def normalise_list(payload: Any, dialect: Dialect) -> Any:
     found = detect_list(payload) if dialect is Dialect.AUTO else dialect
     if found is not Dialect.UPSTREAM:
         return payload
+    page = upstream_list(payload)
+    page["data"] = [normalise_execution(r, Dialect.UPSTREAM) for r in page["data"]]
+    return page
+
+
+def upstream_list(payload: dict[str, Any]) -> dict[str, Any]:
+    """An upstream list in the hosted page's shape, its rows as the server sent them (each is
+    for `normalise_execution`)."""
     rows = payload.get("executions")
     if not isinstance(rows, list):
         rows = []
-    rows = [normalise_execution(r, Dialect.UPSTREAM) for r in rows]
     total, offset = _int_or_none(payload.get("total")), _int_or_none(payload.get("offset")) or 0
     return {
         "data": rows,

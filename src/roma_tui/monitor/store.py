@@ -220,6 +220,8 @@ class ExecutionStore:
             self._store(execution)
             changes.added.append(execution_id)
             return
+        if old is execution:
+            return  # the client handed back the row it read last time: unchanged (RowMemo)
         if old.status in FINISHED_STATUSES and not finished:
             self.regressions += 1  # a status going backwards: keep what we saw finish
             return

@@ -1,0 +1,110 @@
+"""A poll against the open-source server's dialect with a big history: what it costs the console.
+
+That server has no order to page by, so each poll reads the whole list (up to 10,000 runs, 1,000
+a request) and the client sorts and cuts the page. A sandbox speaking that dialect, in its own
+process, holds N runs (default 10,000); this process polls it as the console does
+(`list_executions(limit=100)`, then the store takes the page), while a run is created between
+polls. Printed: the CPU of this process per poll (the event loop's time: the UI waits for it),
+medians of --polls, with rows read again only when they changed (`RowMemo`) and, as the previous
+path, with every row validated on every poll.
+
+Run: python benchmarks/upstream_poll.py [--executions 10000] [--polls 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from roma_tui.api import RomaClient
+from roma_tui.api.row_memo import RowMemo
+from roma_tui.monitor.store import ExecutionStore
+
+KEY = "sk_upstream_poll_0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_sandbox(db: Path, executions: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    command = [
+        sys.executable, "-m", "roma_tui", "sandbox", "--dialect", "upstream",
+        "--port", str(port), "--db", str(db), "--api-key-env", "POLL_KEY",
+        "--seed-demo", str(executions), "--rate-limit", "1000000/day",
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, env={**os.environ, "POLL_KEY": KEY}, stdout=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{url}/health", timeout=1)
+            return process, url
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the sandbox did not start")
+
+
+async def polls(url: str, count: int, *, memo: bool) -> tuple[float, float, int]:
+    """Median CPU seconds of one poll and of the store's part, and the rows the server sent."""
+    async with RomaClient(url, KEY, dialect="upstream", timeout=120) as client:
+        store = ExecutionStore(page_size=100)
+        taken, stored = [], []
+        sent = 0
+        for index in range(count + 1):
+            if not memo:
+                client._rows_read = RowMemo()  # the previous path: nothing kept between polls
+            started = time.process_time()
+            page = await client.list_executions(limit=100, offset=0)
+            before_store = time.process_time()
+            store.apply_page(page, 0)
+            done = time.process_time()
+            if index:  # the first poll reads everything in both paths: a warm-up
+                taken.append(done - started)
+                stored.append(done - before_store)
+            sent = page.pagination.total or 0
+            await client.create_execution(f"poll {index}")  # the list changes between polls
+        return statistics.median(taken), statistics.median(stored), sent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--executions", type=int, default=10000)
+    parser.add_argument("--polls", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        process, url = start_sandbox(Path(scratch) / "upstream.db", args.executions)
+        try:
+            ours = asyncio.run(polls(url, args.polls, memo=True))
+            previous = asyncio.run(polls(url, args.polls, memo=False))
+        finally:
+            process.terminate()
+            process.wait(10)
+    print(f"a poll against the upstream dialect, {ours[2]:,} runs on the server (CPU, median)")
+    print(f"  {'':36}{'poll':>8}{'store':>8}")
+    for name, (poll, store, _) in (
+        ("unchanged rows kept (RowMemo)", ours),
+        ("previous: every row validated", previous),
+    ):
+        print(f"  {name:36}{1000 * poll:6.0f} ms{1000 * store:6.1f} ms")
+    print(f"  {previous[0] / ours[0]:.1f}x less CPU per poll")
+
+
+if __name__ == "__main__":
+    main()
