@@ -217,6 +217,21 @@ def test_a_top_refresh_oldest_first_drops_only_what_its_span_proves():
     assert [e.execution_id for e in store.rows()][99:101] == ["r100", "r101"]
 
 
+def test_a_run_that_left_the_query_is_dropped_once_a_top_page_spans_it_wherever_it_sits():
+    # Filtered to running runs, newest first, four a page. "a" (the newest) finishes: absent
+    # above the top page's span proves nothing yet, so it is kept, below the page's rows.
+    store = ExecutionStore(ListQuery(status="running"))
+    a, b, c, d, e = (execution(i, minutes_ago=m) for m, i in enumerate("abcde", 1))
+    store.apply_page(page([a, b, c, d], total=9, has_more=True), 0)
+    store.apply_page(page([b, c, d, e], total=8, has_more=True), 0)
+    assert [r.execution_id for r in store.rows()] == ["b", "c", "d", "e", "a"]
+    # A new run starts: the top page now spans a's creation time and a is not in it. "e" slid
+    # off the page (it is older than all of it), so a sits past the part this page covers.
+    changes = store.apply_page(page([execution("n"), b, c, d], total=8, has_more=True), 0)
+    assert changes.gone == ["a"] and "a" not in store and "a" not in store.running_set()
+    assert [r.execution_id for r in store.rows()] == ["n", "b", "c", "d", "e"]
+
+
 def test_store_ignores_a_status_going_backwards():
     store = ExecutionStore()
     store.apply_page(page([execution("a", "completed")]), 0)

@@ -7,6 +7,7 @@ page we have not re-read). A finished run never goes back to running.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right, insort
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -92,6 +93,14 @@ def _same_metadata(old: Any, new: Any) -> bool:
     return bool(old.__dict__ == new.__dict__ and old.__pydantic_extra__ == new.__pydantic_extra__)
 
 
+def _stamp_sign(query: ListQuery) -> float:
+    """How creation times are kept sorted for `query`: negated newest first, none (0) when the
+    order is not by creation."""
+    if query.sort != "created_at":
+        return 0.0
+    return -1.0 if query.order == "desc" else 1.0
+
+
 class ExecutionStore:
     def __init__(self, query: ListQuery | None = None, page_size: int = 50) -> None:
         self.query = query or ListQuery()
@@ -116,6 +125,11 @@ class ExecutionStore:
         self.generation = 0
         # created_at as POSIX seconds: comparing aware datetimes costs ~0.5 us, floats ~0.05.
         self.created_stamps: dict[str, float] = {}
+        # The same stamps, sorted (negated when newest first, so that older pages append): how
+        # many loaded runs a span holds, without a pass over every row (`_refresh_top`). Kept
+        # only when the order is by creation (no other order proves a run gone).
+        self._sorted_stamps: list[float] = []
+        self._sign = _stamp_sign(self.query)
         # How many loaded runs have each (status, server's word when unknown): what the status
         # column must fit, without a pass over every row.
         self.status_kinds: Counter[tuple[ExecutionStatus, str | None]] = Counter()
@@ -167,6 +181,8 @@ class ExecutionStore:
             self._unfinished.clear()
             self._touched.clear()
             self.created_stamps.clear()
+            self._sorted_stamps.clear()
+            self._sign = _stamp_sign(query)
             self.status_kinds.clear()
             self.generation += 1
             self.total, self.has_more = None, True
@@ -182,18 +198,32 @@ class ExecutionStore:
             self._unfinished.discard(execution.execution_id)
         else:
             self._unfinished.add(execution.execution_id)
-        if execution.created_at is not None:
-            self.created_stamps[execution.execution_id] = execution.created_at.timestamp()
-        else:
-            self.created_stamps.pop(execution.execution_id, None)
+        stamp = execution.created_at.timestamp() if execution.created_at is not None else None
+        before = self.created_stamps.get(execution.execution_id)
+        if stamp != before:
+            if before is not None:
+                self._unsort(before)
+            if stamp is None:
+                del self.created_stamps[execution.execution_id]
+            else:
+                self.created_stamps[execution.execution_id] = stamp
+                if self._sign:
+                    insort(self._sorted_stamps, self._sign * stamp)
 
     def _drop(self, execution_id: str) -> None:
         old = self._rows.pop(execution_id, None)
         if old is not None:
             self._count_out(old)
         self._unfinished.discard(execution_id)
-        self.created_stamps.pop(execution_id, None)
+        stamp = self.created_stamps.pop(execution_id, None)
+        if stamp is not None:
+            self._unsort(stamp)
         self._touched.add(execution_id)
+
+    def _unsort(self, stamp: float) -> None:
+        if self._sign:
+            key = self._sign * stamp
+            del self._sorted_stamps[bisect_left(self._sorted_stamps, key)]  # equal ones are alike
 
     def _count_out(self, execution: Execution) -> None:
         kind = _kind(execution)
@@ -264,6 +294,7 @@ class ExecutionStore:
         part of the order this page covers is read: a poll of 100 rows costs the same with
         50,000 loaded."""
         seen = set(fresh_ids)
+        far: list[str] = []  # gone, from past the covered part
         if ended:  # the whole list is this page: every other run left it
             covered = len(self._order)
             gone = [i for i in self._order if i not in seen]
@@ -283,12 +314,27 @@ class ExecutionStore:
                     for i in self._order[:covered]
                     if i not in seen and low <= stamps.get(i, NaN) <= high
                 ]
+                in_page = sum(1 for i in seen if low <= stamps.get(i, NaN) <= high)
+                if self._in_span(low, high) > in_page + len(gone):
+                    # A run further down lies inside the span too: one out of the order by
+                    # creation (kept there while no top page could prove it gone). Rare.
+                    far = [i for i in self._order[covered:] if low <= stamps.get(i, NaN) <= high]
+                    gone += far
         for execution_id in gone:
             self._drop(execution_id)
         changes.gone = gone
         dropped = set(gone)
         kept = [i for i in self._order[:covered] if i not in seen and i not in dropped]
-        self._order = fresh_ids + kept + self._order[covered:]
+        rest = self._order[covered:]
+        if far:
+            rest = [i for i in rest if i not in dropped]
+        self._order = fresh_ids + kept + rest
+
+    def _in_span(self, low: float, high: float) -> int:
+        """How many loaded runs were created within [low, high] (POSIX seconds)."""
+        keys, sign = self._sorted_stamps, self._sign
+        first, last = sorted((sign * low, sign * high))
+        return bisect_right(keys, last) - bisect_left(keys, first)
 
     def _covered_end(
         self, seen: set[str], loaded_before: int, span: tuple[float, float] | None
