@@ -495,6 +495,27 @@ async def test_an_upstream_row_unchanged_since_the_last_read_is_not_read_again()
     assert second.data[1].status == "completed" and first.data[1].status == "running"
 
 
+async def test_an_upstream_row_equal_in_python_but_not_in_json_is_read_again():
+    # 1 == 1.0 == True in Python; in the answer they are not the same: `true` is no count.
+    row = {"execution_id": "a", "status": "RUNNING", "created_at": "2026-11-29T10:00:00Z"}
+    answers = [
+        {**row, "total_tasks": 1, "completed_tasks": 1, "result": 1},
+        {**row, "total_tasks": True, "completed_tasks": True, "result": 1.0},
+    ]
+
+    def route(request):
+        body = {"executions": [answers[0]], "total": 1, "offset": 0, "limit": 1000}
+        return reply(200, body)
+
+    async with client_for(route, dialect="upstream") as client:
+        first = await client.list_executions(limit=50)
+        answers.pop(0)
+        second = await client.list_executions(limit=50)
+    assert first.data[0].total_tasks == 1 and first.data[0].completed_tasks == 1
+    assert second.data[0].total_tasks is None and second.data[0].completed_tasks is None
+    assert repr(second.data[0].result) == "1.0"
+
+
 async def test_auto_dialect_falls_back_to_checkpoint_on_a_bare_404():
     calls = []
 
