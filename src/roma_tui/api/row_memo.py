@@ -2,14 +2,14 @@
 
 The open-source server has no paging order the console can use, so every poll reads its whole
 list (up to 10,000 runs) and most rows are the same as last time. Normalising and validating
-a row costs ~30 us, comparing it with the same row of the last read ~3 us: an unchanged row
-is handed back as the very `Execution` it became before (which the store then takes as
-unchanged at a glance). Rows are compared by their `repr`, not `==`: in Python 1 == 1.0 ==
-True, in an answer they are three values (`true` is no task count, `1.0` shows as 1.0).
+a row costs ~30 us, comparing it with the same row of the last read ~4 us: an unchanged row is
+handed back as the very `Execution` it became before (which the store then takes as unchanged
+at a glance).
 """
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +17,24 @@ from pydantic import ValidationError
 
 from .models import Execution
 
-Seen = dict[str, tuple[str, Execution]]  # id -> (the row as read, as its repr; its Execution)
+Seen = dict[str, tuple[bytes, Execution]]  # id -> (the row as read, serialised; its Execution)
+
+
+def _as_sent(row: dict[str, Any]) -> bytes | None:
+    """The row as bytes that tell every JSON value apart (`==` does not: 1 == 1.0 == True, and
+    `true` is no task count). Marshal's format 2 writes no back-references, so equal rows give
+    equal bytes; it is C, 10x faster than `repr`. None: too deep to write (never reused)."""
+    try:
+        return marshal.dumps(row, 2)
+    except ValueError:
+        return None
+
+
+def _validated(row: Any, normalise: Callable[[Any], Any]) -> Execution | None:
+    try:
+        return Execution.model_validate(normalise(row))
+    except ValidationError:
+        return None
 
 
 class RowMemo:
@@ -36,19 +53,18 @@ class RowMemo:
         kept: list[Execution] = []
         for row in rows:
             key = row.get("execution_id") if isinstance(row, dict) else None
-            # Compared by repr: it tells every JSON value apart (== does not: 1 == 1.0 == True).
-            text = repr(row) if isinstance(key, str) else ""
-            seen = self._last.get(key) if isinstance(key, str) else None
-            if seen is not None and seen[0] == text:
-                execution = seen[1]
+            if not isinstance(key, str) or (sent := _as_sent(row)) is None:
+                execution = _validated(row, normalise)
             else:
-                try:
-                    execution = Execution.model_validate(normalise(row))
-                except ValidationError:
-                    continue
-            if isinstance(key, str):
-                self._reading[key] = (text, execution)
-            kept.append(execution)
+                seen = self._last.get(key)
+                if seen is not None and seen[0] == sent:
+                    execution = seen[1]
+                else:
+                    execution = _validated(row, normalise)
+                if execution is not None:
+                    self._reading[key] = (sent, execution)
+            if execution is not None:
+                kept.append(execution)
         return kept, len(rows) - len(kept)
 
     def finish(self) -> None:
