@@ -198,6 +198,17 @@ def test_subgraph_owner_found_from_its_id_when_the_task_does_not_say():
     assert [(e.source, e.target) for e in dag.edges] == [("p", "c")]
 
 
+def test_a_subgraph_id_that_is_not_a_string_is_ignored_not_a_crash():
+    odd = _task("p", "PLANNING") | {"subgraph_id": ["not", "an", "id"]}
+    root = {
+        "tasks": {"p": odd, "q": _task("q", "PLANNING") | {"subgraph_id": {"a": 1}}},
+        "subgraphs": {"root_sub_p": {"tasks": {"c": _task("c", "PENDING")}}},
+    }
+    dag = Dag.model_validate(normalise_checkpoint({"execution_id": "x", "dag": root})["dag"])
+    assert [(e.source, e.target) for e in dag.edges] == [("p", "c")]
+    assert {n.id for n in dag.nodes} == {"p", "q", "c"}
+
+
 def test_checkpoint_without_a_snapshot_is_an_empty_dag():
     empty = {
         "execution_id": "x",

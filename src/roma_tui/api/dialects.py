@@ -256,7 +256,8 @@ def _owner_of(key: str, sub: dict[str, Any], nodes: dict[str, dict[str, Any]]) -
     """The planner owning a subgraph: the task naming it, else the id's last `_sub_{task}`."""
     names = {key, str(sub.get("dag_id") or key)}
     for node_id, node in nodes.items():
-        if node.get("subgraph_id") in names:
+        named = node.get("subgraph_id")
+        if isinstance(named, str) and named in names:  # a list or dict here is no id
             return node_id
     _, found, owner = key.rpartition("_sub_")
     return owner if found and owner else None
