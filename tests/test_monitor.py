@@ -217,19 +217,50 @@ def test_a_top_refresh_oldest_first_drops_only_what_its_span_proves():
     assert [e.execution_id for e in store.rows()][99:101] == ["r100", "r101"]
 
 
-def test_a_run_that_left_the_query_is_dropped_once_a_top_page_spans_it_wherever_it_sits():
-    # Filtered to running runs, newest first, four a page. "a" (the newest) finishes: absent
-    # above the top page's span proves nothing yet, so it is kept, below the page's rows.
+def test_the_newest_run_leaving_a_filter_is_dropped_by_the_next_top_page():
+    # Filtered to running runs, newest first, four a page. "a" (the newest) finishes: a top page
+    # holds every run created since its oldest one, so a's absence proves it left the query.
     store = ExecutionStore(ListQuery(status="running"))
     a, b, c, d, e = (execution(i, minutes_ago=m) for m, i in enumerate("abcde", 1))
     store.apply_page(page([a, b, c, d], total=9, has_more=True), 0)
-    store.apply_page(page([b, c, d, e], total=8, has_more=True), 0)
-    assert [r.execution_id for r in store.rows()] == ["b", "c", "d", "e", "a"]
-    # A new run starts: the top page now spans a's creation time and a is not in it. "e" slid
-    # off the page (it is older than all of it), so a sits past the part this page covers.
-    changes = store.apply_page(page([execution("n"), b, c, d], total=8, has_more=True), 0)
+    changes = store.apply_page(page([b, c, d, e], total=8, has_more=True), 0)
     assert changes.gone == ["a"] and "a" not in store and "a" not in store.running_set()
-    assert [r.execution_id for r in store.rows()] == ["n", "b", "c", "d", "e"]
+    assert [r.execution_id for r in store.rows()] == ["b", "c", "d", "e"]
+
+
+def test_a_run_created_here_is_kept_until_a_list_has_shown_it():
+    store = ExecutionStore()
+    b, c = execution("b", minutes_ago=2), execution("c", minutes_ago=3)
+    store.apply_page(page([b, c], total=5, has_more=True), 0)
+    store.add_created(execution("mine", minutes_ago=0))
+    lagging = store.apply_page(page([b, c], total=5, has_more=True), 0)  # the server lags
+    assert lagging.gone == [] and "mine" in store
+    store.apply_page(page([execution("mine"), b, c], total=6, has_more=True), 0)
+    gone = store.apply_page(page([b, c], total=5, has_more=True), 0)  # now it really left
+    assert gone.gone == ["mine"] and "mine" not in store
+
+
+def test_a_run_created_at_the_same_time_as_the_pages_last_row_is_not_proven_gone():
+    store = ExecutionStore()
+    store.apply_page(page([execution(i, minutes_ago=m) for i, m in (("a", 1), ("b", 2))]), 0)
+    store.apply_page(page([execution("twin", minutes_ago=2)], total=3), 2)
+    # The next top page ends at b; "twin", created in the same second, may be just past it.
+    changes = store.apply_page(
+        page(
+            [execution("a", minutes_ago=1), execution("b", minutes_ago=2)], total=3, has_more=True
+        ),
+        0,
+    )
+    assert changes.gone == [] and "twin" in store
+
+
+def test_a_page_cut_from_a_list_read_in_part_proves_nothing_gone():
+    store = ExecutionStore()
+    store.apply_page(page([execution(i, minutes_ago=m) for m, i in enumerate("abc")]), 0)
+    cut = page([execution("b", minutes_ago=1)], total=None, has_more=False)
+    cut.partial = True  # upstream: the page budget ran out before the list did
+    changes = store.apply_page(cut, 0)
+    assert changes.gone == [] and len(store) == 3
 
 
 def test_store_ignores_a_status_going_backwards():

@@ -7,6 +7,7 @@ page we have not re-read). A finished run never goes back to running.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left, bisect_right, insort
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from ..api import Dag, Execution, ExecutionPage, Status
 from ..api.models import FINISHED_STATUSES, ExecutionStatus
 
 NaN = float("nan")  # compares false with everything: a run with no creation time is in no span
+INF = float("inf")
 
 # The fields whose change the table shows (or sorts by).
 TRACKED = (
@@ -119,6 +121,8 @@ class ExecutionStore:
         self.statuses: dict[str, Status] = {}
         # Kept as rows come and go, so nothing that runs every second scans every row.
         self._unfinished: set[str] = set()
+        # Runs the user created here that no list has shown yet: absence proves nothing of them.
+        self._created_here: set[str] = set()
         # Ids whose row or status changed since the table last looked (`take_touched`), and a
         # number that moves when everything loaded was replaced (a new query).
         self._touched: set[str] = set()
@@ -179,6 +183,7 @@ class ExecutionStore:
             self._rows.clear()
             self._order.clear()
             self._unfinished.clear()
+            self._created_here.clear()
             self._touched.clear()
             self.created_stamps.clear()
             self._sorted_stamps.clear()
@@ -215,6 +220,7 @@ class ExecutionStore:
         if old is not None:
             self._count_out(old)
         self._unfinished.discard(execution_id)
+        self._created_here.discard(execution_id)
         stamp = self.created_stamps.pop(execution_id, None)
         if stamp is not None:
             self._unsort(stamp)
@@ -276,8 +282,9 @@ class ExecutionStore:
         for execution in fresh:
             self._put(execution, changes)
         fresh_ids = list(dict.fromkeys(e.execution_id for e in fresh))  # once each
+        self._created_here.difference_update(fresh_ids)
         if offset == 0:
-            self._refresh_top(fresh, fresh_ids, changes, ended=not page.pagination.has_more)
+            self._refresh_top(fresh, fresh_ids, changes, page)
         else:
             added = set(changes.added)
             self._order += [i for i in fresh_ids if i in added]
@@ -288,16 +295,20 @@ class ExecutionStore:
         return changes
 
     def _refresh_top(
-        self, fresh: list[Execution], fresh_ids: list[str], changes: Changes, *, ended: bool
+        self, fresh: list[Execution], fresh_ids: list[str], changes: Changes, page: ExecutionPage
     ) -> None:
         """Put the top page's runs first and drop the loaded runs it proves gone. Only the
         part of the order this page covers is read: a poll of 100 rows costs the same with
-        50,000 loaded."""
+        50,000 loaded. A page cut from a list read in part (`partial`) proves nothing gone,
+        nor does it a run created here that no list has shown yet (a server may lag)."""
         seen = set(fresh_ids)
         far: list[str] = []  # gone, from past the covered part
-        if ended:  # the whole list is this page: every other run left it
+        if page.partial:
+            covered = self._covered_end(seen, len(fresh_ids) - len(changes.added), None)
+            gone = []
+        elif not page.pagination.has_more:  # the whole list is this page: the rest left it
             covered = len(self._order)
-            gone = [i for i in self._order if i not in seen]
+            gone = [i for i in self._order if i not in seen and i not in self._created_here]
         else:
             span = self._covered_span(fresh)
             # The page's runs that were loaded before: the covered part ends after the last.
@@ -309,17 +320,18 @@ class ExecutionStore:
                 # query (a run without a creation time proves nothing).
                 low, high = span
                 stamps = self.created_stamps
-                gone = [
+                spanned = [
                     i
                     for i in self._order[:covered]
                     if i not in seen and low <= stamps.get(i, NaN) <= high
                 ]
                 in_page = sum(1 for i in seen if low <= stamps.get(i, NaN) <= high)
-                if self._in_span(low, high) > in_page + len(gone):
+                if self._in_span(low, high) > in_page + len(spanned):
                     # A run further down lies inside the span too: one out of the order by
                     # creation (kept there while no top page could prove it gone). Rare.
                     far = [i for i in self._order[covered:] if low <= stamps.get(i, NaN) <= high]
-                    gone += far
+                    spanned += far
+                gone = [i for i in spanned if i not in self._created_here]
         for execution_id in gone:
             self._drop(execution_id)
         changes.gone = gone
@@ -356,15 +368,20 @@ class ExecutionStore:
         return len(self._order)
 
     def _covered_span(self, fresh: list[Execution]) -> tuple[float, float] | None:
-        """The span of `fresh` by the query's sort field (POSIX seconds); None when absence
-        proves nothing."""
+        """The creation times (POSIX seconds) a top page covers: from its oldest run up when
+        newest come first (a run created since that is still in the query would be on it), or
+        from its newest down when oldest come first; None when absence proves nothing."""
         if self.query.sort != "created_at":
             # Other sort keys move as runs progress: never infer absence from them.
             return None
         values = [e.created_at.timestamp() for e in fresh if e.created_at is not None]
         if not values:
             return None
-        return min(values), max(values)  # created_at is immutable: the span is exact
+        # A run created at the very time of the page's last row may just be past its limit:
+        # the span stops short of it.
+        if self.query.order == "desc":
+            return math.nextafter(min(values), INF), INF
+        return -INF, math.nextafter(max(values), -INF)
 
     def apply_execution(self, execution: Execution) -> Changes:
         changes = Changes()
@@ -413,4 +430,5 @@ class ExecutionStore:
         self._put(execution, changes)
         if execution.execution_id not in self._order:
             self._order.insert(0, execution.execution_id)
+            self._created_here.add(execution.execution_id)
         return changes
