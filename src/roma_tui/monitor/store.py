@@ -8,7 +8,6 @@ page we have not re-read). A finished run never goes back to running.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right, insort
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +16,7 @@ from typing import Any
 
 from ..api import Dag, Execution, ExecutionPage, Status
 from ..api.models import FINISHED_STATUSES, ExecutionStatus
+from .creation_times import CreationTimes
 
 NaN = float("nan")  # compares false with everything: a run with no creation time is in no span
 INF = float("inf")
@@ -95,9 +95,8 @@ def _same_metadata(old: Any, new: Any) -> bool:
     return bool(old.__dict__ == new.__dict__ and old.__pydantic_extra__ == new.__pydantic_extra__)
 
 
-def _stamp_sign(query: ListQuery) -> float:
-    """How creation times are kept sorted for `query`: negated newest first, none (0) when the
-    order is not by creation."""
+def _creation_sign(query: ListQuery) -> float:
+    """How `CreationTimes` keeps the times for `query` (see there)."""
     if query.sort != "created_at":
         return 0.0
     return -1.0 if query.order == "desc" else 1.0
@@ -127,13 +126,7 @@ class ExecutionStore:
         # number that moves when everything loaded was replaced (a new query).
         self._touched: set[str] = set()
         self.generation = 0
-        # created_at as POSIX seconds: comparing aware datetimes costs ~0.5 us, floats ~0.05.
-        self.created_stamps: dict[str, float] = {}
-        # The same stamps, sorted (negated when newest first, so that older pages append): how
-        # many loaded runs a span holds, without a pass over every row (`_refresh_top`). Kept
-        # only when the order is by creation (no other order proves a run gone).
-        self._sorted_stamps: list[float] = []
-        self._sign = _stamp_sign(self.query)
+        self.created = CreationTimes(_creation_sign(self.query))
         # How many loaded runs have each (status, server's word when unknown): what the status
         # column must fit, without a pass over every row.
         self.status_kinds: Counter[tuple[ExecutionStatus, str | None]] = Counter()
@@ -185,9 +178,7 @@ class ExecutionStore:
             self._unfinished.clear()
             self._created_here.clear()
             self._touched.clear()
-            self.created_stamps.clear()
-            self._sorted_stamps.clear()
-            self._sign = _stamp_sign(query)
+            self.created.reset(_creation_sign(query))
             self.status_kinds.clear()
             self.generation += 1
             self.total, self.has_more = None, True
@@ -203,17 +194,8 @@ class ExecutionStore:
             self._unfinished.discard(execution.execution_id)
         else:
             self._unfinished.add(execution.execution_id)
-        stamp = execution.created_at.timestamp() if execution.created_at is not None else None
-        before = self.created_stamps.get(execution.execution_id)
-        if stamp != before:
-            if before is not None:
-                self._unsort(before)
-            if stamp is None:
-                del self.created_stamps[execution.execution_id]
-            else:
-                self.created_stamps[execution.execution_id] = stamp
-                if self._sign:
-                    insort(self._sorted_stamps, self._sign * stamp)
+        created = execution.created_at
+        self.created.set(execution.execution_id, None if created is None else created.timestamp())
 
     def _drop(self, execution_id: str) -> None:
         old = self._rows.pop(execution_id, None)
@@ -221,15 +203,8 @@ class ExecutionStore:
             self._count_out(old)
         self._unfinished.discard(execution_id)
         self._created_here.discard(execution_id)
-        stamp = self.created_stamps.pop(execution_id, None)
-        if stamp is not None:
-            self._unsort(stamp)
+        self.created.drop(execution_id)
         self._touched.add(execution_id)
-
-    def _unsort(self, stamp: float) -> None:
-        if self._sign:
-            key = self._sign * stamp
-            del self._sorted_stamps[bisect_left(self._sorted_stamps, key)]  # equal ones are alike
 
     def _count_out(self, execution: Execution) -> None:
         kind = _kind(execution)
@@ -319,14 +294,14 @@ class ExecutionStore:
                 # Runs that sorted inside the span this page covers but are absent left the
                 # query (a run without a creation time proves nothing).
                 low, high = span
-                stamps = self.created_stamps
+                stamps = self.created.by_id
                 spanned = [
                     i
                     for i in self._order[:covered]
                     if i not in seen and low <= stamps.get(i, NaN) <= high
                 ]
                 in_page = sum(1 for i in seen if low <= stamps.get(i, NaN) <= high)
-                if self._in_span(low, high) > in_page + len(spanned):
+                if self.created.count_within(low, high) > in_page + len(spanned):
                     # A run further down lies inside the span too: one out of the order by
                     # creation (kept there while no top page could prove it gone). Rare.
                     far = [i for i in self._order[covered:] if low <= stamps.get(i, NaN) <= high]
@@ -342,19 +317,13 @@ class ExecutionStore:
             rest = [i for i in rest if i not in dropped]
         self._order = fresh_ids + kept + rest
 
-    def _in_span(self, low: float, high: float) -> int:
-        """How many loaded runs were created within [low, high] (POSIX seconds)."""
-        keys, sign = self._sorted_stamps, self._sign
-        first, last = sorted((sign * low, sign * high))
-        return bisect_right(keys, last) - bisect_left(keys, first)
-
     def _covered_end(
         self, seen: set[str], loaded_before: int, span: tuple[float, float] | None
     ) -> int:
         """Where the part of the order a top page covers ends: past every run of the page that
         was loaded before and, when the order is by creation, past the runs created within its
         span (the order is the server's, by creation: they sit together at the top)."""
-        stamps = self.created_stamps
+        stamps = self.created.by_id
         found = 0
         for index, execution_id in enumerate(self._order):
             if execution_id in seen:

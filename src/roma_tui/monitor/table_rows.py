@@ -141,7 +141,7 @@ class TableRows:
         """Each row's key: the column's value, then newest first among equals (in either
         direction: the list is read backwards for descending), then the id."""
         value = self.sort_key(column)
-        statuses, stamps = self.store.statuses, self.store.created_stamps
+        statuses, stamps = self.store.statuses, self.store.created.by_id
         sign = 1.0 if desc else -1.0
         for row in rows:
             status = statuses.get(row.execution_id)
