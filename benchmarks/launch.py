@@ -21,7 +21,6 @@ import gc
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
+from sandbox_process import start_sandbox
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
@@ -58,37 +57,10 @@ class BareApp(App[None]):
         yield Static(BARE_LINE)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def roma_tui_command() -> list[str]:
     """The installed script, as a user runs it; else the module entry point."""
     script = shutil.which("roma-tui", path=str(Path(sys.executable).parent))
     return [script] if script else [sys.executable, "-m", "roma_tui"]
-
-
-def start_sandbox(db: Path, executions: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    command = [
-        *roma_tui_command(), "sandbox", "--port", str(port), "--db", str(db),
-        "--api-key-env", "LAUNCH_KEY", "--seed-demo", str(executions),
-        "--rate-limit", "1000000/day",
-    ]  # fmt: skip
-    env = {**os.environ, "LAUNCH_KEY": KEY}
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300  # seeding 10,000 runs takes ~20 s here
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{url}/openapi.json", timeout=1)
-            return process, url
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the sandbox did not start")
 
 
 class Tmux:
@@ -263,7 +235,10 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="roma-launch-") as scratch_dir:
         scratch = Path(scratch_dir)
-        sandbox, url = start_sandbox(args.db or scratch / "launch.db", args.executions)
+        sandbox, url = start_sandbox(
+            args.db or scratch / "launch.db", KEY, "--seed-demo", str(args.executions),
+            "--rate-limit", "1000000/day", command=roma_tui_command(),
+        )  # fmt: skip
         try:
             medians = launches(scratch, url, args.runs, args.before)
             bare, bare_cpu = medians.pop("bare")

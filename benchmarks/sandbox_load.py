@@ -10,23 +10,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
+from sandbox_process import start_sandbox
 
 KEY = "sk_benchmark_only"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -88,36 +81,12 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
-    port = free_port()
     with tempfile.TemporaryDirectory() as scratch:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "roma_tui",
-                "sandbox",
-                "--port",
-                str(port),
-                "--db",
-                str(Path(scratch) / "load.db"),
-                "--api-key",
-                KEY,
-                "--seed-demo",
-                "200",
-                "--rate-limit",
-                "100000000/day",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        base = f"http://127.0.0.1:{port}"
+        server, base = start_sandbox(
+            Path(scratch) / "load.db", KEY, "--seed-demo", "200",
+            "--rate-limit", "100000000/day", wait=10,
+        )  # fmt: skip
         try:
-            for _ in range(100):
-                try:
-                    httpx.get(base + "/openapi.json", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
             asyncio.run(drive(base, args.clients, args.seconds))
         finally:
             server.terminate()

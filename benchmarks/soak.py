@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import resource
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
 import httpx
+from sandbox_process import start_sandbox
 
 from roma_tui.api import RomaClient
 from roma_tui.monitor.failures import Failure
@@ -39,31 +36,6 @@ HOSTILE_GOALS = [
     "emoji 🧨 wide 漢字漢字 " * 40,
     "x" * 9_999,
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_sandbox(port: int, db: Path, faults: str, rate_limit: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "SOAK_KEY": KEY}
-    command = [
-        sys.executable, "-m", "roma_tui", "sandbox", "--port", str(port), "--db", str(db),
-        "--api-key-env", "SOAK_KEY", "--seed-demo", "60", "--rate-limit", rate_limit,
-        "--faults", faults, "--runaway-rate", "0.1",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1)
-            return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the sandbox did not start")
 
 
 async def seed_hostile(url: str) -> None:
@@ -162,9 +134,10 @@ def main() -> None:
     parser.add_argument("--rate-limit", default="20000/day")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
-        port = free_port()
-        sandbox = start_sandbox(port, Path(scratch) / "soak.db", args.faults, args.rate_limit)
-        url = f"http://127.0.0.1:{port}"
+        sandbox, url = start_sandbox(
+            Path(scratch) / "soak.db", KEY, "--seed-demo", "60", "--rate-limit", args.rate_limit,
+            "--faults", args.faults, "--runaway-rate", "0.1", wait=20,
+        )  # fmt: skip
         try:
             asyncio.run(seed_hostile(url))
             print(f"sandbox {url}, faults {args.faults}, limit {args.rate_limit}")

@@ -15,50 +15,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
+from sandbox_process import start_sandbox
 
 from roma_tui.api import RomaClient
 from roma_tui.api.row_memo import RowMemo
 from roma_tui.monitor.store import ExecutionStore
 
 KEY = "sk_upstream_poll_0123456789abcdef"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_sandbox(db: Path, executions: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    command = [
-        sys.executable, "-m", "roma_tui", "sandbox", "--dialect", "upstream",
-        "--port", str(port), "--db", str(db), "--api-key-env", "POLL_KEY",
-        "--seed-demo", str(executions), "--rate-limit", "1000000/day",
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command, env={**os.environ, "POLL_KEY": KEY}, stdout=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{url}/health", timeout=1)
-            return process, url
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the sandbox did not start")
 
 
 async def polls(url: str, count: int, *, memo: bool) -> tuple[float, float, int]:
@@ -89,7 +57,10 @@ def main() -> None:
     parser.add_argument("--polls", type=int, default=7)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
-        process, url = start_sandbox(Path(scratch) / "upstream.db", args.executions)
+        process, url = start_sandbox(
+            Path(scratch) / "upstream.db", KEY, "--dialect", "upstream",
+            "--seed-demo", str(args.executions), "--rate-limit", "1000000/day",
+        )  # fmt: skip
         try:
             ours = asyncio.run(polls(url, args.polls, memo=True))
             previous = asyncio.run(polls(url, args.polls, memo=False))
