@@ -96,7 +96,8 @@ def _same_metadata(old: Any, new: Any) -> bool:
 
 
 def _creation_sign(query: ListQuery) -> float:
-    """How `CreationTimes` keeps the times for `query` (see there)."""
+    """-1: the server lists by creation, newest first; 1: oldest first; 0: not by creation
+    (how `CreationTimes` keeps the times, and what a top page's absences prove)."""
     if query.sort != "created_at":
         return 0.0
     return -1.0 if query.order == "desc" else 1.0
@@ -277,36 +278,35 @@ class ExecutionStore:
         50,000 loaded. A page cut from a list read in part (`partial`) proves nothing gone,
         nor does it a run created here that no list has shown yet (a server may lag)."""
         seen = set(fresh_ids)
+        # The page's runs that were loaded before: the covered part ends after the last.
+        loaded_before = len(fresh_ids) - len(changes.added)
         far: list[str] = []  # gone, from past the covered part
+        gone: list[str] = []
         if page.partial:
-            covered = self._covered_end(seen, len(fresh_ids) - len(changes.added), None)
-            gone = []
+            covered = self._covered_end(seen, loaded_before, None)
         elif not page.pagination.has_more:  # the whole list is this page: the rest left it
             covered = len(self._order)
-            gone = [i for i in self._order if i not in seen and i not in self._created_here]
+            gone = [i for i in self._order if i not in seen]
         else:
             span = self._covered_span(fresh)
-            # The page's runs that were loaded before: the covered part ends after the last.
-            loaded_before = len(fresh_ids) - len(changes.added)
             covered = self._covered_end(seen, loaded_before, span)
-            gone = []
             if span is not None:
                 # Runs that sorted inside the span this page covers but are absent left the
                 # query (a run without a creation time proves nothing).
                 low, high = span
                 stamps = self.created.by_id
-                spanned = [
+                gone = [
                     i
                     for i in self._order[:covered]
                     if i not in seen and low <= stamps.get(i, NaN) <= high
                 ]
                 in_page = sum(1 for i in seen if low <= stamps.get(i, NaN) <= high)
-                if self.created.count_within(low, high) > in_page + len(spanned):
+                if self.created.count_within(low, high) > in_page + len(gone):
                     # A run further down lies inside the span too: one out of the order by
                     # creation (kept there while no top page could prove it gone). Rare.
                     far = [i for i in self._order[covered:] if low <= stamps.get(i, NaN) <= high]
-                    spanned += far
-                gone = [i for i in spanned if i not in self._created_here]
+                    gone += far
+        gone = [i for i in gone if i not in self._created_here]
         for execution_id in gone:
             self._drop(execution_id)
         changes.gone = gone
@@ -340,15 +340,15 @@ class ExecutionStore:
         """The creation times (POSIX seconds) a top page covers: from its oldest run up when
         newest come first (a run created since that is still in the query would be on it), or
         from its newest down when oldest come first; None when absence proves nothing."""
-        if self.query.sort != "created_at":
-            # Other sort keys move as runs progress: never infer absence from them.
+        sign = _creation_sign(self.query)
+        if not sign:  # other sort keys move as runs progress: never infer absence from them
             return None
         values = [e.created_at.timestamp() for e in fresh if e.created_at is not None]
         if not values:
             return None
         # A run created at the very time of the page's last row may just be past its limit:
         # the span stops short of it.
-        if self.query.order == "desc":
+        if sign < 0:  # newest first
             return math.nextafter(min(values), INF), INF
         return -INF, math.nextafter(max(values), -INF)
 
