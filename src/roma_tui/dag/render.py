@@ -173,7 +173,7 @@ class Painter:
         """
         index = self._indexes.pop(channel, None)
         if index is None:
-            flat = self._channels[channel] if 0 <= channel < len(self._channels) else array("i")
+            flat = self._flat(channel)
             spans: dict[int, array[int]] = {}
             passes: dict[int, array[int]] = {}
             for at in range(0, len(flat), SEGMENT):

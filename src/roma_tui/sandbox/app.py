@@ -137,7 +137,7 @@ class SandboxApi:
     # -- endpoints -----------------------------------------------------------------------------
 
     async def create(self, request: Request) -> Response:
-        return await self._serve_write(request, lambda raw, owner: self._create(raw, owner))
+        return await self._serve_write(request, self._create)
 
     async def _serve_write(
         self, request: Request, write: Callable[[bytes, str], tuple[int, Any]]
