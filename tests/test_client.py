@@ -28,6 +28,7 @@ from roma_tui.api import (
     RomaError,
     ServerError,
 )
+from roma_tui.api.client import needs_tls
 
 KEY = "sk_live_SECRET_never_shown_0123456789"
 EID = "exec_1a2b3c4d5e6f7g8h"
@@ -647,3 +648,14 @@ def test_any_json_answer_gives_a_model_or_a_roma_error(payload, status):
                     await call
 
     asyncio.run(go())
+
+
+def test_the_ca_bundle_is_read_only_where_tls_can_happen(monkeypatch):
+    for name in ("http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    assert not needs_tls("http://127.0.0.1:8000")
+    assert needs_tls("https://roma.example")
+    assert needs_tls("http://[::1")  # does not parse: the client says why, with a bundle ready
+    monkeypatch.setenv("HTTPS_PROXY", "https://proxy.example:3128")  # httpx reaches it by TLS
+    assert needs_tls("http://127.0.0.1:8000")

@@ -6,13 +6,16 @@ asserts which modules load, never how long it takes: `benchmarks/launch.py` prin
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
+import time
 
 from textual.color import Color
 
 from console_helpers import until
+from roma_tui import startup_gc
 from roma_tui.settings import Connection, Profile
 from roma_tui.ui.app import RomaApp
 
@@ -27,7 +30,7 @@ from roma_tui.settings import Connection, Profile
 from roma_tui.ui.app import RomaApp
 
 async def main():
-    warm_tls()
+    warm_tls("{CLOSED}")
     connection = Connection(Profile(name="t", base_url="{CLOSED}"), "{CLOSED}", None, "", "t")
     app = RomaApp(connection, remember_choices=False)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -35,7 +38,9 @@ async def main():
             await pilot.pause(0.01)
         await pilot.pause(0.2)
         footer = " ".join(str(key.render()) for key in app.screen.query("FooterKey"))
-    print(json.dumps({{"footer": footer, "modules": sorted(sys.modules)}}))
+    from roma_tui.api.client import _tls_context
+    ca_loaded = _tls_context.cache_info().currsize > 0
+    print(json.dumps({{"footer": footer, "modules": sorted(sys.modules), "ca": ca_loaded}}))
 
 asyncio.run(main())
 """
@@ -56,7 +61,7 @@ NOT_ON_THE_FIRST_SCREEN = (
 )
 
 
-def test_the_first_screen_loads_no_explorer_modal_or_config_writer():
+def test_the_first_screen_loads_no_explorer_modal_config_writer_or_ca_bundle():
     result = subprocess.run(
         [sys.executable, "-c", _FIRST_SCREEN], capture_output=True, text=True, timeout=120
     )
@@ -65,6 +70,7 @@ def test_the_first_screen_loads_no_explorer_modal_or_config_writer():
     assert "Quit" in report["footer"] and "Filter" in report["footer"]  # the screen is up
     loaded = set(report["modules"])
     assert [name for name in NOT_ON_THE_FIRST_SCREEN if name in loaded] == []
+    assert report["ca"] is False  # a plain-http server: no TLS, so no CA bundle read (~40 ms)
 
 
 def app_in(theme: str) -> RomaApp:
@@ -86,3 +92,28 @@ async def test_apps_of_one_process_each_paint_in_their_own_theme():
     light_again = await background_of(app_in("roma-light"))
     assert light == light_again == Color.parse("#FFFFFF")
     assert dark == Color.parse("#10151C")
+
+
+async def test_the_collector_paused_for_the_start_runs_again_once_the_first_answer_is_shown():
+    startup_gc.pause()  # as `roma-tui` does before it imports the console
+    try:
+        assert not gc.isenabled()
+        app = app_in("roma-dark")  # nothing listens: the first answer is a failure
+        started = time.monotonic()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, gc.isenabled, timeout=startup_gc.RESUME_AFTER * 3)
+            # On the answer, not on the fallback timer: the failure is already on screen.
+            assert time.monotonic() - started < startup_gc.RESUME_AFTER
+            assert app.main_screen is not None and app.main_screen.last_error
+    finally:
+        gc.enable()
+
+
+def test_a_collector_switched_off_elsewhere_is_left_off():
+    gc.disable()
+    try:
+        startup_gc.pause()
+        startup_gc.resume()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

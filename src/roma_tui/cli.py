@@ -309,6 +309,9 @@ def _dispatch(args: argparse.Namespace, io: Io) -> int:
         from .sandbox_command import run_sandbox
 
         return run_sandbox(args, io)
+    from . import startup_gc
+
+    startup_gc.pause()  # until the first answer is on screen (the app resumes it)
     from .console import run_console, run_demo
 
     if args.command == "demo":

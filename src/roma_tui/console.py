@@ -24,9 +24,6 @@ from .settings import (
 
 
 def run_console(args: Namespace, io: Io) -> int:
-    warm_tls()
-    from .ui.app import RomaApp, url_problem
-
     setup_logging()
     try:
         config = load_config()
@@ -49,12 +46,15 @@ def run_console(args: Namespace, io: Io) -> int:
     except ConfigError as exc:
         io.warn(f"error: {exc}")
         return USAGE
+    url = (
+        args.url
+        or os.environ.get(ENV_URL)
+        or (connection.base_url if config.profile(args.profile) else None)
+    )
+    warm_tls(url or connection.base_url)
+    from .ui.app import RomaApp, url_problem
+
     if connection.api_key is None:
-        url = (
-            args.url
-            or os.environ.get(ENV_URL)
-            or (connection.base_url if config.profile(args.profile) else None)
-        )
         app = RomaApp(
             None,
             read_only=args.read_only,
@@ -73,12 +73,14 @@ def run_console(args: Namespace, io: Io) -> int:
     return 0
 
 
-def warm_tls() -> None:
-    """Load the CA bundle in a thread while Textual is imported: the client needs it before its
-    first request, and OpenSSL reads it without holding the GIL (~40 ms off the first page)."""
-    from .api.client import tls_context
+def warm_tls(url: str) -> None:
+    """Load the CA bundle in a thread while Textual is imported, if the server at `url` needs
+    it: the client needs it before its first request, and OpenSSL reads it without holding the
+    GIL (~40 ms off the first page). A plain-http server needs none (~40 ms of CPU saved)."""
+    from .api.client import needs_tls, tls_context
 
-    threading.Thread(target=tls_context, name="roma-tui tls", daemon=True).start()
+    if needs_tls(url):
+        threading.Thread(target=tls_context, name="roma-tui tls", daemon=True).start()
 
 
 def run_demo(args: Namespace, io: Io) -> int:

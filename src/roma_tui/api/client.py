@@ -13,6 +13,7 @@ import functools
 import random
 import ssl
 import threading
+import urllib.request
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
@@ -72,6 +73,24 @@ def tls_context() -> ssl.SSLContext:
 @functools.cache
 def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
+
+
+def needs_tls(url: str | httpx.URL) -> bool:
+    """Whether a client of `url` may make a TLS handshake: the server is https, or the
+    environment names a proxy reached over https (httpx takes proxies from it). A URL that
+    does not parse counts as needing it: the client says what is wrong with it later."""
+    try:
+        if httpx.URL(url).scheme != "http":
+            return True
+    except httpx.InvalidURL:
+        return True
+    return any(str(proxy).startswith("https:") for proxy in urllib.request.getproxies().values())
+
+
+def _context_for(url: httpx.URL) -> ssl.SSLContext:
+    """The CA bundle only where TLS can happen. A plain-http client gets a context with no CA
+    at all, which fails any handshake it were asked to make instead of trusting it."""
+    return tls_context() if needs_tls(url) else ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 @dataclass
@@ -172,7 +191,7 @@ class RomaClient:
             # timeout is only a backstop, set past it so the deadline's message is the one seen.
             timeout=httpx.Timeout(timeout + 1.0, connect=min(timeout, 10.0)),
             transport=transport,
-            verify=tls_context(),
+            verify=_context_for(self._url),
             follow_redirects=False,  # a redirect must not carry the key to another host
         )
 

@@ -22,6 +22,7 @@ from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from .. import startup_gc
 from ..api import RomaError, check_base_url
 from ..monitor.session import Session
 from ..settings import (
@@ -195,6 +196,7 @@ class RomaApp(App[None]):
             self.set_keymap(self.keymap)
 
     def on_mount(self) -> None:
+        self.set_timer(startup_gc.RESUME_AFTER, startup_gc.resume)
         self._say_theme_problems()
         self._load_keymap()
         if self.connection is not None:

@@ -18,6 +18,7 @@ from textual.theme import Theme
 from textual.timer import Timer
 from textual.widgets import Input
 
+from .. import startup_gc
 from ..api import Execution
 from ..monitor.failures import Failure
 from ..monitor.live import PollResult
@@ -285,6 +286,7 @@ class MainScreen(MainLayout, RunActions, FilterViews):
         for execution_id in result.changes.finished:
             self.announce_finished(execution_id)
         self.render_rows()
+        self.call_after_refresh(startup_gc.resume)  # the first answer is on screen
 
     @work(group="health", exclusive=True, exit_on_error=False)
     async def ask_server_version(self) -> None:

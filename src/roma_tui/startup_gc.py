@@ -1,0 +1,33 @@
+"""The cyclic garbage collector, paused while the console starts.
+
+Start-up (imports, Textual's app and screens, the first page) makes ~1 million objects that stay
+and frees almost none of them in cycles, yet every collection on the way walks what was made
+so far: ~30 ms of a ~750 ms start, measured here. The console pauses the collector from its
+dispatch until the first answer is on screen, or for RESUME_AFTER seconds at most (a screen that
+waits for a key, a server that does not answer), then it runs as usual. Reference counting frees
+everything else meanwhile, as always.
+"""
+
+from __future__ import annotations
+
+import gc
+
+RESUME_AFTER = 3.0  # seconds after the app mounts, whatever happened
+
+_paused = False
+
+
+def pause() -> None:
+    """Stop collecting until `resume`; a collector someone else switched off is left off."""
+    global _paused
+    if gc.isenabled():
+        gc.disable()
+        _paused = True
+
+
+def resume() -> None:
+    """Collect again, if `pause` stopped it (once: later calls do nothing)."""
+    global _paused
+    if _paused:
+        _paused = False
+        gc.enable()
