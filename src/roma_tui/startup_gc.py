@@ -2,10 +2,10 @@
 
 Start-up (imports, Textual's app and screens, the first page) leaves ~85,000 objects for the
 collector to track; its ~150 collections on the way free under 1,000 of them, and each walks
-what was made so far: ~30 ms of a ~750 ms start, measured here. The console pauses the collector from its
-dispatch until the first answer is on screen, or for RESUME_AFTER seconds at most (a screen that
-waits for a key, a server that does not answer), then it runs as usual. Reference counting frees
-everything else meanwhile, as always.
+what was made so far: ~30 ms of a ~750 ms start, measured here. The console pauses the
+collector from its dispatch until the first answer is on screen, or for RESUME_AFTER seconds at
+most (a screen that waits for a key, a server that does not answer), then it runs as usual.
+Reference counting frees everything else meanwhile, as always.
 """
 
 from __future__ import annotations
