@@ -230,3 +230,37 @@ def test_ctrl_c_in_a_real_process_at_the_key_prompt(monkeypatch):
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
     assert b"Traceback" not in seen + err and b"interrupted" in err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("HTTPS_PROXY", "ftp://user:proxy-secret@proxy.example"),  # a scheme httpx has no use for
+        ("ALL_PROXY", "socks5://proxy.example:1080"),  # SOCKS, without httpx's socks extra
+        ("HTTP_PROXY", "https://[::1"),  # does not parse
+    ],
+)
+def test_an_environment_that_httpx_cannot_use_gets_a_line_that_names_it(
+    monkeypatch, variable, value
+):
+    monkeypatch.setenv("ROMA_API_KEY", KEY)
+    monkeypatch.setenv(variable, value)
+    code, out, err = run(["ls", "--url", "https://127.0.0.1:9"])
+    assert code == 2 and out == ""
+    assert err.startswith("error: Cannot set up connections:") and variable in err
+    assert "Traceback" not in err and KEY not in err and "proxy-secret" not in err
+
+
+def test_a_ca_file_that_cannot_be_read_gets_a_line_that_names_it(tmp_path):
+    # Its own process: this one has built its CA context already, and keeps it.
+    env = {**os.environ, "ROMA_API_KEY": KEY, "SSL_CERT_FILE": str(tmp_path / "missing.pem")}
+    result = subprocess.run(
+        [sys.executable, "-m", "roma_tui", "ls", "--url", "https://127.0.0.1:9"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: Cannot set up connections:")
+    assert "SSL_CERT_FILE" in result.stderr and "Traceback" not in result.stderr

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import ssl
 import time
 
 import httpx
@@ -28,7 +29,7 @@ from roma_tui.api import (
     RomaError,
     ServerError,
 )
-from roma_tui.api.client import needs_tls
+from roma_tui.api.client import _context_for, needs_tls
 
 KEY = "sk_live_SECRET_never_shown_0123456789"
 EID = "exec_1a2b3c4d5e6f7g8h"
@@ -650,12 +651,80 @@ def test_any_json_answer_gives_a_model_or_a_roma_error(payload, status):
     asyncio.run(go())
 
 
-def test_the_ca_bundle_is_read_only_where_tls_can_happen(monkeypatch):
-    for name in ("http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
+def test_the_ca_bundle_is_read_only_where_tls_can_happen():
     assert not needs_tls("http://127.0.0.1:8000")
     assert needs_tls("https://roma.example")
     assert needs_tls("http://[::1")  # does not parse: the client says why, with a bundle ready
-    monkeypatch.setenv("HTTPS_PROXY", "https://proxy.example:3128")  # httpx reaches it by TLS
-    assert needs_tls("http://127.0.0.1:8000")
+
+
+def _self_signed(tmp_path):
+    """A certificate for 127.0.0.1 that no CA signed, and its key, as PEM files."""
+    pytest.importorskip("cryptography")  # SecretStorage's dependency (keyring, on Linux)
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+async def test_an_untrusted_certificate_is_refused_and_the_key_never_sent(tmp_path):
+    cert_file, key_file = _self_signed(tmp_path)
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert_file, key_file)
+    requests: list[bytes] = []
+
+    async def answer(reader, writer):
+        with contextlib.suppress(ssl.SSLError, ConnectionError):
+            requests.append(await reader.readuntil(b"\r\n\r\n"))
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=server_side)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with RomaClient(f"https://127.0.0.1:{port}", KEY, max_retries=0) as client:
+            with pytest.raises(ApiConnectionError, match="certificate verify failed") as caught:
+                await client.list_executions()
+        assert KEY not in str(caught.value)
+        # The context a plain-http client holds trusts no certificate at all.
+        with pytest.raises(ssl.SSLCertVerificationError):
+            await asyncio.open_connection(
+                "127.0.0.1",
+                port,
+                ssl=_context_for(httpx.URL("http://127.0.0.1")),
+                server_hostname="127.0.0.1",
+            )
+    finally:
+        server.close()
+    assert requests == []  # no request, so no key, ever reached the untrusted server

@@ -312,8 +312,11 @@ def _dispatch(args: argparse.Namespace, io: Io) -> int:
     from . import startup_gc
 
     startup_gc.pause()  # until the first answer is on screen (the app resumes it)
-    from .console import run_console, run_demo
+    try:
+        from .console import run_console, run_demo
 
-    if args.command == "demo":
-        return run_demo(args, io)
-    return run_console(args, io)
+        if args.command == "demo":
+            return run_demo(args, io)
+        return run_console(args, io)
+    finally:
+        startup_gc.resume()  # the console ended before its first answer (a caller lives on)

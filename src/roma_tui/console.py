@@ -70,17 +70,16 @@ def run_console(args: Namespace, io: Io) -> int:
             return USAGE
         app = RomaApp(connection, read_only=args.read_only, ascii=args.ascii)
     app.run()
-    return 0
+    return app.return_code or 0  # 1 after a crash; USAGE when the session could not start
 
 
 def warm_tls(url: str) -> None:
     """Load the CA bundle in a thread while Textual is imported, if the server at `url` needs
     it: the client needs it before its first request, and OpenSSL reads it without holding the
     GIL (~40 ms off the first page). A plain-http server needs none (~40 ms of CPU saved)."""
-    from .api.client import needs_tls, tls_context
+    from .api.client import preload_tls
 
-    if needs_tls(url):
-        threading.Thread(target=tls_context, name="roma-tui tls", daemon=True).start()
+    threading.Thread(target=preload_tls, args=(url,), name="roma-tui tls", daemon=True).start()
 
 
 def run_demo(args: Namespace, io: Io) -> int:
@@ -105,12 +104,11 @@ def run_demo(args: Namespace, io: Io) -> int:
         name="demo", base_url=sandbox.url, poll_interval=2.0, dialect=settings.dialect
     )
     connection = Connection(profile, sandbox.url, key, "the demo sandbox", "the demo sandbox")
+    app = RomaApp(connection, read_only=args.read_only, ascii=args.ascii, remember_choices=False)
     try:
-        RomaApp(
-            connection, read_only=args.read_only, ascii=args.ascii, remember_choices=False
-        ).run()
+        app.run()
     finally:
         sandbox.stop()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-    return 0
+    return app.return_code or 0

@@ -9,11 +9,12 @@ rate-limit state it saw in `rate_limit`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import os
 import random
 import ssl
 import threading
-import urllib.request
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
@@ -41,6 +42,7 @@ from .errors import (
     ApiConnectionError,
     ApiResponseError,
     ApiTimeoutError,
+    ClientSetupError,
     NotFoundError,
     RateLimitError,
     RomaError,
@@ -65,7 +67,8 @@ _TLS_LOCK = threading.Lock()
 def tls_context() -> ssl.SSLContext:
     """httpx's default verifying context, built once per process: loading the CA bundle takes
     ~40 ms, which every client (each console start, each profile switch) paid again. The console
-    builds it in a thread at start; a client that asks meanwhile waits for that one."""
+    builds it in a thread (`warm_tls`) before it needs it; a client that asks meanwhile waits
+    for that one. A failure is not kept: the client's own call raises it again, and says it."""
     with _TLS_LOCK:
         return _tls_context()
 
@@ -76,21 +79,53 @@ def _tls_context() -> ssl.SSLContext:
 
 
 def needs_tls(url: str | httpx.URL) -> bool:
-    """Whether a client of `url` may make a TLS handshake: the server is https, or the
-    environment names a proxy reached over https (httpx takes proxies from it). A URL that
-    does not parse counts as needing it: the client says what is wrong with it later."""
+    """Whether a client of `url` makes TLS handshakes with its server: unless it is plain http
+    (a URL that does not parse counts as https: the client says what is wrong with it later).
+    A proxy's own handshake never uses the client's context: httpcore verifies it with its own."""
     try:
-        if httpx.URL(url).scheme != "http":
-            return True
+        return httpx.URL(url).scheme != "http"
     except httpx.InvalidURL:
         return True
-    return any(str(proxy).startswith("https:") for proxy in urllib.request.getproxies().values())
+
+
+def preload_tls(url: str) -> None:
+    """Build the CA context now if a client of `url` will need it (off the UI thread: ~40 ms).
+    A bundle that cannot be read is left for the client to meet again, and to say."""
+    if needs_tls(url):
+        with contextlib.suppress(Exception):
+            tls_context()
 
 
 def _context_for(url: httpx.URL) -> ssl.SSLContext:
     """The CA bundle only where TLS can happen. A plain-http client gets a context with no CA
     at all, which fails any handshake it were asked to make instead of trusting it."""
     return tls_context() if needs_tls(url) else ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+# What building httpx's client raises on a bad environment: an unknown proxy scheme
+# (ValueError), a SOCKS proxy without socksio (ImportError), a proxy URL that does not parse,
+# an unreadable CA file (OSError, ssl.SSLError).
+_SETUP_ERRORS = (ValueError, ImportError, OSError, httpx.InvalidURL)
+_SETUP_VARIABLES = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+)
+
+
+def _setup_problem(error: Exception) -> str:
+    """What went wrong, and the variables that may be why (their names: a value may hold a
+    proxy password)."""
+    names = [
+        name
+        for name in _SETUP_VARIABLES
+        if os.environ.get(name) is not None or os.environ.get(name.lower()) is not None
+    ]
+    where = f" Look at {', '.join(names)} in the environment." if names else ""
+    return f"Cannot set up connections: {error}.{where}"
 
 
 @dataclass
@@ -185,15 +220,18 @@ class RomaClient:
         }
         if api_key:
             headers["X-API-Key"] = api_key
-        self._http = httpx.AsyncClient(
-            headers=headers,
-            # The call's deadline (see _within_deadline) bounds everything; httpx's own read
-            # timeout is only a backstop, set past it so the deadline's message is the one seen.
-            timeout=httpx.Timeout(timeout + 1.0, connect=min(timeout, 10.0)),
-            transport=transport,
-            verify=_context_for(self._url),
-            follow_redirects=False,  # a redirect must not carry the key to another host
-        )
+        try:
+            self._http = httpx.AsyncClient(
+                headers=headers,
+                # The call's deadline (see _within_deadline) bounds everything; httpx's own
+                # read timeout is only a backstop, set past it so the deadline's message shows.
+                timeout=httpx.Timeout(timeout + 1.0, connect=min(timeout, 10.0)),
+                transport=transport,
+                verify=_context_for(self._url),
+                follow_redirects=False,  # a redirect must not carry the key to another host
+            )
+        except _SETUP_ERRORS as exc:
+            raise ClientSetupError(_setup_problem(exc)) from None
 
     def __repr__(self) -> str:
         key = "set" if self._api_key else "none"

@@ -25,6 +25,11 @@ class RomaError(Exception):
         return self.message
 
 
+class ClientSetupError(RomaError):
+    """No connection could be set up from this environment: a proxy variable httpx cannot use,
+    or a CA file or folder (SSL_CERT_FILE, SSL_CERT_DIR) that cannot be read."""
+
+
 class ApiConnectionError(RomaError):
     """The server could not be reached, or the connection dropped before the answer was whole."""
 

@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import rich
 from rich.color import Color, ColorParseError
+from rich.segment import Segments
+from rich.traceback import Traceback
 from textual.app import App, SystemCommand
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
@@ -24,6 +27,7 @@ from textual.screen import Screen
 
 from .. import startup_gc
 from ..api import RomaError, check_base_url
+from ..api.client import preload_tls
 from ..monitor.session import Session
 from ..settings import (
     ConfigError,
@@ -42,6 +46,7 @@ if TYPE_CHECKING:
     from .connect import Connected, ConnectScreen
 
 log = logging.getLogger(__name__)
+CANNOT_START = 2  # exit code when the session cannot be set up: the CLI's usage error
 
 
 class RomaApp(App[None]):
@@ -195,6 +200,15 @@ class RomaApp(App[None]):
         if self.keymap:
             self.set_keymap(self.keymap)
 
+    def _fatal_error(self) -> None:
+        """Textual's crash report (textual 8.2.8's own, as it is), but without the values of
+        local variables it would print: a frame of the client holds the API key, which never
+        shows on screen, in a log or in an exception."""
+        self.bell()
+        report = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(report, self.console.options)))
+        self._close_messages_no_wait()
+
     def on_mount(self) -> None:
         self.set_timer(startup_gc.RESUME_AFTER, startup_gc.resume)
         self._say_theme_problems()
@@ -267,7 +281,14 @@ class RomaApp(App[None]):
         if theme is not None and self.theme != theme:  # the same again re-applies every style
             self.theme = theme
         self.palette = self._safe_palette()
-        session = Session.open(connection, clock=self.clock, transport=self.transport)
+        try:
+            session = Session.open(connection, clock=self.clock, transport=self.transport)
+        except RomaError as exc:  # e.g. a proxy variable httpx cannot use
+            if self.main_screen is None:
+                self.exit(return_code=CANNOT_START, message=f"error: {exc}")
+            else:  # a profile switch: the session on screen stays
+                self.notify(str(exc), title="Profile not switched", severity="error", timeout=15)
+            return
         reason = (
             "--read-only"
             if self.force_read_only
@@ -296,7 +317,9 @@ class RomaApp(App[None]):
         self.notify(f"Profile {name}: reading its key…", timeout=3)
 
         def read() -> Connection:
-            return resolve_connection(load_config(), profile_name=name)
+            connection = resolve_connection(load_config(), profile_name=name)
+            preload_tls(connection.base_url)  # here, not on the UI thread with the client
+            return connection
 
         self.in_thread(read, self._profile_read)
 
