@@ -7,6 +7,8 @@ the header test goes over real loopback HTTP, end to end.
 
 from __future__ import annotations
 
+import re
+
 from conftest import KEY, READ_ONLY_KEY
 from console_helpers import app_for, footer_keys, paste, shown, until
 from roma_tui.settings import Connection, Profile, load_config, save_profile
@@ -58,6 +60,44 @@ async def test_the_header_says_profile_runs_of_total_filter_and_sort(start_sandb
         assert f"{len(shown(app))} of {store.total} runs" in header(app)
         assert len(shown(app)) < store.total
         assert "columns hidden" not in header(app)  # every column fits at 120
+
+
+def runs_in_header(app: RomaApp) -> tuple[int, int]:
+    found = re.search(r"(\d+) of (\d+) runs", header(app))
+    assert found, header(app)
+    return int(found[1]), int(found[2])
+
+
+async def test_a_run_made_here_counts_in_the_total_until_a_list_shows_it(start_local_sandbox):
+    # Slow time: the new run stays pending or running, so the completed view never lists it.
+    server = await start_local_sandbox(seed_demo=6, time_scale=0.05)
+    app = app_for(server)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("3")  # status:completed, on the server
+        store = app.main_screen.session.store
+        await until(pilot, lambda: store.query.status == "completed" and store.total is not None)
+        await until(pilot, lambda: runs_in_header(app)[0] == store.total > 0)
+        before = store.total
+        await pilot.press("n")
+        await paste(pilot, "one more")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: len(shown(app)) == before + 1)
+        # Never more runs shown than the total says: the new one counts while no list has it.
+        assert runs_in_header(app) == (before + 1, before + 1)
+        sent = app.main_screen.session.planner.view().sent
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: app.main_screen.session.planner.view().sent > sent)
+        await pilot.pause(0.2)
+        assert store.unlisted_created == 1 and runs_in_header(app) == (before + 1, before + 1)
+
+
+async def test_the_header_says_no_runs_loaded_when_the_first_list_failed():
+    url = "http://127.0.0.1:9"  # nothing listens
+    app = RomaApp(Connection(Profile(name="t", base_url=url), url, KEY, "", "t"))
+    async with app.run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: app.main_screen is not None and app.main_screen.last_error)
+        await pilot.pause()
+        assert "no runs loaded" in header(app) and "loading" not in header(app)
 
 
 async def test_s_first_sorts_by_a_column_on_screen_and_the_header_says_it(start_local_sandbox):

@@ -165,6 +165,11 @@ class ExecutionStore:
         return touched
 
     @property
+    def unlisted_created(self) -> int:
+        """Runs created here that no list has shown yet (the server's total is older)."""
+        return len(self._created_here)
+
+    @property
     def loaded(self) -> int:
         return len(self._order)
 

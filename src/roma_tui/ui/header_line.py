@@ -37,14 +37,15 @@ class Where:
     wide: bool = False
     hidden: int = 0  # columns the window (or the chooser) leaves out
     server: str | None = None  # what the server says it is, e.g. "ROMA 0.1.0" (upstream /health)
+    failing: bool = False  # the last poll failed (the flash line says why)
 
 
 def runs_count(where: Where) -> str:
     """ "38 of 412 runs"; when the server gave no total, what is loaded (and "+" if more)."""
     if where.total is not None:
         return f"{where.shown} of {where.total} runs"
-    if where.loaded == 0 and where.has_more:
-        return "loading runs…"
+    if where.loaded == 0 and where.has_more:  # no list has come in yet
+        return "no runs loaded" if where.failing else "loading runs…"
     more = "+" if where.has_more else ""
     return f"{where.shown} of {where.loaded}{more} loaded runs"
 

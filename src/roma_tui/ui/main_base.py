@@ -33,6 +33,7 @@ class MainBase(Screen[None]):
         sort_column: str
         sort_desc: bool
         wide: bool
+        last_error: str | None
         chosen_columns: tuple[str, ...]
 
         def current(self) -> Execution | None: ...

@@ -29,7 +29,8 @@ class MainLayout(MainBase):
             url=connection.base_url,
             shown=self.table.row_count,
             loaded=store.loaded,
-            total=store.total,
+            # Runs created here count until a list shows them: the total is older than they are.
+            total=None if store.total is None else store.total + store.unlisted_created,
             has_more=store.has_more,
             filter_text=self.query_one("#filter", Input).value,
             sort_column=self.sort_column,
@@ -39,6 +40,7 @@ class MainLayout(MainBase):
             wide=self.wide,
             hidden=len(COLUMNS) - len(self.table.fitted) if self.table.fitted else 0,
             server=self.session.monitor.server_version,
+            failing=self.last_error is not None,
         )
         self.query_one(HeaderLine).update(where, self.palette)
 
