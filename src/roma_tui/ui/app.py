@@ -19,6 +19,7 @@ import httpx
 import rich
 from rich.color import Color, ColorParseError
 from rich.segment import Segments
+from rich.text import Text
 from rich.traceback import Traceback
 from textual.app import App, SystemCommand
 from textual.dom import DOMNode
@@ -275,20 +276,20 @@ class RomaApp(App[None]):
             self.start(result.connection)
 
     def start(self, connection: Connection) -> None:
+        try:
+            session = Session.open(connection, clock=self.clock, transport=self.transport)
+        except RomaError as exc:  # e.g. a proxy variable httpx cannot use
+            if self.main_screen is None:
+                self.exit(return_code=CANNOT_START, message=Text(f"error: {exc}"))
+            else:  # a profile switch: the session on screen stays, in its own theme
+                self.notify(str(exc), title="Profile not switched", severity="error", timeout=15)
+            return
         self.connection = connection
         profile = connection.profile
         theme = self._theme_for(profile.theme)
         if theme is not None and self.theme != theme:  # the same again re-applies every style
             self.theme = theme
         self.palette = self._safe_palette()
-        try:
-            session = Session.open(connection, clock=self.clock, transport=self.transport)
-        except RomaError as exc:  # e.g. a proxy variable httpx cannot use
-            if self.main_screen is None:
-                self.exit(return_code=CANNOT_START, message=f"error: {exc}")
-            else:  # a profile switch: the session on screen stays
-                self.notify(str(exc), title="Profile not switched", severity="error", timeout=15)
-            return
         reason = (
             "--read-only"
             if self.force_read_only
