@@ -728,3 +728,21 @@ async def test_an_untrusted_certificate_is_refused_and_the_key_never_sent(tmp_pa
     finally:
         server.close()
     assert requests == []  # no request, so no key, ever reached the untrusted server
+
+
+async def test_a_server_that_echoes_the_key_never_gets_it_shown():
+    echo = f"Invalid API key: {KEY}"
+    refusal = {"error": {"code": "unauthorized", "message": echo}, "request_id": "req_echo"}
+    listed = {**PAGE, "data": [{**EXECUTION, "initial_goal": f"use {KEY} here"}]}
+    script = Script(
+        reply(401, refusal, {"X-Request-ID": KEY}),
+        reply(200, listed, {"X-Request-ID": f"req-{KEY}"}),
+    )
+    async with client_for(script) as client:
+        with pytest.raises(AuthenticationError) as refused:
+            await client.list_executions()
+        page = await client.list_executions()
+    assert KEY not in str(refused.value) and "<API key>" in str(refused.value)
+    assert refused.value.request_id == "req_echo"
+    assert page.data[0].initial_goal == "use <API key> here"
+    assert client.last_request_id == "req-<API key>"

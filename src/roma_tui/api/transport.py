@@ -35,6 +35,10 @@ _TIMEOUT_WORDS: dict[type[httpx.TimeoutException], str] = {
 }
 REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+# What a server's echo of the API key becomes, in any answer (an error's message, a goal...):
+# the key never shows, whoever wrote it. Plain ASCII with nothing JSON would escape.
+KEY_SHOWN_AS = "<API key>"
+_MIN_KEY_MASKED = 8  # a key this short would mask ordinary words
 
 
 @dataclass
@@ -45,6 +49,15 @@ class Reply:
     status_code: int
     request_id: str | None
     rate_limit: RateLimit
+
+
+def _key_sent(request: httpx.Request) -> str | None:
+    key = request.headers.get("x-api-key")
+    return key if key and len(key) >= _MIN_KEY_MASKED else None
+
+
+def _masked(text: str | None, key: str | None) -> str | None:
+    return text.replace(key, KEY_SHOWN_AS) if text and key else text
 
 
 def _request_id_from_headers(response: httpx.Response) -> str | None:
@@ -75,6 +88,7 @@ async def exchange(
     """Send `request`; return its reply, or raise the typed error that describes the failure."""
     where = f"{request.url.host}:{request.url.port}" if request.url.port else request.url.host
     what = f"{request.method} {request.url.path}"
+    key = _key_sent(request)
     try:
         response = await http.send(request, stream=True)
         try:
@@ -86,7 +100,7 @@ async def exchange(
                         f"The answer to {what} is larger than "
                         f"{max_response_bytes // (1024 * 1024)} MB; it was not read.",
                         status_code=response.status_code,
-                        request_id=_request_id_from_headers(response),
+                        request_id=_masked(_request_id_from_headers(response), key),
                     )
         finally:
             await response.aclose()
@@ -114,13 +128,15 @@ async def exchange(
 
     now = datetime.now(UTC)
     rate_limit = parse_rate_limit(response.headers, now)
-    header_request_id = _request_id_from_headers(response)
+    header_request_id = _masked(_request_id_from_headers(response), key)
+    if key is not None and key.encode() in body:  # one C scan of the bytes, before decoding
+        body = body.replace(key.encode(), KEY_SHOWN_AS.encode())
     payload, decode_problem = _decode(bytes(body))
     request_id = _request_id_from_body(payload) or header_request_id
 
     if 300 <= response.status_code < 400:
         raise ApiResponseError(
-            _redirect_message(request, response),
+            _masked(_redirect_message(request, response), key) or "",
             status_code=response.status_code,
             request_id=request_id,
         )
