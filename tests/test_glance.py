@@ -11,7 +11,9 @@ import re
 
 from conftest import KEY, READ_ONLY_KEY
 from console_helpers import app_for, footer_keys, paste, shown, until
+from roma_tui.api import RomaClient
 from roma_tui.settings import Connection, Profile, load_config, save_profile
+from roma_tui.ui import flash as flash_line
 from roma_tui.ui.app import RomaApp
 from roma_tui.ui.column_chooser import ColumnChooser
 from roma_tui.ui.confirm import ConfirmCancel
@@ -385,3 +387,24 @@ def test_fit_columns_gives_the_goal_the_rest_and_drops_columns_in_order():
     no_goal = {c.key for c, _ in fit_columns(("created",), 120, status_width=11, goal_width=0,
                                              wide=False)}  # fmt: skip
     assert no_goal == {"mark", "id", "status", "created"}
+
+
+async def test_a_cancel_that_did_not_happen_stays_said_and_a_copy_is_a_notice_that_fades(
+    start_local_sandbox, monkeypatch
+):
+    monkeypatch.setattr(flash_line, "NOTICE_SECONDS", 0.3)
+    server = await start_local_sandbox(time_scale=0.05)
+    async with RomaClient(server.url, KEY, transport=server.transport) as owner:
+        run_id = (await owner.create_execution("keep me running")).execution_id
+    app = app_for(server, READ_ONLY_KEY)  # this key may not cancel; the console learns it so
+    async with app.run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: shown(app) == [run_id])
+        await pilot.press("y")
+        assert flash(app).startswith("ℹ Copied the run id")  # a notice, not an error
+        await until(pilot, lambda: flash(app) == "")  # ... and it fades
+        await pilot.press("c", "y")
+        await until(pilot, lambda: flash(app).startswith("⚠ Cancel"))
+        said = flash(app)
+        assert run_id in said and "read-only" in said
+        await pilot.pause(1.0)  # past a notice's time, and a poll or more
+        assert flash(app) == said

@@ -25,17 +25,17 @@ OSC52_NOTE = (
 DEFAULT_PAGER = "less -R"
 
 
-def copy(app: App[object], text: str, what: str) -> str:
-    """Send `text` to the clipboard; return what to tell the user."""
+def copy(app: App[object], text: str, what: str) -> tuple[str, bool]:
+    """Send `text` to the clipboard; return what to tell the user, and whether it was sent."""
     text = clean(text)
     size = len(text.encode("utf-8"))
     if size > OSC52_LIMIT:
         return (
             f"Not copied: {what} is {size:,} bytes, more than terminals take over OSC 52 "
             f"({OSC52_LIMIT // 1024} KiB); o in the raw view (r) opens it in the pager."
-        )
+        ), False
     app.copy_to_clipboard(text)
-    return f"Copied {what} ({OSC52_NOTE})."
+    return f"Copied {what} ({OSC52_NOTE}).", True
 
 
 def pager_command() -> list[str] | str:

@@ -38,7 +38,10 @@ class FlashLine(Static):
         """What the line says now ("" when it is hidden)."""
         return self.render_line_text().plain if self.message is not None else ""
 
-    def say(self, message: str, *, style: str = "red", kind: Kind = "error") -> None:
+    def say(
+        self, message: str, *, style: str = "red", kind: Kind = "error", stays: bool = False
+    ) -> None:
+        """Show `message`; a notice or warning fades unless it `stays` (until the next one)."""
         if message == self.message and kind == self.kind:
             self.count += 1
         else:
@@ -47,7 +50,7 @@ class FlashLine(Static):
         if self._fade is not None:
             self._fade.stop()
             self._fade = None
-        if kind != "error":
+        if kind != "error" and not stays:
             self._fade = self.set_timer(NOTICE_SECONDS, self.clear)
         self._paint()
 

@@ -302,11 +302,11 @@ class MainScreen(MainLayout, RunActions, FilterViews):
         self.flash(failure.message)
         self.render_budget()
 
-    def flash(self, message: str, kind: Kind = "error") -> None:
+    def flash(self, message: str, kind: Kind = "error", *, stays: bool = False) -> None:
         """Say it in the flash line: errors, warnings and notices (never a toast)."""
         style = {"error": "error", "warning": "warning", "notice": "accent"}[kind]
         colour = self.palette.get(style) or {"accent": "cyan"}.get(style, "red")
-        self.query_one(FlashLine).say(message, style=colour, kind=kind)
+        self.query_one(FlashLine).say(message, style=colour, kind=kind, stays=stays)
 
     # -- cursor and paging ---------------------------------------------------------------------
 

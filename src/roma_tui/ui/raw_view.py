@@ -114,10 +114,10 @@ class RawJsonView(RomaModal[None]):
         )
 
     def action_copy_id(self) -> None:
-        self.say(copy(self.app, self.execution_id, "the run id"))
+        self.say(copy(self.app, self.execution_id, "the run id")[0])
 
     def action_copy_json(self) -> None:
-        self.say(copy(self.app, self.document, "the run's JSON"))
+        self.say(copy(self.app, self.document, "the run's JSON")[0])
 
     def action_pager(self) -> None:
         self.say(page(self.app, self.document) or KEYS_NOTE)

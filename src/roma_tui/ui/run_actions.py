@@ -22,7 +22,6 @@ from ..safetext import one_line
 from .clipboard import copy, page
 from .confirm import ConfirmCancel
 from .executions_table import ExecutionsTable
-from .flash import FlashLine
 from .help import COMMAND_PALETTE, MAIN_HELP, PALETTE_HELP, HelpScreen, binding_rows, keys_of
 from .main_base import MainBase
 from .status_pane import whole_text
@@ -112,12 +111,17 @@ class RunActions(MainBase):
         session.selection.unmark(o.execution_id for o in outcomes)
         # "cancel refused: ... (request ...)": never readable as the run's own state.
         # One line in the flash line; L (the action log) has every outcome.
+        failed = [o for o in outcomes if not o.ok]
         if len(outcomes) == 1:
             said = f"Cancel {outcomes[0].execution_id}: {outcomes[0].summary()}"
         else:
-            done = sum(o.ok for o in outcomes)
-            said = f"Cancel: {len(ids)} sent, {done} done, {len(outcomes) - done} not (L: log)"
-        self.flash(said, "notice" if all(o.ok for o in outcomes) else "warning")
+            said = f"Cancel: {len(ids)} sent, {len(outcomes) - len(failed)} done"
+            if failed:
+                named = ", ".join(o.execution_id for o in failed[:3])
+                said += f", {len(failed)} not ({named}{', …' if len(failed) > 3 else ''})"
+            said += " (L: log)"
+        # A cancel that did not happen stays said until something else is: it must be seen.
+        self.flash(said, "warning" if failed else "notice", stays=bool(failed))
         self.poll(manual=True)
 
     def action_new(self) -> None:
@@ -198,9 +202,9 @@ class RunActions(MainBase):
 
     # -- raw JSON, copying, the pager ---------------------------------------------------------
 
-    def notice(self, message: str) -> None:
-        """A notice in the flash line (not a toast over the table)."""
-        self.query_one(FlashLine).say(message, style=self.palette.get("accent", "blue"))
+    def copied(self, text: str, what: str) -> None:
+        said, sent = copy(self.app, text, what)
+        self.flash(said, "notice" if sent else "warning")
 
     def action_raw(self) -> None:
         current = self.current()
@@ -250,7 +254,7 @@ class RunActions(MainBase):
     def action_copy_id(self) -> None:
         current = self.current()
         if current is not None:
-            self.notice(copy(self.app, current.execution_id, "the run id"))
+            self.copied(current.execution_id, "the run id")
 
     def action_copy_json(self) -> None:
         current = self.current()
@@ -264,7 +268,7 @@ class RunActions(MainBase):
         answer, source = await self.whole_answer(execution_id)
         if answer is not None:
             what = "the run's JSON" if source.startswith("GET") else "the list's row as JSON"
-            self.notice(copy(self.app, execution_json(answer), what))
+            self.copied(execution_json(answer), what)
 
     def action_pager(self) -> None:
         current = self.current()
