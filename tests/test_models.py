@@ -342,3 +342,18 @@ def test_settled_leaves_a_hosted_dag_of_a_finished_run_without_running_nodes():
     settled = dag.settled(ExecutionStatus.CANCELLED)
     assert [n.status for n in settled.nodes] == [NodeStatus.UNKNOWN, NodeStatus.COMPLETED]
     assert settled.nodes[0].status_raw == "running" and dag.nodes[0].status is NodeStatus.RUNNING
+
+
+def test_how_long_a_run_ran_is_never_its_age_once_it_finished():
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    start = "2026-01-01T11:00:00Z"
+    running = Execution(execution_id="r", status="running", created_at=start)
+    assert running.ran_for(now) == 3600
+    done = Execution(execution_id="d", status="completed", created_at=start)
+    assert done.ran_for(now) is None  # no end time and no update: unknown
+    updated = done.model_copy(update={"updated_at": datetime(2026, 1, 1, 11, 0, 17, tzinfo=UTC)})
+    assert updated.ran_for(now) == 17  # upstream: it ran until its last update
+    ended = Execution(
+        execution_id="e", status="failed", created_at=start, failed_at="2026-01-01T11:01:00Z"
+    )
+    assert ended.ran_for(now) == 60

@@ -24,7 +24,7 @@ def _dump(model: Any) -> Any:
 
 
 def _execution_row(execution: Execution, now: datetime, runaway: bool) -> list[str]:
-    elapsed = run_seconds(execution.created_at, execution.finished_at, now)
+    elapsed = execution.ran_for(now)
     return [
         execution.execution_id,
         status_label(execution.status, execution.status_raw) + (" RUNAWAY" if runaway else ""),

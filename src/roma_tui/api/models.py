@@ -69,6 +69,15 @@ class Execution(Tolerant):
     def finished_at(self) -> datetime | None:
         return self.completed_at or self.failed_at or self.cancelled_at
 
+    def ran_for(self, now: datetime) -> float | None:
+        """Seconds it ran: to its end, or to `now` while it runs. A finished run without an end
+        time (the upstream server gives none) ran until its last update; without that: unknown,
+        never its age."""
+        if self.created_at is None:
+            return None
+        end = (self.finished_at or self.updated_at) if self.is_finished else now
+        return None if end is None else (end - self.created_at).total_seconds()
+
     @property
     def is_finished(self) -> bool:
         return self.status.is_finished

@@ -145,8 +145,7 @@ class ParsedFilter:
                 kept = [
                     e
                     for e in kept
-                    if e.created_at is not None
-                    and longer((e.finished_at or now) - e.created_at, span)
+                    if (ran := e.ran_for(now)) is not None and longer(timedelta(seconds=ran), span)
                 ]
         if self.words:
             if texts is None:

@@ -16,7 +16,7 @@ from rich.cells import cell_len
 from rich.text import Text
 
 from ..api import Execution
-from ..presentation import duration, relative, run_seconds, status_label
+from ..presentation import duration, relative, status_label
 from ..presentation import is_runaway as runaway_rule
 from ..safetext import one_line
 
@@ -144,7 +144,7 @@ def row_cells(
             RUNAWAY_TAG[0] if ascii else RUNAWAY_TAG[1],
             style=f"bold {palette.get('runaway', 'red')}",
         )
-    elapsed = run_seconds(execution.created_at, execution.finished_at, now)
+    elapsed = execution.ran_for(now)
     return (
         Text("*" if ascii and marked else "●" if marked else " ", style="bold"),
         Text(execution.execution_id, style="bold" if runaway else ""),
@@ -166,7 +166,7 @@ _SORT_READERS: dict[str, Callable[[Execution, float | None, datetime], Any]] = {
     "goal": lambda e, _p, _now: (e.initial_goal or "").lower(),
     "profile": lambda e, _p, _now: e.config_profile or "",
     "depth": lambda e, _p, _now: e.max_depth,
-    "duration": lambda e, _p, now: run_seconds(e.created_at, e.finished_at, now),
+    "duration": lambda e, _p, now: e.ran_for(now),
     "progress": lambda e, progress, _now: 100.0 if e.status == "completed" else progress,
 }
 

@@ -128,7 +128,8 @@ def describe(
         text.append(" · Finished ", style="bold")
         text.append(clock(finished))
     text.append(" · Duration ", style="bold")
-    text.append(duration(run_seconds(execution.created_at, finished, now)))
+    ran = run_seconds(execution.created_at, finished, now) if finished else execution.ran_for(now)
+    text.append(duration(ran))
 
     meta = (status.metadata if status else None) or execution.metadata
     if meta is not None:
