@@ -408,3 +408,25 @@ async def test_a_cancel_that_did_not_happen_stays_said_and_a_copy_is_a_notice_th
         assert run_id in said and "read-only" in said
         await pilot.pause(1.0)  # past a notice's time, and a poll or more
         assert flash(app) == said
+
+
+async def test_a_filter_the_dead_server_cannot_list_leaves_the_last_list_on_screen(
+    start_sandbox,
+):
+    server = start_sandbox(seed_demo=12, time_scale=20)
+    app = app_for(server.url)
+    async with app.run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: len(shown(app)) >= 12)
+        store = app.main_screen.session.store
+        before, total = list(shown(app)), store.total
+        server.stop()  # the on-call moment: the server is down
+        await pilot.press("2")  # status:running
+        await until(pilot, lambda: "Not applied" in flash(app))
+        assert "status:running" in flash(app)
+        assert shown(app) == before and store.query.status is None  # the last list, as it was
+        assert f"{len(before)} of {total} runs" in header(app)
+        assert app.main_screen.filter_box.value == ""  # the filter it shows is the one listed
+        main = app.main_screen
+        main.set_sort(main.sort_column, desc=not main.sort_desc)  # oldest first: on the server
+        await until(pilot, lambda: "the new sort" in flash(app))
+        assert shown(app) == before and store.query.order == "desc" and main.sort_desc

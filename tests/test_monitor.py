@@ -449,3 +449,18 @@ def test_a_refused_key_stops_polling_until_the_user_acts():
     assert not planner.may_spend_now(user=False)
     planner.resume()
     assert planner.plan(RUNNING).fetch == ("list",)
+
+
+def test_queries_the_server_never_listed_give_back_the_last_one_it_did():
+    store = ExecutionStore()
+    store.apply_page(page([execution("a"), execution("b", "completed")], total=7), 0)
+    assert store.restore_listed() is None  # listed: nothing to go back to
+    store.set_query(ListQuery(status="running"))
+    store.set_query(ListQuery(status="failed"))  # two changes, neither listed (server down)
+    assert len(store) == 0 and store.total is None
+    assert store.restore_listed() == ListQuery()
+    assert [r.execution_id for r in store.rows()] == ["a", "b"] and store.total == 7
+    assert store.running_set() == {"a"} and store.restore_listed() is None
+    store.set_query(ListQuery(status="running"))
+    store.apply_page(page([execution("a")], total=1), 0)  # listed: the old rows are let go
+    assert store.restore_listed() is None and store.query.status == "running"

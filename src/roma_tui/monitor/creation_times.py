@@ -8,17 +8,12 @@ from bisect import bisect_left, bisect_right, insort
 
 class CreationTimes:
     def __init__(self, sign: float) -> None:
-        # POSIX seconds by id: comparing aware datetimes costs ~0.5 us, floats ~0.05.
-        self.by_id: dict[str, float] = {}
-        self._sorted: list[float] = []  # sign * time, ascending
-        self._sign = sign
-
-    def reset(self, sign: float) -> None:
         """`sign`: -1 when the server lists newest first, 1 oldest first (pages then append
         to the sorted times, where a front insert would move them all), 0 when the order is
         not by creation (nothing is sorted: no other order proves a run gone)."""
-        self.by_id.clear()
-        self._sorted.clear()
+        # POSIX seconds by id: comparing aware datetimes costs ~0.5 us, floats ~0.05.
+        self.by_id: dict[str, float] = {}
+        self._sorted: list[float] = []  # sign * time, ascending
         self._sign = sign
 
     def set(self, execution_id: str, stamp: float | None) -> None:

@@ -103,6 +103,22 @@ def _creation_sign(query: ListQuery) -> float:
     return -1.0 if query.order == "desc" else 1.0
 
 
+@dataclass
+class _Listed:
+    """What the server listed for one query, as loaded: kept while another query's first page
+    is on its way, to be put back if it never comes (see `restore_listed`)."""
+
+    query: ListQuery
+    rows: dict[str, Execution]
+    order: list[str]
+    unfinished: set[str]
+    created_here: set[str]
+    created: CreationTimes
+    status_kinds: Counter[tuple[ExecutionStatus, str | None]]
+    total: int | None
+    has_more: bool
+
+
 class ExecutionStore:
     def __init__(self, query: ListQuery | None = None, page_size: int = 50) -> None:
         self.query = query or ListQuery()
@@ -131,6 +147,8 @@ class ExecutionStore:
         # How many loaded runs have each (status, server's word when unknown): what the status
         # column must fit, without a pass over every row.
         self.status_kinds: Counter[tuple[ExecutionStatus, str | None]] = Counter()
+        self._listed = False  # a first page of this query has come in
+        self._before: _Listed | None = None  # the last listed query's rows, while it has not
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -176,18 +194,45 @@ class ExecutionStore:
     # -- writing -------------------------------------------------------------------------------
 
     def set_query(self, query: ListQuery) -> None:
-        """A new server-side query: everything loaded so far belongs to the old one."""
-        if query != self.query:
-            self.query = query
-            self._rows.clear()
-            self._order.clear()
-            self._unfinished.clear()
-            self._created_here.clear()
-            self._touched.clear()
-            self.created.reset(_creation_sign(query))
-            self.status_kinds.clear()
-            self.generation += 1
-            self.total, self.has_more = None, True
+        """A new server-side query: everything loaded so far belongs to the old one, which is
+        kept aside until the new one's first page is in (the last one the server listed)."""
+        if query == self.query:
+            return
+        if self._listed:
+            self._before = _Listed(
+                self.query,
+                self._rows,
+                self._order,
+                self._unfinished,
+                self._created_here,
+                self.created,
+                self.status_kinds,
+                self.total,
+                self.has_more,
+            )
+        self.query, self._listed = query, False
+        self._rows, self._order, self._unfinished, self._created_here = {}, [], set(), set()
+        self.created = CreationTimes(_creation_sign(query))
+        self.status_kinds = Counter()
+        self._touched.clear()
+        self.generation += 1
+        self.total, self.has_more = None, True
+
+    def restore_listed(self) -> ListQuery | None:
+        """Back to the last query the server listed, with its rows as they were, while the
+        current one has had no page (its fetch failed): the last good data stays on screen.
+        Returns that query, or None when there is nothing to go back to."""
+        before = self._before
+        if before is None or self._listed:
+            return None
+        self._before, self._listed = None, True
+        self.query, self._rows, self._order = before.query, before.rows, before.order
+        self._unfinished, self._created_here = before.unfinished, before.created_here
+        self.created, self.status_kinds = before.created, before.status_kinds
+        self.total, self.has_more = before.total, before.has_more
+        self._touched.clear()
+        self.generation += 1
+        return self.query
 
     def _store(self, execution: Execution) -> None:
         old = self._rows.get(execution.execution_id)
@@ -266,6 +311,7 @@ class ExecutionStore:
         self._created_here.difference_update(fresh_ids)
         if offset == 0:
             self._refresh_top(fresh, fresh_ids, changes, page)
+            self._listed, self._before = True, None
         else:
             added = set(changes.added)
             self._order += [i for i in fresh_ids if i in added]

@@ -143,6 +143,8 @@ class MainScreen(MainLayout, RunActions, FilterViews):
         self._focus_timer: Timer | None = None
         self._paging = False
         self._painted_minute = -1
+        # The filter text and sort of the last list the server gave (see back_to_listed).
+        self._listed_view: tuple[str, str, bool] | None = None
         hidden = set(session.connection.profile.hidden_columns)
         self.chosen_columns = tuple(key for key in OPTIONAL if key not in hidden)
         self.wide = False
@@ -269,7 +271,9 @@ class MainScreen(MainLayout, RunActions, FilterViews):
         if plan is None:
             reset = planner.view().reset_at
             when = f" at {reset.astimezone().strftime('%H:%M')}" if reset else ""
-            self.flash(f"The rate limit is spent until the reset{when}; showing the last data.")
+            why = f"the rate limit is spent until the reset{when}"
+            if not self.back_to_listed(why):
+                self.flash(f"The rate limit is spent until the reset{when}; showing the last data.")
             return
         if plan.fetch:
             self.apply(await self.session.monitor.poll(plan, screen))
@@ -279,7 +283,10 @@ class MainScreen(MainLayout, RunActions, FilterViews):
             self.ask_server_version()  # once, and only on a self-hosted server
         if result.failure is not None:
             self.note_failure(result.failure)
-        elif self.last_error is not None:
+            self.back_to_listed(result.failure.message)
+        else:
+            self._listed_view = (self.filter_box.value, self.sort_column, self.sort_desc)
+        if result.failure is None and self.last_error is not None:
             # The failure is over; a notice said since (a filter problem) stays until the next.
             self.last_error = None
             self.query_one(FlashLine).clear(only="error")
@@ -287,6 +294,20 @@ class MainScreen(MainLayout, RunActions, FilterViews):
             self.announce_finished(execution_id)
         self.render_rows()
         self.call_after_refresh(startup_gc.resume)  # the first answer is on screen
+
+    def back_to_listed(self, why: str) -> bool:
+        """A new filter or sort whose first page could not be fetched: the last list the
+        server gave comes back with the filter and sort it had (the last good data stays on
+        screen), and the flash line says the change was not made. False: nothing to undo."""
+        wanted = self.filter_box.value
+        if self._listed_view is None or self.session.store.restore_listed() is None:
+            return False
+        text, self.sort_column, self.sort_desc = self._listed_view
+        self.table.sort = (self.sort_column, self.sort_desc)
+        self.set_filter(text, remember=False)
+        change = f"filter {wanted!r}" if wanted != text else "the new sort"
+        self.flash(f"Not applied, {change}: {why}. Showing the last list the server gave.")
+        return True
 
     @work(group="health", exclusive=True, exit_on_error=False)
     async def ask_server_version(self) -> None:
