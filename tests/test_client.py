@@ -285,16 +285,18 @@ async def test_post_without_idempotency_is_never_retried():
 async def test_connection_errors_are_retried_then_reported():
     script = Script(httpx.ConnectError("refused"))
     async with client_for(script, max_retries=2) as client:
-        with pytest.raises(ApiConnectionError, match="Cannot connect"):
+        with pytest.raises(ApiConnectionError, match="Cannot connect") as refused:
             await client.list_executions()
     assert len(script.requests) == 3
+    assert not refused.value.reached_server  # the planner's pace is not charged for it
 
 
 async def test_timeouts_are_their_own_error():
     script = Script(httpx.ReadTimeout("slow"))
     async with client_for(script, max_retries=0) as client:
-        with pytest.raises(ApiTimeoutError, match="did not answer"):
+        with pytest.raises(ApiTimeoutError, match="did not answer") as slow:
             await client.get_status(EID)
+    assert slow.value.reached_server  # it was sent: the server may have counted it
 
 
 @pytest.mark.parametrize(

@@ -464,3 +464,24 @@ def test_queries_the_server_never_listed_give_back_the_last_one_it_did():
     store.set_query(ListQuery(status="running"))
     store.apply_page(page([execution("a")], total=1), 0)  # listed: the old rows are let go
     assert store.restore_listed() is None and store.query.status == "running"
+
+
+def test_refreshes_that_never_reached_the_server_do_not_push_the_next_poll_away():
+    clock = FakeClock()
+    planner = PollPlanner(clock=clock, interval=2.0)
+    planner.observe(limit_seen(clock, 1000, reset_in=86400))  # ~91 s a request, evenly
+    for _ in range(3):  # three refreshes while the server is down: an attempt and a retry each
+        clock.now += 5
+        planner.poll_started()
+        planner.note_sent()
+        planner.note_sent()
+        planner.poll_failed("connection", reached_server=False)
+    assert planner.sent == 6  # each attempt still counts
+    share = 86400 / (1000 - 6 - 50)  # the even gap: what is left over the day, reserve kept
+    # The next poll is one even gap after the last, as without the outage: not 6 gaps later.
+    assert planner.plan(RUNNING).at - clock.now <= share
+    planner.poll_started()
+    planner.note_sent()
+    planner.note_sent()
+    planner.poll_failed("503")  # these reached the server: their shares of the pace stay
+    assert planner.plan(RUNNING).at - clock.now > 1.9 * share

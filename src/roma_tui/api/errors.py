@@ -33,6 +33,10 @@ class ClientSetupError(RomaError):
 class ApiConnectionError(RomaError):
     """The server could not be reached, or the connection dropped before the answer was whole."""
 
+    # False when no connection was made at all (refused, unresolvable, connect timeout): the
+    # server never saw the request, so it cost nothing of its rate limit.
+    reached_server = True
+
 
 class ApiTimeoutError(ApiConnectionError):
     """The server did not answer within the timeout."""

@@ -105,13 +105,17 @@ async def exchange(
         finally:
             await response.aclose()
     except httpx.TimeoutException as exc:
-        raise ApiTimeoutError(
+        timeout = ApiTimeoutError(
             f"{where} did not answer {what} in time ({_TIMEOUT_WORDS.get(type(exc), 'timed out')})."
-        ) from None
+        )
+        timeout.reached_server = not isinstance(exc, httpx.ConnectTimeout)
+        raise timeout from None
     except httpx.ConnectError as exc:
-        raise ApiConnectionError(
+        refused = ApiConnectionError(
             f"Cannot connect to {where}: {one_line(exc, 160) or 'connection refused'}."
-        ) from None
+        )
+        refused.reached_server = False
+        raise refused from None
     except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
         raise ApiConnectionError(
             f"The connection to {where} dropped before the answer to {what} was complete "

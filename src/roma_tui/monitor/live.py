@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 
 from ..api import (
+    ApiConnectionError,
     Dag,
     Dialect,
     Execution,
@@ -99,7 +100,10 @@ class LiveMonitor:
             self.planner.halt(failure.reason)
         retry_at = self._retry_at(error) if isinstance(error, RomaError) else None
         self.planner.poll_failed(
-            failure.reason, retry_at=retry_at, not_an_api=failure.kind is FailureKind.NOT_ROMA
+            failure.reason,
+            retry_at=retry_at,
+            not_an_api=failure.kind is FailureKind.NOT_ROMA,
+            reached_server=not isinstance(error, ApiConnectionError) or error.reached_server,
         )
         return failure
 

@@ -79,6 +79,7 @@ class PollPlanner:
     _next_free: float = 0.0  # even pacing: when the next request fits the even spend
     burst: int = 2  # automatic extras may run this many requests ahead of the pace
     _halted: str | None = None
+    _pace_at_poll: float | None = None  # the even pace when the poll under way started
 
     # -- what responses tell us ----------------------------------------------------------------
 
@@ -119,22 +120,34 @@ class PollPlanner:
 
     def poll_started(self) -> None:
         self._last_poll_at = self.clock()
+        self._pace_at_poll = self._next_free
 
     def poll_succeeded(self) -> None:
+        self._pace_at_poll = None
         self._failures = 0
         self._backoff_until = 0.0
         self._last_success_at = self.clock()
         self._stale_since = None
 
     def poll_failed(
-        self, reason: str, *, retry_at: float | None = None, not_an_api: bool = False
+        self,
+        reason: str,
+        *,
+        retry_at: float | None = None,
+        not_an_api: bool = False,
+        reached_server: bool = True,
     ) -> None:
         """A poll failed (`reason` e.g. "503", "connection", "429"). Back off, then recover.
 
         `not_an_api`: the URL answers, but not as a ROMA API; it will not fix itself soon, so the
-        wait starts at a minute and doubles up to `max_wait`.
+        wait starts at a minute and doubles up to `max_wait`. `reached_server` False: no
+        connection was made, so its attempts still count as sent but do not move the even pace
+        (during an outage each refresh pushed the first poll after it minutes further away).
         """
         now = self.clock()
+        if not reached_server and self._pace_at_poll is not None:
+            self._next_free = min(self._next_free, max(self._pace_at_poll, now))
+        self._pace_at_poll = None
         self._failures += 1
         if self._stale_since is None:
             self._stale_since = self._last_success_at or now
