@@ -357,3 +357,12 @@ def test_how_long_a_run_ran_is_never_its_age_once_it_finished():
         execution_id="e", status="failed", created_at=start, failed_at="2026-01-01T11:01:00Z"
     )
     assert ended.ran_for(now) == 60
+
+
+def test_a_progress_outside_0_to_100_is_unknown_not_shown_as_said():
+    def progress(value):
+        data = {"execution_id": "e", "status": "running", "progress": value}
+        return Status.model_validate(data).progress
+
+    assert [progress(v) for v in (0, 42.5, 100)] == [0.0, 42.5, 100.0]
+    assert [progress(v) for v in (250, -3, float("nan"), "abc", None)] == [None] * 5

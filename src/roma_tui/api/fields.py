@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -132,6 +133,14 @@ def _as_text(value: object) -> str | None:
 
 
 Lenient = Annotated[T | None, WrapValidator(_lenient)]
+
+
+def _percent(value: float | None) -> float | None:
+    """A share 0-100, or unknown: 250, -3 or NaN is no figure the API can mean."""
+    return value if value is not None and 0.0 <= value <= 100.0 else None
+
+
+Percent = Annotated[Lenient[float], AfterValidator(_percent)]
 Timestamp = Annotated[datetime | None, BeforeValidator(parse_timestamp)]
 Text = Annotated[str | None, BeforeValidator(_as_text)]
 

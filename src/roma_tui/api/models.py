@@ -25,9 +25,9 @@ from .fields import FINISHED_STATUSES as FINISHED_STATUSES
 from .fields import ExecutionStatus as ExecutionStatus
 from .fields import Lenient as Lenient
 from .fields import NodeStatus as NodeStatus
+from .fields import Percent, Tolerant, execution_status, readable, with_raw_status
 from .fields import Text as Text
 from .fields import Timestamp as Timestamp
-from .fields import Tolerant, execution_status, readable, with_raw_status
 from .fields import parse_timestamp as parse_timestamp
 
 
@@ -87,7 +87,7 @@ class Status(Tolerant):
     execution_id: str
     status: ExecutionStatus = ExecutionStatus.UNKNOWN
     status_raw: str | None = None
-    progress: Lenient[float] = None  # 0-100
+    progress: Percent = None  # 0-100; anything else is unknown
     current_step: Text = None
     result: Any = None
     error: Text = None
