@@ -485,3 +485,20 @@ def test_refreshes_that_never_reached_the_server_do_not_push_the_next_poll_away(
     planner.note_sent()
     planner.poll_failed("503")  # these reached the server: their shares of the pace stay
     assert planner.plan(RUNNING).at - clock.now > 1.9 * share
+
+
+def test_one_unreadable_answer_from_a_server_that_answered_is_a_passing_fault():
+    from roma_tui.api import ApiResponseError
+    from roma_tui.monitor.failures import FailureKind, classify
+
+    garbled = ApiResponseError("The answer to GET /api/v1/executions is not valid JSON (x).")
+    first = classify(garbled, "http://roma", "p")
+    assert first.kind is FailureKind.NOT_ROMA  # never answered: perhaps another service
+    later = classify(garbled, "http://roma", "p", answered_before=True)
+    assert later.kind is FailureKind.TRANSIENT and "not look like" not in later.message
+    clock = FakeClock()
+    planner = PollPlanner(clock=clock)
+    assert not planner.answered
+    planner.poll_started()
+    planner.poll_succeeded()
+    assert planner.answered

@@ -42,7 +42,11 @@ class Failure:
     reason: str  # short, for the footer: "401", "503", "connection failure", ...
 
 
-def classify(error: BaseException, base_url: str, profile: str) -> Failure:
+def classify(
+    error: BaseException, base_url: str, profile: str, *, answered_before: bool = False
+) -> Failure:
+    """What `error` means for polling. `answered_before`: this server has given good answers
+    this session, so one unreadable answer is a passing fault, not "not a ROMA API"."""
     if isinstance(error, AuthenticationError | PermissionDeniedError):
         what = "refused the API key" if error.status_code == 401 else "does not allow this key"
         return Failure(
@@ -53,7 +57,7 @@ def classify(error: BaseException, base_url: str, profile: str) -> Failure:
         )
     if isinstance(error, RateLimitError):
         return Failure(FailureKind.RATE_LIMITED, str(error), "429")
-    if _not_roma(error):
+    if _not_roma(error) and not (answered_before and isinstance(error, ApiResponseError)):
         return Failure(
             FailureKind.NOT_ROMA,
             f"{base_url} does not look like a ROMA API: {error}",

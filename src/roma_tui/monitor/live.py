@@ -90,7 +90,12 @@ class LiveMonitor:
         return None
 
     def classify(self, error: BaseException) -> Failure:
-        return classify(error, self.client.base_url.removesuffix("/api/v1"), self.profile)
+        return classify(
+            error,
+            self.client.base_url.removesuffix("/api/v1"),
+            self.profile,
+            answered_before=self.planner.answered,
+        )
 
     def note_failure(self, error: BaseException) -> Failure:
         """Tell the planner what a failed request means; return it for the screen."""

@@ -118,6 +118,11 @@ class PollPlanner:
     def halted(self) -> str | None:
         return self._halted
 
+    @property
+    def answered(self) -> bool:
+        """A poll has succeeded this session: the server is a ROMA API."""
+        return self._last_success_at is not None
+
     def poll_started(self) -> None:
         self._last_poll_at = self.clock()
         self._pace_at_poll = self._next_free
