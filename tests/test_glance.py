@@ -430,3 +430,22 @@ async def test_a_filter_the_dead_server_cannot_list_leaves_the_last_list_on_scre
         main.set_sort(main.sort_column, desc=not main.sort_desc)  # oldest first: on the server
         await until(pilot, lambda: "the new sort" in flash(app))
         assert shown(app) == before and store.query.order == "desc" and main.sort_desc
+
+
+def test_the_budget_line_never_shows_a_reset_that_has_passed_as_to_come():
+    from datetime import UTC, datetime, timedelta
+
+    from roma_tui.monitor.planner import BudgetView
+    from roma_tui.ui.budget_bar import budget_line
+
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+    def line(reset_at):
+        view = BudgetView(40, 37, 10, reset_at, None, "budget", None, sent=3)
+        return budget_line(view=view, error=None, read_only=False, palette={}, now=now.timestamp())
+
+    ahead = line(now + timedelta(minutes=30)).plain
+    assert "budget 37/40" in ahead and "resets" in ahead
+    passed = line(now - timedelta(seconds=51)).plain
+    assert "37/40" not in passed and "resets" not in passed
+    assert "the next answer says what is left" in passed

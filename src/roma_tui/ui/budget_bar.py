@@ -39,7 +39,10 @@ def budget_line(
     else:
         line.append("● live", style=f"bold {palette.get('success', 'green')}")
     line.append("  │  ")
-    if view.remaining is not None:
+    if view.reset_at is not None and view.reset_at.timestamp() <= now:
+        # The figures are from before the reset: what is left now, only the next answer says.
+        line.append(f"budget reset at {_clock(view.reset_at)}; the next answer says what is left")
+    elif view.remaining is not None:
         limit = f"/{view.limit}" if view.limit is not None else ""
         line.append(f"budget {view.remaining}{limit}")
         line.append(f" ({view.reserve} kept for you)", style="dim")
