@@ -67,14 +67,16 @@ def run_seconds(
 
 
 def relative(when: datetime | None, now: datetime | None = None) -> str:
-    """ "3m ago", "2h ago", "in 5m"; a date past a week."""
+    """ "45s ago", "3m ago", "2h05m ago", "in 5m"; a date past a week. Past a minute it is
+    whole minutes: the table repaints a finished run's age once a minute, not every second."""
     if when is None:
         return "-"
     now = now or datetime.now(UTC)
     delta = (now - when).total_seconds()
     if abs(delta) > 7 * 86400:
         return when.astimezone().strftime("%Y-%m-%d")
-    text = duration(abs(delta))
+    seconds = abs(delta)
+    text = duration(seconds) if seconds < 60 or seconds >= 3600 else f"{int(seconds // 60)}m"
     return f"{text} ago" if delta >= 0 else f"in {text}"
 
 
