@@ -227,7 +227,14 @@ def test_ctrl_c_in_a_real_process_at_the_key_prompt(monkeypatch):
     while b"API key" not in seen and time.monotonic() < deadline:
         seen += os.read(proc.stderr.fileno(), 1024)
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
+    # Not communicate(): it closes stdin at once, and a child that reads that EOF before it
+    # takes the signal sees "no key given" (exit 2): the race this test once lost under load.
+    proc.wait(timeout=30)
+    err = proc.stderr.read()
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.close()
+    proc.stdout.close()
+    proc.stderr.close()
     assert proc.returncode == 130
     assert b"Traceback" not in seen + err and b"interrupted" in err
 
