@@ -748,3 +748,51 @@ async def test_a_server_that_echoes_the_key_never_gets_it_shown():
     assert refused.value.request_id == "req_echo"
     assert page.data[0].initial_goal == "use <API key> here"
     assert client.last_request_id == "req-<API key>"
+
+
+@pytest.fixture
+def console_log():
+    """The console's own log file, as `setup_logging` makes it (in the test's XDG dirs); the
+    loggers are put back as they were afterwards."""
+    from roma_tui.logsetup import setup_logging
+
+    loggers = [logging.getLogger(name) for name in ("roma_tui", "httpx")]
+    saved = [(lg.level, lg.propagate, list(lg.handlers)) for lg in loggers]
+    path = setup_logging()
+    assert path is not None
+    yield path
+    for logger, (level, propagate, handlers) in zip(loggers, saved, strict=True):
+        for handler in logger.handlers:
+            if handler not in handlers:
+                handler.close()
+        logger.setLevel(level)
+        logger.propagate = propagate
+        logger.handlers[:] = handlers
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        f"HTP/1.1 500 {KEY}\r\n\r\n",  # a status line httpx cannot parse, which it quotes
+        f"HTTP/1.1 200 OK\r\n{KEY} x: 1\r\n\r\n",  # a header line it cannot parse
+        f"HTTP/1.1 401 Bad key {KEY}\r\nContent-Length: 2\r\n\r\n{{}}",  # a reason phrase
+    ],
+)
+async def test_a_broken_answer_that_quotes_the_key_never_shows_it(answer, console_log):
+    async def handle(reader, writer):
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(answer.encode())
+        await writer.drain()
+        writer.close()
+
+    async with (
+        loopback_server(handle) as url,
+        RomaClient(url, KEY, max_retries=0) as client,
+    ):
+        with pytest.raises(RomaError) as failed:
+            await client.list_executions()
+    assert KEY not in str(failed.value)
+    logged = console_log.read_text()
+    assert KEY not in logged  # httpx's own request line quoted the reason phrase
+    if " 401 " in answer:  # an answer came: the request is in the log, by its status code
+        assert "/api/v1/executions: 401" in logged

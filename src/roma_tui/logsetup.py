@@ -1,7 +1,8 @@
 """The console's log file under platformdirs' log dir (rotated; never holds a key).
 
-Requests are logged by method, URL and status (httpx's own INFO lines); the key travels only in
-a header, which nothing logs. The log still names request IDs, URLs and goals, so it and its
+Requests are logged by method, URL and status code (api/transport.py; httpx's own INFO lines
+are off: they quote the server's reason phrase, which may echo anything). The key travels only
+in a header, which nothing logs. The log still names request IDs, URLs and goals, so it and its
 rotated copies are readable by their owner only (0600, in a 0700 directory).
 """
 
@@ -42,9 +43,9 @@ def setup_logging() -> Path | None:
     except OSError:
         return None  # a read-only home must not stop the console
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    for name in ("roma_tui", "httpx"):
+    for name, level in (("roma_tui", logging.INFO), ("httpx", logging.WARNING)):
         logger = logging.getLogger(name)
-        logger.setLevel(logging.INFO)
+        logger.setLevel(level)
         logger.addHandler(handler)
         logger.propagate = False  # nothing to the terminal: Textual owns it
     return path

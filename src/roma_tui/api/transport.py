@@ -7,6 +7,7 @@ This is where httpx's exceptions and the servers' error bodies (both dialects) b
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,6 +34,7 @@ _TIMEOUT_WORDS: dict[type[httpx.TimeoutException], str] = {
     httpx.WriteTimeout: "sending took too long",
     httpx.PoolTimeout: "no free connection",
 }
+log = logging.getLogger(__name__)
 REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 # What a server's echo of the API key becomes, in any answer (an error's message, a goal...):
@@ -111,24 +113,26 @@ async def exchange(
         timeout.reached_server = not isinstance(exc, httpx.ConnectTimeout)
         raise timeout from None
     except httpx.ConnectError as exc:
-        refused = ApiConnectionError(
-            f"Cannot connect to {where}: {one_line(exc, 160) or 'connection refused'}."
-        )
+        said = _masked(one_line(exc, 160), key) or "connection refused"
+        refused = ApiConnectionError(f"Cannot connect to {where}: {said}.")
         refused.reached_server = False
         raise refused from None
     except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+        # httpx quotes the bytes it could not parse: a broken status line may hold an echo.
+        said = _masked(one_line(exc, 120), key) or type(exc).__name__
         raise ApiConnectionError(
-            f"The connection to {where} dropped before the answer to {what} was complete "
-            f"({one_line(exc, 120) or type(exc).__name__})."
+            f"The connection to {where} dropped before the answer to {what} was complete ({said})."
         ) from None
     except httpx.DecodingError:
         raise ApiResponseError(
             f"The answer to {what} could not be decompressed.",
         ) from None
     except httpx.HTTPError as exc:
-        raise ApiConnectionError(
-            f"The request {what} to {where} failed: {one_line(exc, 160)}."
-        ) from None
+        said = _masked(one_line(exc, 160), key) or type(exc).__name__
+        raise ApiConnectionError(f"The request {what} to {where} failed: {said}.") from None
+    # httpx's own request line would quote the reason phrase, which a server may fill with
+    # anything (the key included): this one says the status code only.
+    log.info("%s %s: %d", request.method, request.url, response.status_code)
 
     now = datetime.now(UTC)
     rate_limit = parse_rate_limit(response.headers, now)
