@@ -23,7 +23,7 @@ from ..api import Execution
 from ..monitor.failures import Failure
 from ..monitor.live import PollResult
 from ..monitor.planner import OnScreen
-from ..monitor.query import parse_filter
+from ..monitor.query import ParsedFilter, parse_filter
 from ..monitor.session import Session
 from ..monitor.store import ListQuery
 from ..monitor.table_rows import TableRows
@@ -144,7 +144,7 @@ class MainScreen(MainLayout, RunActions, FilterViews):
         self._paging = False
         self._painted_minute = -1
         # The filter text and sort of the last list the server gave (see back_to_listed).
-        self._listed_view: tuple[str, str, bool] | None = None
+        self._listed_view: tuple[str, ParsedFilter, str, bool] | None = None
         hidden = set(session.connection.profile.hidden_columns)
         self.chosen_columns = tuple(key for key in OPTIONAL if key not in hidden)
         self.wide = False
@@ -284,8 +284,13 @@ class MainScreen(MainLayout, RunActions, FilterViews):
         if result.failure is not None:
             self.note_failure(result.failure)
             self.back_to_listed(result.failure.message)
-        else:
-            self._listed_view = (self.filter_box.value, self.sort_column, self.sort_desc)
+        elif self.filter.server == self.session.store.query:  # not a term still being typed
+            self._listed_view = (
+                self.filter_box.value,
+                self.filter,
+                self.sort_column,
+                self.sort_desc,
+            )
         if result.failure is None and self.last_error is not None:
             # The failure is over; a notice said since (a filter problem) stays until the next.
             self.last_error = None
@@ -302,10 +307,15 @@ class MainScreen(MainLayout, RunActions, FilterViews):
         wanted = self.filter_box.value
         if self._listed_view is None or self.session.store.restore_listed() is None:
             return False
-        text, self.sort_column, self.sort_desc = self._listed_view
-        self.table.sort = (self.sort_column, self.sort_desc)
-        self.set_filter(text, remember=False)
-        change = f"filter {wanted!r}" if wanted != text else "the new sort"
+        text, parsed, column, desc = self._listed_view
+        changes = [f"filter {wanted!r}"] if wanted != text else []
+        if (column, desc) != (self.sort_column, self.sort_desc):
+            changes.append("the new sort")
+        change = " and ".join(changes) or "the change"
+        self.sort_column, self.sort_desc = column, desc
+        self.table.sort = (column, desc)
+        self.show_listed_filter(text, parsed)
+        why = why.rstrip(".")
         self.flash(f"Not applied, {change}: {why}. Showing the last list the server gave.")
         return True
 

@@ -16,7 +16,7 @@ from textual import on
 from textual.timer import Timer
 from textual.widgets import Input
 
-from ..monitor.query import MatchContext, parse_filter
+from ..monitor.query import MatchContext, ParsedFilter, parse_filter
 from ..monitor.table_rows import Shown
 from ..settings import ConfigError
 from ..settings.views import SavedView, load_history, load_views, save_history
@@ -102,6 +102,16 @@ class FilterViews(MainBase):
             store.set_query(self.filter.server)
             self.poll(manual=True)
             self.render_rows()
+
+    def show_listed_filter(self, text: str, parsed: ParsedFilter) -> None:
+        """Put back a filter the server has listed, as it was: not parsed again (`since:2h`
+        would move with the clock) and nothing fetched."""
+        if self._server_timer is not None:
+            self._server_timer.stop()
+            self._server_timer = None
+        with self.filter_box.prevent(Input.Changed):
+            self.filter_box.value = text
+        self.filter = parsed
 
     def set_filter(self, text: str, *, remember: bool = True) -> str | None:
         """Put `text` in the box and keep it (the `:filter` command, views, quick keys)."""
