@@ -502,3 +502,30 @@ def test_one_unreadable_answer_from_a_server_that_answered_is_a_passing_fault():
     planner.poll_started()
     planner.poll_succeeded()
     assert planner.answered
+
+
+def test_a_new_rate_limit_window_starts_a_new_pace():
+    clock = FakeClock()
+    planner = PollPlanner(clock=clock, interval=2.0)
+    planner.observe(limit_seen(clock, 55, reset_in=3600))  # 5 over the reserve, for an hour
+    for _ in range(8):  # in the reserve, each request pushes the pace by the time left
+        planner.note_sent()
+    planner.poll_started()
+    assert planner.plan(RUNNING).at - clock.now > 800
+    clock.now += 5
+    planner.observe(limit_seen(clock, 47, reset_in=3600 - 5))  # the same window, told again
+    assert planner.plan(RUNNING).at - clock.now > 800  # ... keeps the pace
+    clock.now += 3600  # the window resets: the budget is back
+    planner.observe(limit_seen(clock, 999, reset_in=86400))
+    planner.poll_started()
+    assert planner.plan(RUNNING).at - clock.now < 120  # one even share of the new day
+
+
+def test_a_bare_404_from_a_server_that_answered_is_a_passing_fault():
+    from roma_tui.api import NotFoundError
+    from roma_tui.monitor.failures import FailureKind, classify
+
+    page = NotFoundError("Not found.", status_code=404)  # a proxy's HTML 404, no ROMA code
+    assert classify(page, "http://roma", "p").kind is FailureKind.NOT_ROMA
+    later = classify(page, "http://roma", "p", answered_before=True)
+    assert later.kind is FailureKind.TRANSIENT

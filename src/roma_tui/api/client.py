@@ -125,7 +125,7 @@ def _setup_problem(error: Exception) -> str:
         if os.environ.get(name) is not None or os.environ.get(name.lower()) is not None
     ]
     where = f" Look at {', '.join(names)} in the environment." if names else ""
-    return f"Cannot set up connections: {error}.{where}"
+    return f"Cannot set up connections: {str(error).rstrip('.')}.{where}"
 
 
 @dataclass

@@ -46,7 +46,8 @@ def classify(
     error: BaseException, base_url: str, profile: str, *, answered_before: bool = False
 ) -> Failure:
     """What `error` means for polling. `answered_before`: this server has given good answers
-    this session, so one unreadable answer is a passing fault, not "not a ROMA API"."""
+    this session, so an unreadable answer or a bare 404/405/501 on the list route is a passing
+    fault (a maintenance page, a proxy's hiccup), not "not a ROMA API"."""
     if isinstance(error, AuthenticationError | PermissionDeniedError):
         what = "refused the API key" if error.status_code == 401 else "does not allow this key"
         return Failure(
@@ -57,7 +58,7 @@ def classify(
         )
     if isinstance(error, RateLimitError):
         return Failure(FailureKind.RATE_LIMITED, str(error), "429")
-    if _not_roma(error) and not (answered_before and isinstance(error, ApiResponseError)):
+    if _not_roma(error) and not answered_before:
         return Failure(
             FailureKind.NOT_ROMA,
             f"{base_url} does not look like a ROMA API: {error}",

@@ -19,6 +19,9 @@ from ..api.ratelimit import RateLimit
 
 LIST, STATUS, DAG = "list", "status", "dag"
 DEFAULT_WINDOW = 86400.0  # when a server gives remaining but no reset: assume a day
+# A reset this much later than the last one is a new window; a reset sent as seconds from now
+# moves by the request's own time at every answer.
+NEW_WINDOW = 30.0
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,12 @@ class PollPlanner:
 
     def observe(self, rate_limit: RateLimit | None) -> None:
         if rate_limit is not None and rate_limit.known and rate_limit is not self.rate_limit:
+            old_reset = self.rate_limit.reset_at if self.rate_limit else None
+            new_reset = rate_limit.reset_at
+            if old_reset and new_reset and (new_reset - old_reset).total_seconds() > NEW_WINDOW:
+                # A new window: the pace run up in the old one (in its reserve, each request
+                # pushed it by the whole time left) says nothing about this one.
+                self._next_free = min(self._next_free, self.clock())
             self.rate_limit = rate_limit
             self._sent_since_seen = 0  # the server's count includes them now
 
