@@ -342,6 +342,20 @@ async def test_live_monitor_returns_errors_and_backs_off():
     assert planner.plan(RUNNING).reason == "backoff after connection failure"
 
 
+async def test_a_failed_detail_after_a_fresh_list_leaves_the_console_live(start_sandbox):
+    server = start_sandbox(seed_demo=5)
+    async with RomaClient(server.url, KEY, max_retries=0) as client:
+        store, planner = ExecutionStore(), PollPlanner(interval=2.0)
+        monitor = LiveMonitor(client, store, planner)
+        gone = OnScreen(focused_id="exec_gone000000000000", focused_running=True, any_running=True)
+        result = await monitor.poll(planner.plan(gone), gone)
+    assert result.fetched == ["list"] and len(store) == 5  # the list came in
+    assert result.failure is not None and "exec_gone" in result.failure.message  # said
+    # ... but the table is live: not stale, and polling does not back off for one run's detail.
+    assert planner.view().stale_since is None
+    assert not planner.plan(RUNNING).reason.startswith("backoff")
+
+
 # -- cancelling: outcomes that say what happened to the cancel, not to the run -----------------
 
 

@@ -97,12 +97,20 @@ class LiveMonitor:
             answered_before=self.planner.answered,
         )
 
-    def note_failure(self, error: BaseException) -> Failure:
-        """Tell the planner what a failed request means; return it for the screen."""
+    def note_failure(self, error: BaseException, *, list_fresh: bool = False) -> Failure:
+        """Tell the planner what a failed request means; return it for the screen.
+
+        `list_fresh`: the list came in this round and a detail after it failed (the focused
+        run's status or DAG): the table is live, so a passing fault neither backs polling off
+        nor makes the console stale. A 429 or a refused key still does.
+        """
         failure = self.classify(error)
         self.planner.observe(self.client.rate_limit)
         if failure.kind is FailureKind.AUTH:
             self.planner.halt(failure.reason)
+        if list_fresh and failure.kind in (FailureKind.TRANSIENT, FailureKind.LOCAL):
+            self.planner.poll_succeeded()
+            return failure
         retry_at = self._retry_at(error) if isinstance(error, RomaError) else None
         self.planner.poll_failed(
             failure.reason,
@@ -129,7 +137,7 @@ class LiveMonitor:
         except Exception as error:  # the poll loop must survive whatever happened
             if not isinstance(error, RomaError | OSError):
                 log.exception("poll failed unexpectedly")
-            result.failure = self.note_failure(error)
+            result.failure = self.note_failure(error, list_fresh=LIST in result.fetched)
             result.error = error if isinstance(error, RomaError) else None
         else:
             self.planner.poll_succeeded()
