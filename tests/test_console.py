@@ -118,6 +118,13 @@ async def test_bulk_cancel_of_marked_runs(start_local_sandbox):
                 == ["cancelled", "cancelled", "running"]
             ),
         )
+        said = lambda: app.main_screen.query_one("#flash").text  # noqa: E731
+        assert "Cancel: 2 sent, 2 cancelled (L: log)" in said()
+        # One run that ended already and one still running: "done" would claim two cancels.
+        table(app).move_cursor(row=0)
+        await pilot.press("space", "space", "space")  # all three: two of them are cancelled
+        await pilot.press("C", "y")
+        await until(pilot, lambda: "1 cancelled, 2 had already ended" in said())
 
 
 async def test_new_run_form_validates_before_sending(start_local_sandbox):

@@ -115,7 +115,10 @@ class RunActions(MainBase):
         if len(outcomes) == 1:
             said = f"Cancel {outcomes[0].execution_id}: {outcomes[0].summary()}"
         else:
-            said = f"Cancel: {len(ids)} sent, {len(outcomes) - len(failed)} done"
+            cancelled = sum(o.outcome == "cancelled" for o in outcomes)
+            said = f"Cancel: {len(ids)} sent, {cancelled} cancelled"
+            if len(outcomes) - len(failed) > cancelled:  # "already completed" and the like
+                said += f", {len(outcomes) - len(failed) - cancelled} had already ended"
             if failed:
                 named = ", ".join(o.execution_id for o in failed[:3])
                 said += f", {len(failed)} not ({named}{', …' if len(failed) > 3 else ''})"
