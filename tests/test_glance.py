@@ -458,3 +458,22 @@ def test_the_budget_line_never_shows_a_reset_that_has_passed_as_to_come():
     passed = line(now - timedelta(seconds=51)).plain
     assert "37/40" not in passed and "resets" not in passed
     assert "the next answer says what is left" in passed
+
+
+async def test_the_cancel_dialog_never_calls_a_run_of_unknown_state_running():
+    from textual.app import App
+
+    from roma_tui.api import Execution
+
+    paused = Execution(execution_id="exec_paused0000000000", status="paused", initial_goal="g")
+    dialog = ConfirmCancel([paused])
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(dialog)
+
+    async with Host().run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: dialog.is_mounted)
+        text = " ".join(str(s.render()) for s in dialog.query("Static"))
+        assert "unknown (paused)" in text and "leave them as they are" in text
+        assert "running" not in text

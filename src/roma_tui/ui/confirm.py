@@ -39,16 +39,23 @@ class ConfirmCancel(RomaModal[bool]):
         listing = Text()
         for execution in self.executions:
             listing.append(execution.execution_id, style="bold")
-            listing.append(f"  {execution.status.value:<10} ")
+            state = execution.status.value
+            if state == "unknown" and execution.status_raw:  # say what the server said
+                state += f" ({one_line(execution.status_raw, 20)})"
+            listing.append(f"  {state:<10} ")
             listing.append(one_line(execution.initial_goal, 60) + "\n")
+        # "Keep them running" only of runs that are: an unknown state is not known to run.
+        running = all(e.status.value == "running" for e in self.executions)
+        keep = "keep them running" if running else "leave them as they are"
         with Vertical(classes="dialog"):
             yield Static(Text(title, style="bold"), id="cancel-title")
             with VerticalScroll(id="cancel-list"):
                 yield Static(listing)
             yield Static(Text(self.cost, style="bold"), id="cancel-cost")
-            yield Static(Text("Press y to cancel, n or esc to keep them running.", style="dim"))
+            yield Static(Text(f"Press y to cancel, n or esc to {keep}.", style="dim"))
             with Horizontal():
-                yield Button("No, keep running (n)", id="no", variant="primary")
+                no = "No, keep running (n)" if running else "No, leave them (n)"
+                yield Button(no, id="no", variant="primary")
                 yield Button("Yes, cancel (y)", id="yes", variant="error")
 
     def on_mount(self) -> None:
