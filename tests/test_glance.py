@@ -455,6 +455,9 @@ def test_the_budget_line_never_shows_a_reset_that_has_passed_as_to_come():
 
     ahead = line(now + timedelta(minutes=30)).plain
     assert "budget 37/40" in ahead and "resets" in ahead
+    never = BudgetView(40, 37, 10, None, None, "backoff", now.timestamp(), answered=False)
+    said = budget_line(view=never, error="x", read_only=False, palette={}, now=now.timestamp())
+    assert "no answer yet" in said.plain and "stale" not in said.plain  # nothing went stale
     passed = line(now - timedelta(seconds=51)).plain
     assert "37/40" not in passed and "resets" not in passed
     assert "the next answer says what is left" in passed

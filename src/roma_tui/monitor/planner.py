@@ -56,6 +56,7 @@ class BudgetView:
     anomalies: tuple[str, ...] = ()
     sent: int = 0  # requests this session has sent (every attempt, retries included)
     halted: str | None = None  # why polling stopped (a refused key), until the user acts
+    answered: bool = True  # a poll has succeeded this session (else nothing is stale: unseen)
 
 
 @dataclass
@@ -303,4 +304,5 @@ class PollPlanner:
             anomalies=rl.anomalies if rl else (),
             sent=self.sent,
             halted=self._halted,
+            answered=self.answered,
         )

@@ -31,6 +31,8 @@ def budget_line(
     line = Text(" ")
     if view.halted:
         line.append(f"● stopped ({view.halted})", style=f"bold {palette.get('error', 'red')}")
+    elif view.stale_since is not None and not view.answered:  # nothing was ever fresh
+        line.append("● no answer yet", style=f"bold {palette.get('warning', 'yellow')}")
     elif view.stale_since is not None:
         since = datetime.fromtimestamp(view.stale_since).astimezone().strftime("%H:%M:%S")
         line.append(f"● stale since {since}", style=f"bold {palette.get('warning', 'yellow')}")
