@@ -366,3 +366,10 @@ def test_a_progress_outside_0_to_100_is_unknown_not_shown_as_said():
 
     assert [progress(v) for v in (0, 42.5, 100)] == [0.0, 42.5, 100.0]
     assert [progress(v) for v in (250, -3, float("nan"), "abc", None)] == [None] * 5
+
+
+def test_a_status_the_server_left_out_is_unknown_with_no_word_of_its_own():
+    missing = Execution.model_validate({"execution_id": "e"})
+    assert missing.status == "unknown" and missing.status_raw is None
+    said_null = Execution.model_validate({"execution_id": "e", "status": None})
+    assert said_null.status == "unknown" and said_null.status_raw == "null"  # what it said

@@ -154,7 +154,10 @@ def with_raw_status(data: Any, mapper: Any) -> Any:
     if not isinstance(data, dict):
         return data
     data = dict(data)
-    raw = data.get("status")
+    if "status" not in data:  # unknown, and no word of the server's to show ("null" was)
+        data["status"] = mapper(None)
+        return data
+    raw = data["status"]
     mapped = mapper(raw)
     data["status"] = mapped
     if mapped.value == "unknown" or (isinstance(raw, str) and raw.lower() != mapped.value):
