@@ -26,7 +26,10 @@ def budget_line(
     read_only: bool,
     palette: dict[str, str],
     now: float | None = None,
+    compact: bool = False,
 ) -> Text:
+    """The line; `compact` leaves out the reserve and the count sent (a narrow window must
+    still show when the next poll is)."""
     now = now or time.time()
     line = Text(" ")
     if view.halted:
@@ -47,12 +50,14 @@ def budget_line(
     elif view.remaining is not None:
         limit = f"/{view.limit}" if view.limit is not None else ""
         line.append(f"budget {view.remaining}{limit}")
-        line.append(f" ({view.reserve} kept for you)", style="dim")
+        if not compact:
+            line.append(f" ({view.reserve} kept for you)", style="dim")
         if view.reset_at is not None:
             line.append(f" · resets {_clock(view.reset_at)}")
     else:
         line.append("no rate-limit headers: fixed interval", style="dim")
-    line.append(f" · {view.sent} sent", style="dim")
+    if not compact:
+        line.append(f" · {view.sent} sent", style="dim")
     if view.next_poll_at is not None:
         wait = max(0, round(view.next_poll_at - now))
         line.append(f"  │  next poll {wait}s ({view.reason})")
@@ -69,11 +74,14 @@ class BudgetBar(Widget):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._line = Text()
+        self._short = Text()
 
-    def update(self, line: Text) -> None:
-        if line != self._line:
-            self._line = line
+    def update(self, line: Text, short: Text | None = None) -> None:
+        """`short`: the line to show when `line` does not fit the width."""
+        short = line if short is None else short
+        if line != self._line or short != self._short:
+            self._line, self._short = line, short
             self.refresh()
 
     def render(self) -> Text:
-        return self._line
+        return self._line if self._line.cell_len <= self.size.width else self._short

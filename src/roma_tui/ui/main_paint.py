@@ -135,11 +135,18 @@ class MainPaint:
             working_on=working_on if current and not current.is_finished else None,
         )
 
-    def budget(self, *, error: str | None, read_only: bool) -> Text:
-        return budget_line(
-            view=self.session.planner.view(),
-            error=error,
-            read_only=read_only,
-            palette=self.palette(),
-            now=self.clock(),
-        )
+    def budget(self, *, error: str | None, read_only: bool) -> tuple[Text, Text]:
+        """The budget line, in full and compact (for a narrow window)."""
+        view, palette, now = self.session.planner.view(), self.palette(), self.clock()
+
+        def line(compact: bool) -> Text:
+            return budget_line(
+                view=view,
+                error=error,
+                read_only=read_only,
+                palette=palette,
+                now=now,
+                compact=compact,
+            )
+
+        return line(False), line(True)

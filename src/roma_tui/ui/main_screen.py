@@ -219,7 +219,7 @@ class MainScreen(MainLayout, RunActions, FilterViews):
 
     def render_budget(self) -> None:
         self.query_one(BudgetBar).update(
-            self.paint.budget(error=self.last_error, read_only=self.read_only)
+            *self.paint.budget(error=self.last_error, read_only=self.read_only)
         )
 
     def tick(self) -> None:
