@@ -796,3 +796,12 @@ async def test_a_broken_answer_that_quotes_the_key_never_shows_it(answer, consol
     assert KEY not in logged  # httpx's own request line quoted the reason phrase
     if " 401 " in answer:  # an answer came: the request is in the log, by its status code
         assert "/api/v1/executions: 401" in logged
+
+
+async def test_an_unreadable_answer_still_tells_the_budget_its_headers_gave():
+    limits = {"X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": "997"}
+    script = Script(reply(200, raw=b"{not json", headers=limits))
+    async with client_for(script, max_retries=0) as client:
+        with pytest.raises(ApiResponseError):
+            await client.list_executions()
+    assert client.rate_limit is not None and client.rate_limit.remaining == 997

@@ -50,6 +50,7 @@ class ApiResponseError(RomaError):
     ) -> None:
         super().__init__(message, request_id=request_id)
         self.status_code = status_code
+        self.rate_limit: Any = None  # the RateLimit its headers told, when the answer had any
 
 
 class ApiStatusError(RomaError):

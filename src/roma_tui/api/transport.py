@@ -143,11 +143,13 @@ async def exchange(
     request_id = _request_id_from_body(payload) or header_request_id
 
     if 300 <= response.status_code < 400:
-        raise ApiResponseError(
+        redirect = ApiResponseError(
             _masked(_redirect_message(request, response), key) or "",
             status_code=response.status_code,
             request_id=request_id,
         )
+        redirect.rate_limit = rate_limit  # the server counted it: the budget says so
+        raise redirect
     if response.status_code >= 400:
         error = status_error(response.status_code, payload, request_id, rate_limit, now)
         error.rate_limit = rate_limit
@@ -155,11 +157,13 @@ async def exchange(
     if decode_problem:
         if "html" in response.headers.get("content-type", "").lower():
             decode_problem = "it is an HTML page: a web server, not the API"
-        raise ApiResponseError(
+        unreadable = ApiResponseError(
             f"The answer to {what} is not valid JSON ({decode_problem}).",
             status_code=response.status_code,
             request_id=request_id,
         )
+        unreadable.rate_limit = rate_limit  # its headers were readable: the budget says so
+        raise unreadable
     return Reply(payload, response.status_code, request_id, rate_limit)
 
 
