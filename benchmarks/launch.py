@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sandbox_process import start_sandbox
+from sandbox_process import running_sandbox
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
@@ -235,11 +235,10 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="roma-launch-") as scratch_dir:
         scratch = Path(scratch_dir)
-        sandbox, url = start_sandbox(
+        with running_sandbox(
             args.db or scratch / "launch.db", KEY, "--seed-demo", str(args.executions),
             "--rate-limit", "1000000/day", command=roma_tui_command(),
-        )  # fmt: skip
-        try:
+        ) as url:  # fmt: skip
             medians = launches(scratch, url, args.runs, args.before)
             bare, bare_cpu = medians.pop("bare")
             print(f"\nlaunch to first line/rows in tmux (median of {args.runs}): wall, CPU")
@@ -260,9 +259,6 @@ def main() -> None:
                     f"  every run loaded  {full / 2**20:6.1f} MiB  "
                     f"(+{grown / 2**20:.1f} MiB, {grown / max(1, loaded) / 1000:.1f} KB a run)"
                 )
-        finally:
-            sandbox.terminate()
-            sandbox.wait(timeout=10)
 
 
 if __name__ == "__main__":

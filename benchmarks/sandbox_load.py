@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import httpx
-from sandbox_process import start_sandbox
+from sandbox_process import running_sandbox
 
 KEY = "sk_benchmark_only"
 
@@ -81,16 +81,12 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        server, base = start_sandbox(
-            Path(scratch) / "load.db", KEY, "--seed-demo", "200",
-            "--rate-limit", "100000000/day", wait=10,
-        )  # fmt: skip
-        try:
-            asyncio.run(drive(base, args.clients, args.seconds))
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    options = ["--seed-demo", "200", "--rate-limit", "100000000/day"]
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        running_sandbox(Path(scratch) / "load.db", KEY, *options, wait=10) as base,
+    ):
+        asyncio.run(drive(base, args.clients, args.seconds))
     return 0
 
 

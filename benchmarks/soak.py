@@ -21,7 +21,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
-from sandbox_process import start_sandbox
+from sandbox_process import running_sandbox
 
 from roma_tui.api import RomaClient
 from roma_tui.monitor.failures import Failure
@@ -133,18 +133,15 @@ def main() -> None:
     parser.add_argument("--faults", default="500:0.1,503:0.05,slow:0.05,drop:0.05")
     parser.add_argument("--rate-limit", default="20000/day")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        sandbox, url = start_sandbox(
-            Path(scratch) / "soak.db", KEY, "--seed-demo", "60", "--rate-limit", args.rate_limit,
-            "--faults", args.faults, "--runaway-rate", "0.1", wait=20,
-        )  # fmt: skip
-        try:
-            asyncio.run(seed_hostile(url))
-            print(f"sandbox {url}, faults {args.faults}, limit {args.rate_limit}")
-            asyncio.run(soak(url, args.minutes, args.window))
-        finally:
-            sandbox.terminate()
-            sandbox.wait(timeout=10)
+    options = ["--seed-demo", "60", "--rate-limit", args.rate_limit, "--faults", args.faults]
+    options += ["--runaway-rate", "0.1"]
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        running_sandbox(Path(scratch) / "soak.db", KEY, *options, wait=20) as url,
+    ):
+        asyncio.run(seed_hostile(url))
+        print(f"sandbox {url}, faults {args.faults}, limit {args.rate_limit}")
+        asyncio.run(soak(url, args.minutes, args.window))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sandbox_process import start_sandbox
+from sandbox_process import running_sandbox
 
 from roma_tui.api import RomaClient
 from roma_tui.api.row_memo import RowMemo
@@ -56,17 +56,14 @@ def main() -> None:
     parser.add_argument("--executions", type=int, default=10000)
     parser.add_argument("--polls", type=int, default=7)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        process, url = start_sandbox(
-            Path(scratch) / "upstream.db", KEY, "--dialect", "upstream",
-            "--seed-demo", str(args.executions), "--rate-limit", "1000000/day",
-        )  # fmt: skip
-        try:
-            ours = asyncio.run(polls(url, args.polls, memo=True))
-            previous = asyncio.run(polls(url, args.polls, memo=False))
-        finally:
-            process.terminate()
-            process.wait(10)
+    options = ["--dialect", "upstream", "--seed-demo", str(args.executions)]
+    options += ["--rate-limit", "1000000/day"]
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        running_sandbox(Path(scratch) / "upstream.db", KEY, *options) as url,
+    ):
+        ours = asyncio.run(polls(url, args.polls, memo=True))
+        previous = asyncio.run(polls(url, args.polls, memo=False))
     print(f"a poll against the upstream dialect, {ours[2]:,} runs on the server (CPU, median)")
     print(f"  {'':36}{'poll':>8}{'store':>8}")
     for name, (poll, store, _) in (
