@@ -553,9 +553,8 @@ class RomaClient:
 
     def _note(self, exc: RomaError) -> None:
         self.last_request_id = exc.request_id or self.last_request_id
-        seen = getattr(exc, "rate_limit", None)
-        if seen is not None:
-            self.rate_limit = seen
+        if exc.rate_limit is not None:
+            self.rate_limit = exc.rate_limit
 
     def _retry_wait(self, exc: RomaError, attempt: int) -> float | None:
         """Seconds to wait before the next try, or None when waiting is pointless."""

@@ -18,6 +18,7 @@ class RomaError(Exception):
         super().__init__(message)
         self.message = message
         self.request_id = request_id
+        self.rate_limit: Any = None  # the RateLimit the answer's headers told, when one came
 
     def __str__(self) -> str:
         if self.request_id:
@@ -50,7 +51,6 @@ class ApiResponseError(RomaError):
     ) -> None:
         super().__init__(message, request_id=request_id)
         self.status_code = status_code
-        self.rate_limit: Any = None  # the RateLimit its headers told, when the answer had any
 
 
 class ApiStatusError(RomaError):
@@ -69,7 +69,6 @@ class ApiStatusError(RomaError):
         self.status_code = status_code
         self.code = code
         self.details = details
-        self.rate_limit: Any = None  # the RateLimit read from this response's headers
         self.client_side = False  # True when our own checks refused it before sending
 
     def __repr__(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from rich.text import Text
 
@@ -137,16 +138,12 @@ class MainPaint:
 
     def budget(self, *, error: str | None, read_only: bool) -> tuple[Text, Text]:
         """The budget line, in full and compact (for a narrow window)."""
-        view, palette, now = self.session.planner.view(), self.palette(), self.clock()
-
-        def line(compact: bool) -> Text:
-            return budget_line(
-                view=view,
-                error=error,
-                read_only=read_only,
-                palette=palette,
-                now=now,
-                compact=compact,
-            )
-
-        return line(False), line(True)
+        line = partial(
+            budget_line,
+            view=self.session.planner.view(),
+            error=error,
+            read_only=read_only,
+            palette=self.palette(),
+            now=self.clock(),
+        )
+        return line(compact=False), line(compact=True)
